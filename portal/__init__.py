@@ -1,0 +1,92 @@
+"""Aftersale: customer feedback and complaint resolution for sales teams."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import INSTANCE_DIR, Config, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, config: Config | None = None) -> Flask:
+    """Build and wire up the application. Nothing here talks to a server yet."""
+    load_dotenv(ROOT / ".env", override=False)
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    settings = config or load_config("testing" if test_config else None)
+    app.config.from_object(settings)
+    if test_config:
+        app.config.update(test_config)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    if app.config["PROXY_HOPS"]:
+        # Behind N proxies, trust exactly N X-Forwarded-* hops and no more.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from portal import cli, errors, security, templating
+
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import jobs, models  # noqa: F401  (models registers the tables)
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    jobs.init_app(app)
+    with app.app_context():
+        _tune_sqlite(db.engine)
+
+    from portal.auth import session as auth_session
+
+    auth_session.init_login_manager(login_manager)
+
+
+def _tune_sqlite(engine) -> None:
+    """SQLite as a real database: enforce foreign keys, let readers and a writer overlap
+    (WAL), and wait for a lock instead of failing at once."""
+    if engine.dialect.name != "sqlite":
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.routes import bp as admin_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)

@@ -1,0 +1,93 @@
+"""Staff login, logout and passwords."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import services
+from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.extensions import limiter
+from portal.security import token_page
+
+bp = Blueprint("auth", __name__)
+
+BAD_LOGIN = "Email or password is incorrect."
+
+
+def _account_key() -> str:
+    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count against the limits; a successful login redirects.
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ATTEMPTS_PER_ADDRESS"],
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-address",
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ATTEMPTS_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(services.safe_next_url(form.next.data) or url_for("main.home"))
+        flash(BAD_LOGIN, "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash("If that address has an account, a link to set a new password is on its way.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/set/<token>", methods=["GET", "POST"])
+@token_page
+def set_password(token: str):
+    user = services.user_for_set_password_token(token)
+    if user is None:
+        return render_template("auth/link_invalid.html"), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        flash("Your password is set. Log in with it now.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)

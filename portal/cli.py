@@ -1,0 +1,116 @@
+"""`flask portal ...`: the commands an operator runs."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal.extensions import db
+from portal.models import Team, User
+from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
+
+portal_cli = AppGroup("portal", help="Aftersale administration commands.")
+
+
+@portal_cli.command("init")
+def init_command():
+    """Create the default SLA policies (safe to run again)."""
+    from portal.services.setup import ensure_sla_policies
+
+    created = ensure_sla_policies()
+    click.echo(f"SLA policies: {created} created.")
+
+
+@portal_cli.command("create-user")
+@click.option("--email", required=True, help="Login address.")
+@click.option("--name", required=True, help="Full name shown to colleagues.")
+@click.option("--role", type=click.Choice(ROLES), default="rep", show_default=True)
+@click.option("--team", "team_name", help="Team name; created if it does not exist.")
+@click.option(
+    "--password",
+    help="Set a password now (prompted with --prompt-password); "
+    "without one, the user is emailed a link to set it.",
+)
+@click.option("--prompt-password", is_flag=True, help="Ask for the password on the terminal.")
+def create_user_command(email, name, role, team_name, password, prompt_password):
+    """Create a staff account."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from portal.auth.services import create_user, normalise_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from None
+    if db.session.scalar(sa.select(User).where(User.email == normalise_email(email))):
+        raise click.ClickException(f"A user with the email {email} already exists.")
+    if prompt_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(
+            f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="--password"
+        )
+    team_id = None
+    if team_name:
+        team = db.session.scalar(sa.select(Team).where(Team.name == team_name))
+        if team is None:
+            team = Team(name=team_name)
+            db.session.add(team)
+            db.session.commit()
+        team_id = team.id
+    user = create_user(email, name, role, team_id=team_id, password=password)
+    how = "with the given password" if password else "a set-password link was emailed"
+    click.echo(f"Created {user.role} {user.email} (id {user.id}); {how}.")
+
+
+@portal_cli.command("seed-demo")
+@click.option("--customers", default=500, show_default=True)
+@click.option("--sales", default=3000, show_default=True)
+@click.option("--seed", default=7, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed_demo_command(customers, sales, seed, if_empty):
+    """Fill the database with a realistic demo organisation."""
+    from portal.services.demo import DEMO_PASSWORD, seed_demo
+
+    if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
+        click.echo("The database already has users: demo data not added.")
+        return
+    summary = seed_demo(customers=customers, sales=sales, seed=seed)
+    click.echo(summary.describe())
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for role, email in summary.logins:
+        click.echo(f"  {role:<8} {email}")
+
+
+@portal_cli.command("import-sales")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the rejected rows, with the reason, to this CSV file.")
+def import_sales_command(path, errors_path):
+    """Import sales from a CSV file (see README for the columns)."""
+    from portal.services.sales_import import ImportFormatError, import_sales_file
+
+    try:
+        result = import_sales_file(path, progress=_progress_bar, errors_path=errors_path)
+    except ImportFormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    for problem in result.problems[:200]:
+        click.echo(f"line {problem.line}: {problem.message}", err=True)
+    if len(result.problems) > 200:
+        click.echo(f"... and {len(result.problems) - 200} more problems", err=True)
+    click.echo(result.summary())
+    if result.problems:
+        sys.exit(1)
+
+
+def _progress_bar(total_bytes: int):
+    """A click progress bar over the bytes of the file (shown only on a terminal)."""
+    return click.progressbar(length=total_bytes, label="Importing", file=sys.stderr)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(portal_cli)

@@ -1,0 +1,178 @@
+"""Configuration read from the environment (and an optional `.env`).
+
+Every setting is parsed on purpose: a boolean is one of a known set of words, a port is a
+number, a URL has a scheme. A malformed value stops start-up with a message that names the
+setting, instead of surfacing later as a confusing error deep inside a request or a job.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(RuntimeError):
+    """A setting in the environment is missing or malformed."""
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean: use one of true/false, yes/no, 1/0, on/off.")
+
+
+def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
+        raise ConfigError(f"{name}={raw!r} is out of range: it must be {bound}.")
+    return value
+
+
+def env_url(name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:
+    value = env_str(name, default)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    scheme = parts.scheme.split("+")[0]
+    if scheme not in schemes:
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{name}={value!r} is not a valid URL: it must start with {allowed}")
+    if scheme in ("http", "https", "redis", "rediss") and not parts.hostname:
+        raise ConfigError(f"{name}={value!r} has no host name.")
+    return value
+
+
+def _database_url() -> str:
+    url = env_url(
+        "DATABASE_URL",
+        f"sqlite:///{INSTANCE_DIR / 'aftersale.db'}",
+        ("sqlite", "postgresql", "postgres"),
+    )
+    # Heroku-style URLs and plain "postgresql://" both mean psycopg 3 here.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment, read when the app is created."""
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = env_str("SECRET_KEY")
+        self.SQLALCHEMY_DATABASE_URI = _database_url()
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env_url("REDIS_URL", None, ("redis", "rediss", "unix"))
+        self.PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://127.0.0.1:5000", ("http", "https"))
+        self.PORTAL_BASE_URL = self.PORTAL_BASE_URL.rstrip("/")
+
+        self.MAIL_SERVER = env_str("SMTP_HOST")
+        self.MAIL_PORT = env_int("SMTP_PORT", 587, minimum=1, maximum=65535)
+        self.MAIL_USERNAME = env_str("SMTP_USER")
+        self.MAIL_PASSWORD = env_str("SMTP_PASSWORD")
+        self.MAIL_USE_TLS = env_bool("SMTP_STARTTLS", True)
+        self.MAIL_USE_SSL = env_bool("SMTP_SSL", False)
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL and "SMTP_STARTTLS" in os.environ:
+            raise ConfigError("SMTP_STARTTLS and SMTP_SSL are both on: choose one.")
+        if self.MAIL_USE_SSL:
+            self.MAIL_USE_TLS = False
+        self.MAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 30, minimum=1)
+        self.MAIL_DEFAULT_SENDER = env_str("MAIL_FROM", "Aftersale <no-reply@aftersale.invalid>")
+        self.MAIL_DIR = Path(env_str("MAIL_DIR", str(INSTANCE_DIR / "mail")))
+
+        self.RQ_QUEUE_PREFIX = env_str("RQ_QUEUE_PREFIX", "aftersale")
+        self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI") or (
+            self.REDIS_URL or "memory://"
+        )
+        self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        self.LOGIN_ATTEMPTS_PER_ACCOUNT = env_str("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+        self.LOGIN_ATTEMPTS_PER_ADDRESS = env_str("LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+        self.PROXY_HOPS = env_int("PROXY_HOPS", 0, minimum=0, maximum=5)
+        self.TOKEN_MAX_AGE_SET_PASSWORD = env_int("SET_PASSWORD_TOKEN_HOURS", 72, minimum=1) * 3600
+
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        secure = env_bool("SECURE_COOKIES", self.PORTAL_BASE_URL.startswith("https://"))
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.WTF_CSRF_TIME_LIMIT = None  # tied to the session: a page left open still submits
+        self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+class DevelopmentConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY:
+            # Stable across restarts of a dev server, never used in production (refused there).
+            self.SECRET_KEY = _dev_secret_key()
+
+
+class TestingConfig(DevelopmentConfig):
+    def __init__(self) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    def __init__(self) -> None:
+        super().__init__()
+        if not self.SECRET_KEY or len(self.SECRET_KEY) < 32:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random string of at least 32 characters in "
+                'production, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+            )
+
+
+def _dev_secret_key() -> str:
+    import secrets
+
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "dev-secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+ENVIRONMENTS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(name: str | None = None) -> Config:
+    name = name or env_str("PORTAL_ENV", "development")
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"PORTAL_ENV={name!r} is unknown: use one of {', '.join(ENVIRONMENTS)}.")
+    return ENVIRONMENTS[name]()

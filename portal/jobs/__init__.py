@@ -1,0 +1,160 @@
+"""The one place through which background work is enqueued.
+
+Rules (DESIGN.md): store, commit, then enqueue. Jobs take ids, never objects (the JSON
+serializer enforces it), have a deterministic id so the same work is never queued twice, and a
+timeout and retry policy per job family. With no `REDIS_URL` the very same job functions run
+inline, through RQ's synchronous mode on an in-process Redis stand-in.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from redis import Redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+@dataclass(frozen=True)
+class JobFamily:
+    """How one kind of work is queued: its queue, how long it may run, how it is retried."""
+
+    queue: str
+    timeout: int  # seconds a single run may take before RQ kills it
+    retry_intervals: tuple[int, ...]  # seconds before each retry; empty means no retry
+    result_ttl: int = 0  # finished jobs vanish, so the same id can be queued again later
+    failure_ttl: int = 14 * 24 * 3600  # failed jobs stay for inspection for two weeks
+
+
+FAMILIES: dict[str, JobFamily] = {
+    # Customer and staff email: SMTP outages last minutes to hours.
+    "mail": JobFamily("mail", timeout=120, retry_intervals=(30, 120, 600, 1800, 3600)),
+    # Sentiment analysis and routing: fast, a retry usually means the database blipped.
+    "analysis": JobFamily("analysis", timeout=60, retry_intervals=(10, 60, 300)),
+    # Periodic sweeps and rollups: the next run picks up whatever this one missed.
+    "maintenance": JobFamily("maintenance", timeout=1800, retry_intervals=(60,)),
+}
+QUEUE_NAMES = tuple(dict.fromkeys(f.queue for f in FAMILIES.values()))
+
+
+class UncommittedWorkError(RuntimeError):
+    """Raised when a job would be enqueued before the rows it needs are committed."""
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    if url:
+        connection = Redis.from_url(url)  # connects lazily, on first command
+        is_async = True
+    else:
+        import fakeredis
+
+        connection = fakeredis.FakeRedis()
+        is_async = False
+    app.extensions["portal_jobs"] = {"connection": connection, "is_async": is_async}
+
+
+def connection() -> Redis:
+    return current_app.extensions["portal_jobs"]["connection"]
+
+
+def queue_name(name: str) -> str:
+    return f"{current_app.config['RQ_QUEUE_PREFIX']}-{name}"
+
+
+def get_queue(name: str) -> Queue:
+    state = current_app.extensions["portal_jobs"]
+    return Queue(
+        queue_name(name),
+        connection=state["connection"],
+        is_async=state["is_async"],
+        serializer=JSONSerializer,
+    )
+
+
+def job_id_for(func: Callable, args: tuple) -> str:
+    """Deterministic: the same function on the same ids is the same job.
+
+    RQ allows only letters, digits, "_" and "-" in ids; anything else becomes "_".
+    """
+    parts = [func.__module__.rsplit(".", 1)[-1], func.__name__, *map(str, args)]
+    return "-".join(_UNSAFE_ID_CHARS.sub("_", part) for part in parts)
+
+
+def enqueue(func: Callable, *args: int | str, family: str, job_id: str | None = None) -> Job:
+    """Queue `func(*args)` as a job of `family`, once.
+
+    If a job with the same id is already waiting or running, that job is returned and no second
+    one is queued. A job with that id that has finished or failed is replaced by a fresh one.
+    """
+    from portal.extensions import db
+
+    _refuse_uncommitted(db.session())
+    spec = FAMILIES[family]
+    queue = get_queue(spec.queue)
+    job_id = job_id or job_id_for(func, args)
+    options = dict(
+        job_id=job_id,
+        job_timeout=spec.timeout,
+        result_ttl=spec.result_ttl,
+        failure_ttl=spec.failure_ttl,
+        retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals))
+        if spec.retry_intervals and queue.is_async
+        else None,
+        on_failure=_log_failure,
+        unique=True,
+    )
+    try:
+        return queue.enqueue(func, *args, **options)
+    except DuplicateJobError:
+        try:
+            existing = Job.fetch(job_id, connection=queue.connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            existing = None
+        if existing is not None and existing.get_status() not in (
+            JobStatus.FINISHED,
+            JobStatus.FAILED,
+            JobStatus.STOPPED,
+            JobStatus.CANCELED,
+        ):
+            return existing
+        if existing is not None:
+            existing.delete()
+        return queue.enqueue(func, *args, **options)
+
+
+def _log_failure(job, connection, exc_type, exc_value, traceback) -> None:
+    log.error("job %s failed: %s: %s", job.id, exc_type.__name__, exc_value)
+
+
+# --- the commit-before-enqueue guard -----------------------------------------------------
+# A flush marks the session as holding writes; commit or rollback clears the mark.
+
+
+def _refuse_uncommitted(session: Session) -> None:
+    if session.new or session.dirty or session.deleted or session.info.get("uncommitted_writes"):
+        raise UncommittedWorkError(
+            "commit the session before enqueueing a job: the job must find its rows"
+        )
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_writes(session, flush_context) -> None:
+    session.info["uncommitted_writes"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _clear_writes(session, *args) -> None:
+    session.info.pop("uncommitted_writes", None)

@@ -1,0 +1,28 @@
+"""The domain model: one module per concept, all imported here for Alembic and the app."""
+
+from portal.models.base import Base, utcnow
+from portal.models.case import Case, CaseEvent
+from portal.models.coaching import CoachingNote, Goal
+from portal.models.customer import Customer
+from portal.models.performance import PerformanceRecord
+from portal.models.sale import Sale
+from portal.models.sla import SlaPolicy
+from portal.models.survey import SurveyInvitation, SurveyResponse
+from portal.models.user import Team, User
+
+__all__ = [
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CoachingNote",
+    "Customer",
+    "Goal",
+    "PerformanceRecord",
+    "Sale",
+    "SlaPolicy",
+    "SurveyInvitation",
+    "SurveyResponse",
+    "Team",
+    "User",
+    "utcnow",
+]

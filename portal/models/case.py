@@ -1,0 +1,109 @@
+"""Cases (complaints and negative feedback) and their timeline of events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.customer import Customer
+from portal.models.sale import Sale
+from portal.models.user import User
+
+CASE_SOURCES = ("survey", "complaint_form", "staff")
+CASE_STATUSES = ("open", "contacted", "resolved", "closed", "reopened")
+SEVERITIES = ("critical", "high", "normal", "low")
+OUTCOMES = ("refund", "replacement", "discount", "explanation", "no_action")
+# Statuses in which a case still needs work from its rep.
+OPEN_STATUSES = ("open", "contacted", "reopened")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.CheckConstraint(f"source IN {CASE_SOURCES!r}", name="source_known"),
+        sa.CheckConstraint(f"status IN {CASE_STATUSES!r}", name="status_known"),
+        sa.CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity_known"),
+        sa.CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES!r}", name="outcome_known"),
+        sa.Index("ix_cases_rep_status_due", "assigned_rep_id", "status", "first_contact_due"),
+        sa.Index("ix_cases_status_resolve_due", "status", "resolve_due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    sale_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sales.id", ondelete="SET NULL"), index=True
+    )
+    # Unique: a survey answer opens at most one case, however often its job runs.
+    response_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="SET NULL"), unique=True
+    )
+    # NULL means the triage queue, from which managers assign.
+    assigned_rep_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    severity: Mapped[str] = mapped_column(sa.String(16), default="normal")
+    category: Mapped[str | None] = mapped_column(sa.String(40))
+    subject: Mapped[str | None] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    contact_preference: Mapped[str | None] = mapped_column(sa.String(20))
+    first_contact_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    resolution_summary: Mapped[str | None] = mapped_column(sa.Text)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_contact_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolve_breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    satisfaction_before: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    satisfaction_after: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: two people editing the same case cannot overwrite each other.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    customer: Mapped[Customer] = relationship()
+    sale: Mapped[Sale | None] = relationship()
+    assigned_rep: Mapped[User | None] = relationship()
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.created_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseEvent(Base):
+    """One entry of a case's timeline and audit trail: who did what, when."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "actor_kind IN ('staff', 'customer', 'system')", name="actor_kind_known"
+        ),
+        sa.Index("ix_case_events_case_created", "case_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
+    actor_kind: Mapped[str] = mapped_column(sa.String(10), default="system")
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,79 @@
+"""Survey invitations (one personal link each) and the answers customers give."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.customer import Customer
+from portal.models.sale import Sale
+
+INVITATION_KINDS = ("post_sale", "resolution")
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+
+
+class SurveyInvitation(Base):
+    __tablename__ = "survey_invitations"
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN {INVITATION_KINDS!r}", name="kind_known"),
+        # One post-sale survey per sale (NULL sale ids, as on follow-ups, never collide).
+        sa.UniqueConstraint("kind", "sale_id", name="uq_survey_invitations_kind_sale"),
+        sa.Index("ix_survey_invitations_due", "sent_at", "scheduled_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    customer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    sale_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sales.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE", use_alter=True), index=True
+    )
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    send_attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship()
+    sale: Mapped[Sale | None] = relationship()
+    response: Mapped[SurveyResponse | None] = relationship(back_populates="invitation")
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
+        sa.CheckConstraint("recommend BETWEEN 0 AND 10", name="recommend_range"),
+        sa.CheckConstraint(f"sentiment_label IN {SENTIMENT_LABELS!r}", name="label_known"),
+        sa.Index("ix_survey_responses_unanalysed", "analysed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique: one answer per invitation, even when two submits race.
+    invitation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_invitations.id", ondelete="CASCADE"), unique=True
+    )
+    satisfaction: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    recommend: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    may_contact: Mapped[bool] = mapped_column(default=False)
+    # Follow-ups after a resolution: did it fix the concern?
+    resolved_concern: Mapped[bool | None] = mapped_column()
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sentiment_polarity: Mapped[float | None] = mapped_column(sa.Float)
+    sentiment_label: Mapped[str | None] = mapped_column(sa.String(16))
+    sentiment_reasons: Mapped[list | None] = mapped_column(sa.JSON)
+    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invitation: Mapped[SurveyInvitation] = relationship(back_populates="response")

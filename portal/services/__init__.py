@@ -1,0 +1,1 @@
+"""Business rules. Nothing here imports Flask request state."""

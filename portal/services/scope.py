@@ -1,0 +1,37 @@
+"""Who sees what: the one definition of a user's scope over reps and cases."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Case, Team, User
+
+
+def managed_team_ids(user: User) -> list[int]:
+    """Teams a manager answers for: those they lead, and their own team."""
+    ids = set(db.session.scalars(sa.select(Team.id).where(Team.lead_id == user.id)))
+    if user.team_id is not None:
+        ids.add(user.team_id)
+    return sorted(ids)
+
+
+def visible_reps_query(user: User) -> sa.Select:
+    """Reps whose work `user` may see: themselves (rep), their teams (manager), all (admin)."""
+    query = sa.select(User).where(User.role == "rep")
+    if user.is_admin:
+        return query
+    if user.is_manager:
+        return query.where(User.team_id.in_(managed_team_ids(user)))
+    return query.where(User.id == user.id)
+
+
+def visible_cases_query(user: User) -> sa.Select:
+    """Cases `user` may see. A manager also sees the unassigned (triage) cases."""
+    query = sa.select(Case)
+    if user.is_admin:
+        return query
+    if user.is_manager:
+        reps = sa.select(User.id).where(User.team_id.in_(managed_team_ids(user)))
+        return query.where(sa.or_(Case.assigned_rep_id.in_(reps), Case.assigned_rep_id.is_(None)))
+    return query.where(Case.assigned_rep_id == user.id)

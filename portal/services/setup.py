@@ -1,0 +1,28 @@
+"""First-run defaults that every installation needs."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import SlaPolicy
+from portal.models.sla import DEFAULT_SLA_POLICIES
+
+
+def ensure_sla_policies() -> int:
+    """Create the default SLA policy of every severity that has none. Returns how many."""
+    existing = set(db.session.scalars(sa.select(SlaPolicy.severity)))
+    created = 0
+    for severity, first_contact, resolve, business_hours in DEFAULT_SLA_POLICIES:
+        if severity not in existing:
+            db.session.add(
+                SlaPolicy(
+                    severity=severity,
+                    first_contact_minutes=first_contact,
+                    resolve_minutes=resolve,
+                    business_hours=business_hours,
+                )
+            )
+            created += 1
+    db.session.commit()
+    return created

@@ -1,0 +1,45 @@
+"""Template filters and globals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import Flask
+
+from portal.models import utcnow
+
+
+def humanize_delta(target: datetime | None, now: datetime | None = None) -> str:
+    """'in 3 h', '2 d overdue': time left to a deadline, readable at a glance."""
+    if target is None:
+        return "no deadline"
+    now = now or utcnow()
+    seconds = (target - now).total_seconds()
+    late = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 3600:
+        text = f"{max(1, int(seconds // 60))} min"
+    elif seconds < 48 * 3600:
+        text = f"{int(seconds // 3600)} h"
+    else:
+        text = f"{int(seconds // 86400)} d"
+    return f"{text} overdue" if late else f"in {text}"
+
+
+def format_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime(fmt) + " UTC"
+
+
+def format_money(amount: Decimal | None, currency: str = "") -> str:
+    if amount is None:
+        return "—"
+    return f"{amount:,.2f} {currency}".strip().replace(",", "\u202f")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["timeleft"] = humanize_delta
+    app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["money"] = format_money

@@ -1,0 +1,288 @@
+"""Fixtures shared by every test.
+
+The suite runs twice (see Makefile `test`):
+- on SQLite with jobs inline (no env vars), and
+- on PostgreSQL with jobs through a real Redis and a real worker process, when
+  TEST_DATABASE_URL and TEST_REDIS_URL are set.
+
+The schema is built once per run by the Alembic migrations (so they are exercised on both
+databases); every test then starts from empty tables and an empty Redis database.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.extensions import db
+from portal.models import Customer, Sale, Team, User, utcnow
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def pytest_report_header(config):
+    database = TEST_DATABASE_URL or "SQLite (temporary file)"
+    jobs = f"real Redis at {TEST_REDIS_URL} + worker process" if TEST_REDIS_URL else "inline"
+    return f"aftersale: database {database}; jobs {jobs}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if TEST_REDIS_URL:
+        return
+    skip = pytest.mark.skip(reason="needs TEST_REDIS_URL (real Redis and a worker)")
+    for item in items:
+        if "redis_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        _ensure_postgres_database(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """Create the test database if it does not exist yet (CI starts from a bare server)."""
+    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory) -> str:
+    """Drop whatever a previous run left, then build the schema with the migrations."""
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("mail0")))
+    with app.app_context():
+        _drop_everything()
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _drop_everything() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        meta = sa.MetaData()
+        meta.reflect(db.engine)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for table in reversed(meta.sorted_tables):
+                conn.execute(sa.text(f'DROP TABLE "{table.name}"'))
+            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def _test_config(database_url: str, mail_dir: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg://"),
+        "REDIS_URL": TEST_REDIS_URL,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "MAIL_SERVER": None,
+        "MAIL_DIR": mail_dir,
+        "PORTAL_BASE_URL": "https://portal.example.test",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RQ_QUEUE_PREFIX": "aftersale-test",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    app = create_app(_test_config(migrated_database, tmp_path / "mail"))
+    with app.app_context():
+        if TEST_REDIS_URL:
+            from portal.jobs import connection
+
+            connection().flushdb()
+        yield app
+        db.session.remove()
+        _empty_tables()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            for name in tables:
+                conn.execute(sa.text(f'DELETE FROM "{name}"'))
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Finish every queued job. Inline, they already ran; with Redis, a real worker process
+    (worker.py --burst) works the queues until they are empty."""
+
+    def run(timeout: float = 60) -> None:
+        if not TEST_REDIS_URL:
+            return
+        db.session.commit()
+        env = {
+            **os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": TEST_REDIS_URL,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "PORTAL_BASE_URL": app.config["PORTAL_BASE_URL"],
+            "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
+            "MAIL_DIR": str(app.config["MAIL_DIR"]),
+            "SMTP_HOST": app.config.get("MAIL_SERVER") or "",
+            "SMTP_PORT": str(app.config.get("MAIL_PORT") or 25),
+            "SMTP_STARTTLS": "true" if app.config.get("MAIL_USE_TLS") else "false",
+        }
+        subprocess.run(
+            [sys.executable, str(ROOT / "worker.py"), "--burst", "--no-scheduler"],
+            env=env,
+            check=True,
+            timeout=timeout,
+            capture_output=True,
+        )
+        db.session.expire_all()
+
+    return run
+
+
+# --- mail ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def outbox(app):
+    """The messages written to the mail folder so far, oldest first."""
+
+    def read() -> list[EmailMessage]:
+        folder = Path(app.config["MAIL_DIR"])
+        if not folder.exists():
+            return []
+        paths = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [
+            email.message_from_bytes(p.read_bytes(), _class=EmailMessage) for p in paths
+        ]
+
+    return read
+
+
+def body_text(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- factories ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_team(app):
+    def make(name: str = "North", lead: User | None = None) -> Team:
+        team = Team(name=name, lead=lead)
+        db.session.add(team)
+        db.session.commit()
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "rep", team: Team | None = None, **fields) -> User:
+        n = next(counter)
+        user = User(
+            email=fields.pop("email", f"{role}{n}@example.com"),
+            name=fields.pop("name", f"{role.title()} {n}"),
+            role=role,
+            team=team,
+            **fields,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_sale(app):
+    counter = iter(range(1, 100_000))
+
+    def make(rep: User | None = None, customer: Customer | None = None, **fields) -> Sale:
+        n = next(counter)
+        if customer is None:
+            customer = Customer(email=f"customer{n}@example.org", name=f"Customer {n}")
+        sale = Sale(
+            order_ref=fields.pop("order_ref", f"ORD-{n:05d}"),
+            customer=customer,
+            rep=rep,
+            amount=fields.pop("amount", Decimal("1250.00")),
+            currency=fields.pop("currency", "SEK"),
+            product=fields.pop("product", "Office chair"),
+            sold_at=fields.pop("sold_at", utcnow()),
+            **fields,
+        )
+        db.session.add(sale)
+        db.session.commit()
+        return sale
+
+    return make
+
+
+# --- browsing as a user -------------------------------------------------------------------
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token field"
+    return match.group(1)
+
+
+def submit(client, url: str, data: dict, follow_redirects: bool = False, page: str | None = None):
+    """Open the form page like a browser (to get its CSRF token), then post it."""
+    html = client.get(page or url).get_data(as_text=True)
+    return client.post(
+        url, data={"csrf_token": csrf_from(html), **data}, follow_redirects=follow_redirects
+    )
+
+
+@pytest.fixture
+def login(client):
+    def do(user_or_email, password: str = PASSWORD, **extra):
+        email_address = getattr(user_or_email, "email", user_or_email)
+        return submit(client, "/login", {"email": email_address, "password": password, **extra})
+
+    return do

@@ -1,0 +1,51 @@
+"""The background worker: `python worker.py` (see README, "Production").
+
+Builds the app once, then runs an RQ worker, with its scheduler (for retries with backoff
+and delayed jobs), on the portal's queues. Each job runs in a forked work horse, inside a
+fresh app context with its own database session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from rq import Worker
+from rq.serializers import JSONSerializer
+
+from portal import create_app
+from portal.extensions import db
+from portal.jobs import QUEUE_NAMES, connection, queue_name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run an Aftersale background worker.")
+    parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
+    parser.add_argument("--queues", nargs="*", default=list(QUEUE_NAMES),
+                        help=f"Queues to work on, in priority order (default: {QUEUE_NAMES}).")
+    parser.add_argument("--no-scheduler", action="store_true",
+                        help="Do not run the scheduler (retries and delayed jobs wait for "
+                        "another worker that runs it).")
+    args = parser.parse_args(argv)
+
+    app = create_app()
+    if not app.config["REDIS_URL"]:
+        raise SystemExit("REDIS_URL is not set: without Redis, jobs run inline and no worker "
+                         "is needed.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    with app.app_context():
+        # A forked work horse must not reuse the parent's database connections.
+        engine = db.engine
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        worker = Worker(
+            [queue_name(name) for name in args.queues],
+            connection=connection(),
+            serializer=JSONSerializer,
+        )
+        worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
