@@ -123,6 +123,8 @@ def app(migrated_database, tmp_path):
         yield app
         db.session.remove()
         _empty_tables()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def _empty_tables() -> None:

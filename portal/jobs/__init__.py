@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 from redis import Redis
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -112,7 +112,7 @@ def enqueue(func: Callable, *args: int | str, family: str, job_id: str | None = 
         retry=Retry(max=len(spec.retry_intervals), interval=list(spec.retry_intervals))
         if spec.retry_intervals and queue.is_async
         else None,
-        on_failure=_log_failure,
+        on_failure=Callback(_log_failure),
         unique=True,
     )
     try:

@@ -1,0 +1,69 @@
+# Aftersale: `make run` (portal with demo data) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+# PostgreSQL and Redis used by the second test run (CI and developers' machines).
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/aftersale_test
+TEST_REDIS ?= redis://127.0.0.1:6379/15
+
+.PHONY: run setup setup-dev test test-sqlite test-postgres services lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Installs the portal and its pinned dependencies; re-runs only when they change.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-dev: setup
+
+## run: set up, migrate, add demo data (once), serve on http://$(HOST):$(PORT)
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask portal init
+	$(BIN)/flask portal seed-demo --if-empty
+	@echo
+	@echo "  Aftersale is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## test: lint, then the suite on SQLite with inline jobs, then on PostgreSQL + Redis + worker
+test: setup lint test-sqlite services test-postgres
+
+test-sqlite: setup
+	$(BIN)/pytest
+
+test-postgres: setup services
+	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest
+
+## services: start the local PostgreSQL and Redis if they are down
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || { \
+	  echo "starting Redis"; \
+	  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+	    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log; \
+	  for i in $$(seq 30); do redis-cli ping >/dev/null 2>&1 && break; sleep 1; done; }
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
