@@ -12,6 +12,7 @@ databases); every test then starts from empty tables and an empty Redis database
 from __future__ import annotations
 
 import email
+import email.policy
 import os
 import re
 import subprocess
@@ -115,6 +116,11 @@ def _test_config(database_url: str, mail_dir: Path) -> dict:
 @pytest.fixture
 def app(migrated_database, tmp_path):
     app = create_app(_test_config(migrated_database, tmp_path / "mail"))
+    # The test's app context stays pushed, so every request of every test client shares it,
+    # and `g` with it: Flask-Login would keep the last logged-in user and Flask-WTF the last
+    # CSRF token across requests and clients. Start each request with an empty `g`, as it is
+    # outside tests.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
     with app.app_context():
         if TEST_REDIS_URL:
             from portal.jobs import connection
@@ -127,6 +133,12 @@ def app(migrated_database, tmp_path):
             engine.dispose()
 
 
+def _fresh_g() -> None:
+    from flask import g
+
+    vars(g).clear()
+
+
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
@@ -136,7 +148,7 @@ def _empty_tables() -> None:
         else:
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             for name in tables:
-                conn.execute(sa.text(f'DELETE FROM "{name}"'))
+                conn.execute(sa.text(f'DELETE FROM "{name}"'))  # noqa: S608  (our own table names)
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
@@ -194,7 +206,7 @@ def outbox(app):
             return []
         paths = sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
         return [
-            email.message_from_bytes(p.read_bytes(), _class=EmailMessage) for p in paths
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths
         ]
 
     return read
@@ -288,3 +300,70 @@ def login(client):
         return submit(client, "/login", {"email": email_address, "password": password, **extra})
 
     return do
+
+
+# --- a real SMTP server on loopback ---------------------------------------------------------
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1: records every message; addresses starting with "bounce" are
+    refused permanently (550), "later" temporarily (450)."""
+
+    def __init__(self):
+        import socket
+
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+        self.connections = 0
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        # A stopped controller cannot start again: "back up" is a new server, same port.
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bounce"):
+            return "550 5.1.1 No such user here"
+        if address.startswith("later"):
+            return "450 4.2.0 Mailbox busy, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(
+                envelope.content, _class=EmailMessage, policy=email.policy.default
+            )
+        )
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+    def stop(self):
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_server(app):
+    """Start a loopback SMTP server and point the app's mail at it."""
+    server = SmtpServer()
+    server.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=server.port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME=None,
+    )
+    yield server
+    server.stop()

@@ -156,7 +156,7 @@ def test_admin_pages_refuse_reps_and_managers(client, login, make_user):
 
 def _reset_link(client, outbox, run_jobs, email, host=None):
     headers = {"Host": host} if host else {}
-    html = client.get("/password/forgot").get_data(as_text=True)
+    html = client.get("/password/forgot", headers=headers).get_data(as_text=True)
     from .conftest import csrf_from
 
     client.post(
@@ -182,9 +182,7 @@ def test_forgot_password_mails_a_link_that_sets_a_new_password(
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
     assert page.headers["Referrer-Policy"] == "no-referrer"
-    response = submit(
-        client, path, {"password": "new password 123", "confirm": "new password 123"}
-    )
+    response = submit(client, path, {"password": "new password 123", "confirm": "new password 123"})
     assert response.headers["Location"] == "/login"
     assert login(rep, password="new password 123").status_code == 302
     # The link worked once; it is dead now.

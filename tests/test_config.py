@@ -69,8 +69,8 @@ def test_postgres_urls_use_psycopg3(monkeypatch):
     assert load_config().SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@db.internal/aftersale"
 
 
-def test_start_up_with_a_bad_setting_fails_with_its_name():
-    env = {"PATH": "/usr/bin:/bin", "SMTP_PORT": "abc", "HOME": "/tmp"}
+def test_start_up_with_a_bad_setting_fails_with_its_name(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "SMTP_PORT": "abc", "HOME": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-c", "import wsgi"],
         cwd=ROOT,

@@ -1,19 +1,218 @@
-"""Administration: staff accounts and teams."""
+"""Administration: staff accounts and teams. Admins only; the rules are in services.staff.
+
+The survey pages (survey_routes.py) and the API key pages (api_key_routes.py) are on this
+blueprint too, in modules of their own; they are imported at the end of this one."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
 
+from portal.admin.forms import (
+    TeamForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+    id_choices,
+)
 from portal.auth.access import roles_required
 from portal.extensions import db
-from portal.models import User
+from portal.models import Team, User, utcnow
+from portal.services import staff
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+
+
+def show_rule_error(form, exc) -> None:
+    """Put the message of a rule error (a StaffRuleError, a PolicyRuleError: anything with a
+    `message` and a `field`) next to the field it is about; otherwise at the top of the page."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors.append(exc.message)
+    else:
+        flash(exc.message, "error")
+
+
+# --- users ------------------------------------------------------------------------------------
 
 
 @bp.get("/users")
 @roles_required("admin")
 def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.name))
-    return render_template("admin/users.html", users=list(rows))
+    filters = UserFilterForm(formdata=request.args)
+    filters.team.choices = [
+        SelectChoice("", "Any team"),
+        SelectChoice("none", "No team"),
+        *(SelectChoice(str(team.id), team.name) for team in staff.all_teams()),
+    ]
+    search = _user_search(filters)
+    page = request.args.get("page", 1, type=int)
+    pagination = db.paginate(
+        staff.users_query(search), page=page, per_page=USERS_PER_PAGE, error_out=False
+    )
+    page_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "admin/users.html",
+        filters=filters,
+        pagination=pagination,
+        page_args=page_args,
+        now=utcnow(),
+    )
+
+
+def _user_search(filters: UserFilterForm) -> staff.UserSearch:
+    """The filters as a search; a value that is not one of the choices is ignored."""
+    filters.validate()
+    valid = {field.name: field.data for field in filters if not field.errors}
+    team = valid.get("team") or ""
+    return staff.UserSearch(
+        text=valid.get("q") or "",
+        role=valid.get("role") or None,
+        team_id=staff.NO_TEAM if team == "none" else (int(team) if team else None),
+        active={"active": True, "inactive": False}.get(valid.get("status")),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_user():
+    form = UserCreateForm()
+    form.team.choices = id_choices(staff.all_teams(), "No team")
+    if form.validate_on_submit():
+        try:
+            user = staff.create_staff_user(
+                form.email.data, form.name.data, form.role.data, form.team.data
+            )
+        except staff.StaffRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(
+                f"{user.name} is added. A link to set a password is on its way to {user.email}.",
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    now = utcnow()
+    form = UserEditForm(
+        data={
+            "name": user.name,
+            "role": user.role,
+            "team": user.team_id,
+            "away_until": staff.away_until_date(user, now),
+            "stand_in": user.stand_in_id,
+        }
+    )
+    form.team.choices = id_choices(staff.all_teams(), "No team")
+    form.stand_in.choices = id_choices(staff.stand_in_candidates(user), "No stand-in")
+    if form.validate_on_submit():
+        try:
+            staff.update_user(
+                current_user,
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                team_id=form.team.data,
+                back_on=form.away_until.data,
+                stand_in_id=form.stand_in.data,
+                today=now.date(),
+            )
+        except staff.StaffRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(f"Changes to {user.name} are saved.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=user, now=now)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles_required("admin")
+def deactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        released = staff.deactivate_user(current_user, user)
+    except staff.StaffRuleError as exc:
+        flash(exc.message, "error")
+    else:
+        message = f"{user.name} is deactivated and logged out everywhere."
+        if released:
+            names = ", ".join(u.name for u in released)
+            message += f" They are no longer the stand-in for {names}."
+        flash(message, "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@roles_required("admin")
+def reactivate_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    staff.reactivate_user(user)
+    flash(f"{user.name} is active again and can log in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/send-password-link")
+@roles_required("admin")
+def send_password_link(user_id: int):
+    user = db.get_or_404(User, user_id)
+    try:
+        staff.resend_password_link(user)
+    except staff.StaffRuleError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"A link to set a password is on its way to {user.email}.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# --- teams ------------------------------------------------------------------------------------
+
+
+@bp.get("/teams")
+@roles_required("admin")
+def teams():
+    return render_template("admin/teams.html", rows=staff.team_rows())
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_team():
+    form = TeamForm()
+    form.lead.choices = id_choices(staff.lead_candidates(), "No lead yet")
+    if form.validate_on_submit():
+        try:
+            team = staff.create_team(form.name.data, form.lead.data)
+        except staff.StaffRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(f"Team {team.name} is added.", "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/team_form.html", form=form, team=None)
+
+
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_team(team_id: int):
+    team = db.get_or_404(Team, team_id)
+    form = TeamForm(data={"name": team.name, "lead": team.lead_id})
+    form.lead.choices = id_choices(staff.lead_candidates(team), "No lead")
+    if form.validate_on_submit():
+        try:
+            staff.update_team(team, form.name.data, form.lead.data)
+        except staff.StaffRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(f"Team {team.name} is saved.", "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/team_form.html", form=form, team=team, now=utcnow())
+
+
+# The other admin pages register their views on `bp` when imported: after it is complete.
+from portal.admin import api_key_routes, survey_routes  # noqa: E402, F401

@@ -1,0 +1,52 @@
+"""Administration of API keys, which other systems (shop, CRM, ERP) use to send sales in.
+Admins only; the keys are made and checked in services.api_keys. Registered on the admin
+blueprint."""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.admin.forms import ApiKeyForm
+from portal.admin.routes import bp
+from portal.auth.access import roles_required
+from portal.extensions import db
+from portal.models import ApiKey
+from portal.services import api_keys as key_service
+
+
+@bp.get("/api-keys")
+@roles_required("admin")
+def api_keys():
+    return render_template("admin/api_keys.html", keys=key_service.all_keys())
+
+
+@bp.route("/api-keys/new", methods=["GET", "POST"])
+@roles_required("admin")
+def new_api_key():
+    form = ApiKeyForm()
+    if form.validate_on_submit():
+        key, secret = key_service.create_key(form.name.data, current_user)
+        # The secret exists only in this response: not in a flash message or the session
+        # (signed, not encrypted), and not in any cache.
+        response = make_response(
+            render_template("admin/api_key_created.html", key=key, secret=secret)
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return render_template("admin/api_key_form.html", form=form)
+
+
+@bp.post("/api-keys/<int:key_id>/revoke")
+@roles_required("admin")
+def revoke_api_key(key_id: int):
+    key = db.get_or_404(ApiKey, key_id)
+    if key.is_active:
+        key_service.revoke(key)
+        flash(
+            f"The key {key.name} is revoked: requests that use it are refused from now on.",
+            "success",
+        )
+    else:
+        flash(f"The key {key.name} was already revoked.", "info")
+    return redirect(url_for("admin.api_keys"))
