@@ -11,7 +11,7 @@ export FLASK_APP := wsgi.py
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/aftersale_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup setup-dev test test-sqlite test-postgres services lint format bench clean
+.PHONY: run setup setup-dev translations test test-sqlite test-postgres services lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +22,33 @@ $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
+## translations: after changing customer-facing text, extract, update and compile Swedish
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l --no-location --sort-output \
+	  -o /tmp/aftersale-messages.pot .
+	$(BIN)/pybabel update -i /tmp/aftersale-messages.pot -d portal/translations --no-fuzzy-matching
+	@echo "Fill in the empty msgstr lines in portal/translations/sv/LC_MESSAGES/messages.po, then"
+	@echo "  $(BIN)/pybabel compile -d portal/translations"
+
 setup: $(VENV)/.installed
 
 setup-dev: setup
 
 ## run: set up, migrate, add demo data (once), serve on http://$(HOST):$(PORT)
+# Without REDIS_URL, periodic jobs (sending surveys...) run from `flask portal tick` beside
+# the web server; with Redis, start `python worker.py` instead.
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask portal init
 	$(BIN)/flask portal seed-demo --if-empty
 	@echo
 	@echo "  Aftersale is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo "  Mail is written to instance/mail/ (set SMTP_HOST to send it)."
 	@echo
+	@if [ -z "$$REDIS_URL" ]; then \
+	  $(BIN)/flask portal tick --every 60 >instance/tick.log 2>&1 & tick=$$!; \
+	  trap "kill $$tick 2>/dev/null" EXIT INT TERM; \
+	fi; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: lint, then the suite on SQLite with inline jobs, then on PostgreSQL + Redis + worker

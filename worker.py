@@ -16,7 +16,7 @@ from rq.serializers import JSONSerializer
 
 from portal import create_app
 from portal.extensions import db
-from portal.jobs import QUEUE_NAMES, connection, queue_name
+from portal.jobs import QUEUE_NAMES, connection, periodic, queue_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         # A forked work horse must not reuse the parent's database connections.
         engine = db.engine
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        # Every worker makes sure the periodic jobs have their next run scheduled; their
+        # deterministic ids mean the slots are scheduled once, however many workers start.
+        scheduled = periodic.schedule_all()
+        logging.getLogger(__name__).info("periodic jobs: %d slots scheduled", scheduled)
         worker = Worker(
             [queue_name(name) for name in args.queues],
             connection=connection(),

@@ -50,13 +50,19 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
 
 def _init_extensions(app: Flask) -> None:
     from portal import jobs, models  # noqa: F401  (models registers the tables)
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from portal.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "portal" / "translations"),
+    )
     jobs.init_app(app)
     with app.app_context():
         _tune_sqlite(db.engine)
@@ -84,9 +90,13 @@ def _tune_sqlite(engine) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.routes import bp as admin_bp
+    from portal.api.routes import bp as api_bp
     from portal.auth.routes import bp as auth_bp
     from portal.main.routes import bp as main_bp
+    from portal.survey.routes import bp as survey_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(api_bp)

@@ -74,24 +74,40 @@ def create_user_command(email, name, role, team_name, password, prompt_password)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_demo_command(customers, sales, seed, if_empty):
     """Fill the database with a realistic demo organisation."""
-    from portal.services.demo import DEMO_PASSWORD, seed_demo
+    from portal.services.demo import DEMO_PASSWORD, DemoSeedError, demo_logins, seed_demo
 
     if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
         click.echo("The database already has users: demo data not added.")
-        return
-    summary = seed_demo(customers=customers, sales=sales, seed=seed)
-    click.echo(summary.describe())
-    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for role, email in summary.logins:
-        click.echo(f"  {role:<8} {email}")
+        logins = demo_logins()
+    else:
+        try:
+            summary = seed_demo(customers=customers, sales=sales, seed=seed)
+        except DemoSeedError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(summary.describe())
+        logins = summary.logins
+    if logins:
+        click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for role, email in logins:
+            click.echo(f"  {role:<8} {email}")
 
 
 @portal_cli.command("import-sales")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True),
-              help="Also write the rejected rows, with the reason, to this CSV file.")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the rejected rows, with the reason, to this CSV file.",
+)
 def import_sales_command(path, errors_path):
-    """Import sales from a CSV file (see README for the columns)."""
+    """Import sales from a CSV file ("-" reads standard input).
+
+    The header names the columns, in any order: order_ref, sold_at, customer_email,
+    customer_name, rep_email, amount, currency, product, and optionally customer_locale
+    (en or sv). Comma or semicolon delimited, UTF-8. Order refs already stored are skipped,
+    so importing a file again is safe. Exits with status 1 when rows were rejected.
+    """
     from portal.services.sales_import import ImportFormatError, import_sales_file
 
     try:
@@ -105,6 +121,23 @@ def import_sales_command(path, errors_path):
     click.echo(result.summary())
     if result.problems:
         sys.exit(1)
+
+
+@portal_cli.command("tick")
+@click.option("--every", type=click.IntRange(min=5), help="Repeat every N seconds until stopped.")
+def tick_command(every):
+    """Run every periodic job once now (surveys, sweeps). With Redis, workers do this by
+    themselves; without Redis, `make run` keeps this running next to the web server."""
+    import time
+
+    from portal.jobs.periodic import run_all_once
+
+    while True:
+        for name, outcome in run_all_once().items():
+            click.echo(f"{name}: {outcome}")
+        if not every:
+            return
+        time.sleep(every)
 
 
 def _progress_bar(total_bytes: int):

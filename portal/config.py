@@ -37,7 +37,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if word in _FALSE:
         return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean: use one of true/false, yes/no, 1/0, on/off.")
+    raise ConfigError(
+        f"{name}={raw!r} is not a boolean: use one of true/false, yes/no, 1/0, on/off."
+    )
 
 
 def env_int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
@@ -90,7 +92,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = _database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env_url("REDIS_URL", None, ("redis", "rediss", "unix"))
-        self.PORTAL_BASE_URL = env_url("PORTAL_BASE_URL", "http://127.0.0.1:5000", ("http", "https"))
+        self.PORTAL_BASE_URL = env_url(
+            "PORTAL_BASE_URL", "http://127.0.0.1:5000", ("http", "https")
+        )
         self.PORTAL_BASE_URL = self.PORTAL_BASE_URL.rstrip("/")
 
         self.MAIL_SERVER = env_str("SMTP_HOST")

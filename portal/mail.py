@@ -12,7 +12,8 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -46,18 +47,49 @@ def build_message(
 
 
 def send(messages: EmailMessage | Iterable[EmailMessage]) -> None:
-    """Send one message or a batch over a single SMTP connection. Raises on failure."""
+    """Send one message or a batch over a single connection. Raises on the first failure."""
     batch = [messages] if isinstance(messages, EmailMessage) else list(messages)
     if not batch:
         return
-    if current_app.config.get("MAIL_SERVER"):
-        _send_smtp(batch)
-    else:
-        _write_files(batch)
+    with connect() as sender:
+        for msg in batch:
+            sender.send(msg)
 
 
-def _send_smtp(batch: list[EmailMessage]) -> None:
+class SmtpSender:
+    """One SMTP connection; `send` raises smtplib's errors for the caller to classify."""
+
+    def __init__(self, smtp: smtplib.SMTP):
+        self.smtp = smtp
+
+    def send(self, msg: EmailMessage) -> None:
+        self.smtp.send_message(msg)
+
+
+class FileSender:
+    """No SMTP server configured: each message becomes an .eml file, its links logged."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def send(self, msg: EmailMessage) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        ident = msg["Message-ID"].strip("<>").split("@")[0]
+        path = self.folder / f"{stamp}-{ident}.eml"
+        path.write_bytes(bytes(msg))
+        text = msg.get_body(preferencelist=("plain",)).get_content()
+        links = sorted(set(LINK.findall(text)))
+        log.warning("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+
+
+@contextmanager
+def connect() -> Iterator[SmtpSender | FileSender]:
+    """A sender for a batch of messages: one SMTP connection (or the mail folder)."""
     cfg = current_app.config
+    if not cfg.get("MAIL_SERVER"):
+        yield FileSender(Path(cfg["MAIL_DIR"]))
+        return
     host, port, timeout = cfg["MAIL_SERVER"], cfg["MAIL_PORT"], cfg["MAIL_TIMEOUT"]
     context = ssl.create_default_context()
     if cfg["MAIL_USE_SSL"]:
@@ -69,18 +101,4 @@ def _send_smtp(batch: list[EmailMessage]) -> None:
             smtp.starttls(context=context)
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
-        for msg in batch:
-            smtp.send_message(msg)
-
-
-def _write_files(batch: list[EmailMessage]) -> None:
-    folder = Path(current_app.config["MAIL_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    for msg in batch:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        ident = msg["Message-ID"].strip("<>").split("@")[0]
-        path = folder / f"{stamp}-{ident}.eml"
-        path.write_bytes(bytes(msg))
-        text = msg.get_body(preferencelist=("plain",)).get_content()
-        links = sorted(set(LINK.findall(text)))
-        log.warning("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+        yield SmtpSender(smtp)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = ("set-password",)
+PURPOSES = ("set-password", "survey", "unsubscribe", "survey-form")
 
 
 class InvalidToken(Exception):

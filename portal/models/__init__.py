@@ -1,5 +1,6 @@
 """The domain model: one module per concept, all imported here for Alembic and the app."""
 
+from portal.models.api_key import ApiKey
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
 from portal.models.coaching import CoachingNote, Goal
@@ -8,9 +9,11 @@ from portal.models.performance import PerformanceRecord
 from portal.models.sale import Sale
 from portal.models.sla import SlaPolicy
 from portal.models.survey import SurveyInvitation, SurveyResponse
+from portal.models.survey_policy import SurveyPolicy
 from portal.models.user import Team, User
 
 __all__ = [
+    "ApiKey",
     "Base",
     "Case",
     "CaseEvent",
@@ -21,6 +24,7 @@ __all__ = [
     "Sale",
     "SlaPolicy",
     "SurveyInvitation",
+    "SurveyPolicy",
     "SurveyResponse",
     "Team",
     "User",

@@ -21,6 +21,8 @@ class Customer(Base):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     locale: Mapped[str] = mapped_column(sa.String(5), default="en")
+    # IANA zone for sending in the customer's daytime; NULL: the usual zone of their locale.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_surveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

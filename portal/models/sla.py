@@ -23,7 +23,9 @@ class SlaPolicy(Base):
     __table_args__ = (
         sa.CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity_known"),
         sa.CheckConstraint("first_contact_minutes > 0", name="first_contact_positive"),
-        sa.CheckConstraint("resolve_minutes >= first_contact_minutes", name="resolve_after_contact"),
+        sa.CheckConstraint(
+            "resolve_minutes >= first_contact_minutes", name="resolve_after_contact"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

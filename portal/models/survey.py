@@ -40,6 +40,15 @@ class SurveyInvitation(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Not sent, on purpose: "budget", "unsubscribed", "bounced", "too_late".
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    skip_reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # Given up after repeated SMTP failures (or an interrupted send): shown to admins.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while one dispatcher sends it: nobody else may (see services/survey_dispatch.py).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     send_attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

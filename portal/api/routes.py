@@ -1,0 +1,70 @@
+"""The JSON API for other systems (shop, CRM, ERP), authenticated by API keys."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, g, jsonify, request
+
+from portal.api.openapi import spec
+from portal.extensions import csrf, limiter
+from portal.services import api_keys, sales_intake
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # authenticated by API key, never by cookie
+
+
+def _error(status: int, message: str, **extra):
+    return jsonify(error=message, **extra), status
+
+
+def api_key_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        key = api_keys.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+        if key is None:
+            response, status = _error(
+                401,
+                "Send a valid API key as 'Authorization: Bearer <key>'. Admins create keys "
+                "under Admin > API keys; a revoked key no longer works.",
+            )
+            response.headers["WWW-Authenticate"] = 'Bearer realm="aftersale"'
+            return response, status
+        g.api_key = key
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _key_of_client() -> str:
+    return "api:" + str((getattr(g, "api_key", None) and g.api_key.id) or request.remote_addr)
+
+
+@bp.post("/sales")
+@api_key_required
+@limiter.limit("600 per minute", key_func=_key_of_client)
+def create_sales():
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return _error(400, "The body must be JSON (Content-Type: application/json).")
+    try:
+        items, single = sales_intake.items_of(payload)
+    except sales_intake.PayloadError as exc:
+        return _error(422, str(exc))
+    outcome = sales_intake.intake(items)
+    if single:
+        [result] = outcome.results
+        if result.status == "invalid":
+            return _error(
+                422, "The sale was not stored: fix the fields named.", errors=result.errors
+            )
+        return jsonify(result.as_dict()), 201 if result.status == "created" else 200
+    status = 422 if outcome.invalid == len(items) else 200
+    return jsonify(outcome.as_dict()), status
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())

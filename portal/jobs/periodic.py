@@ -1,0 +1,97 @@
+"""Periodic jobs, scheduled through RQ's own scheduler with deterministic ids.
+
+Each periodic job runs once per time slot (`interval` seconds). Its id names the slot, so any
+number of workers may try to schedule the same slot and RQ keeps exactly one (unique=True).
+A run first schedules the next slot, then does its work: a run that fails (and exhausts its
+retries) does not break the chain. Every worker schedules the current slots when it starts, so
+a chain lost with a flushed Redis comes back with the next worker start.
+
+With no Redis (jobs inline), nothing runs by itself: `flask portal tick` runs every periodic job
+once (`--every 60` keeps doing so), which is what `make run` starts next to the web server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from rq.exceptions import DuplicateJobError
+
+from portal import jobs
+from portal.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func_path: str  # "module:function", imported lazily so this module stays light
+    interval: int  # seconds
+    family: str = "maintenance"
+
+    def func(self) -> Callable:
+        import importlib
+
+        module, _, attr = self.func_path.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+# Every periodic job of the portal, in one table.
+PERIODIC: dict[str, Periodic] = {
+    p.name: p
+    for p in (Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "mail"),)
+}
+
+
+def slot_of(name: str, at: datetime) -> int:
+    return int(at.timestamp()) // PERIODIC[name].interval
+
+
+def schedule_slot(name: str, slot: int) -> bool:
+    """Schedule slot `slot` of `name`. False when it was already scheduled."""
+    spec = PERIODIC[name]
+    family = jobs.FAMILIES[spec.family]
+    queue = jobs.get_queue(family.queue)
+    run_at = datetime.fromtimestamp(slot * spec.interval, UTC)
+    try:
+        queue.enqueue_at(
+            run_at,
+            run_periodic,
+            name,
+            slot,
+            job_id=f"periodic-{name}-{slot}",
+            job_timeout=family.timeout,
+            result_ttl=0,
+            failure_ttl=family.failure_ttl,
+            unique=True,
+        )
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def schedule_all(now: datetime | None = None) -> int:
+    """Make sure every periodic job has its next slot scheduled (run at worker start)."""
+    now = now or utcnow()
+    return sum(schedule_slot(name, slot_of(name, now) + 1) for name in PERIODIC)
+
+
+def run_periodic(name: str, slot: int) -> None:
+    """The job RQ runs for each slot: chain the next slot, then do the work."""
+    schedule_slot(name, slot + 1)
+    PERIODIC[name].func()()
+
+
+def run_all_once() -> dict[str, object]:
+    """Run every periodic job now, in this process (inline mode, tests, operators)."""
+    results = {}
+    for name, spec in PERIODIC.items():
+        try:
+            results[name] = spec.func()()
+        except Exception:
+            log.exception("periodic job %s failed", name)
+            results[name] = "failed"
+    return results

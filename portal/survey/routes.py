@@ -1,0 +1,164 @@
+"""The customer's side: survey pages and unsubscribe, reached from personal emailed links."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+
+from portal.extensions import csrf, limiter
+from portal.models import utcnow
+from portal.security import token_page
+from portal.services import survey_answers as answers
+from portal.services.survey_answers import Answer, LinkState
+from portal.survey.forms import SurveyForm
+
+bp = Blueprint("survey", __name__)
+
+PUBLIC_FORM_LIMIT = "30 per minute; 300 per hour"
+
+
+def _language_of(link) -> None:
+    if link.invitation is not None:
+        g.locale = link.invitation.customer.locale
+
+
+def _closed_page(link):
+    if link.state is LinkState.CLOSED:
+        return render_template("survey/thanks.html", link=link, closed=True)
+    status = 410 if link.state is LinkState.EXPIRED else 404
+    return render_template("survey/link_invalid.html", state=link.state.value), status
+
+
+@bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit(PUBLIC_FORM_LIMIT, methods=["POST"])
+@token_page
+def answer(token: str):
+    now = utcnow()
+    link = answers.resolve(token, now)
+    _language_of(link)
+    if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
+        return _closed_page(link)
+    form = SurveyForm(obj=None)
+    if request.method == "GET":
+        _prefill(form, link)
+    elif form.validate_on_submit():
+        answers.record_answer(link, _answer_from(form), now)
+        return redirect(url_for("survey.thanks", token=token), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "survey/answer.html",
+        form=form,
+        link=link,
+        token=token,
+        change_deadline=answers.change_deadline(link),
+    ), status
+
+
+def _prefill(form: SurveyForm, link) -> None:
+    response = link.response
+    if response is not None:
+        form.satisfaction.data = str(response.satisfaction)
+        form.recommend.data = str(response.recommend) if response.recommend is not None else None
+        form.comment.data = response.comment
+        form.may_contact.data = response.may_contact
+        return
+    score = request.args.get("score", "")
+    if score in {"1", "2", "3", "4", "5"}:
+        form.satisfaction.data = score  # the rating button clicked in the email
+
+
+def _answer_from(form: SurveyForm) -> Answer:
+    return Answer(
+        satisfaction=int(form.satisfaction.data),
+        recommend=int(form.recommend.data) if form.recommend.data not in (None, "") else None,
+        comment=form.comment.data,
+        may_contact=bool(form.may_contact.data),
+    )
+
+
+@bp.get("/s/<token>/thanks")
+@token_page
+def thanks(token: str):
+    link = answers.resolve(token, utcnow())
+    _language_of(link)
+    if link.response is None:
+        return redirect(url_for("survey.answer", token=token))
+    return render_template(
+        "survey/thanks.html",
+        link=link,
+        token=token,
+        closed=link.state is LinkState.CLOSED,
+        change_deadline=answers.change_deadline(link),
+    )
+
+
+@bp.post("/s/<token>/opened")
+@limiter.limit(PUBLIC_FORM_LIMIT)
+def opened(token: str):
+    """Called by the survey page's script once a person (not a link scanner) views it."""
+    link = answers.resolve(token, utcnow())
+    if link.invitation is None:
+        abort(404)
+    answers.mark_opened(link, utcnow())
+    return "", 204
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: mail providers POST here with no cookie; the signed token suffices
+@limiter.limit(PUBLIC_FORM_LIMIT, methods=["POST"])
+@token_page
+def unsubscribe(token: str):
+    invitation = answers.invitation_for_unsubscribe(token)
+    if invitation is None:
+        return render_template("survey/link_invalid.html", state="invalid"), 404
+    g.locale = invitation.customer.locale
+    if request.method == "POST":
+        answers.unsubscribe(invitation, utcnow())
+        if request.form.get("List-Unsubscribe") == "One-Click":
+            return "", 200
+        return render_template("survey/unsubscribed.html")
+    return render_template("survey/unsubscribe.html", token=token)
+
+
+@bp.errorhandler(CSRFError)
+def lost_session(exc):
+    """The customer's session cookie is gone (hours open, browser restarted): keep what
+    they typed, give them a fresh token, and ask them to send it again."""
+    token = request.view_args.get("token") if request.view_args else None
+    if request.endpoint != "survey.answer" or not token:
+        return render_template("survey/link_invalid.html", state="invalid"), 400
+    return _no_store(_lost_session_page(token))
+
+
+def _lost_session_page(token: str):
+    link = answers.resolve(token, utcnow())
+    _language_of(link)
+    if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
+        return _closed_page(link)
+    form = SurveyForm()  # keeps what was posted; renders a fresh CSRF token
+    form.validate()
+    form.csrf_token.errors = []
+    return render_template(
+        "survey/answer.html",
+        form=form,
+        link=link,
+        token=token,
+        session_lost=True,
+        change_deadline=answers.change_deadline(link),
+    ), 400
+
+
+def _no_store(result):
+    response = make_response(result)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
