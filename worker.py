@@ -22,17 +22,25 @@ from portal.jobs import QUEUE_NAMES, connection, periodic, queue_name
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run an Aftersale background worker.")
     parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
-    parser.add_argument("--queues", nargs="*", default=list(QUEUE_NAMES),
-                        help=f"Queues to work on, in priority order (default: {QUEUE_NAMES}).")
-    parser.add_argument("--no-scheduler", action="store_true",
-                        help="Do not run the scheduler (retries and delayed jobs wait for "
-                        "another worker that runs it).")
+    parser.add_argument(
+        "--queues",
+        nargs="*",
+        default=list(QUEUE_NAMES),
+        help=f"Queues to work on, in priority order (default: {QUEUE_NAMES}).",
+    )
+    parser.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="Do not run the scheduler (retries and delayed jobs wait for "
+        "another worker that runs it).",
+    )
     args = parser.parse_args(argv)
 
     app = create_app()
     if not app.config["REDIS_URL"]:
-        raise SystemExit("REDIS_URL is not set: without Redis, jobs run inline and no worker "
-                         "is needed.")
+        raise SystemExit(
+            "REDIS_URL is not set: without Redis, jobs run inline and no worker is needed."
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     with app.app_context():
         # A forked work horse must not reuse the parent's database connections.
