@@ -43,6 +43,10 @@ class Case(Base):
     response_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("survey_responses.id", ondelete="SET NULL"), unique=True
     )
+    # Unique: a complaint opens at most one case.
+    complaint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("complaints.id", ondelete="SET NULL"), unique=True
+    )
     # NULL means the triage queue, from which managers assign.
     assigned_rep_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -66,6 +70,10 @@ class Case(Base):
     satisfaction_before: Mapped[int | None] = mapped_column(sa.SmallInteger)
     satisfaction_after: Mapped[int | None] = mapped_column(sa.SmallInteger)
     reopen_count: Mapped[int] = mapped_column(default=0)
+    # Set when the assigned rep was emailed about the case (makes that job idempotent).
+    rep_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The analysis said "look at this" (mixed signals, Swedish without a known cue...).
+    needs_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two people editing the same case cannot overwrite each other.

@@ -1,6 +1,9 @@
-"""Service-level policies: how fast a case of each severity must be contacted and resolved."""
+"""Service-level policies: how fast a case of each severity must be contacted and resolved,
+and the working calendars (per team) that business-hours deadlines are counted in."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,13 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.models.base import Base
 from portal.models.case import SEVERITIES
 
+SLA_UNITS = ("hours", "days")
+
 # Defaults used when the portal is first set up; admins can edit them.
 DEFAULT_SLA_POLICIES = (
-    # severity, first contact (minutes), resolution (minutes), counted in business hours?
-    ("critical", 2 * 60, 24 * 60, False),
-    ("high", 4 * 60, 2 * 10 * 60, True),
-    ("normal", 1 * 10 * 60, 5 * 10 * 60, True),
-    ("low", 2 * 10 * 60, 10 * 10 * 60, True),
+    # severity, first contact (amount, unit), resolution (amount, unit), business hours?
+    ("critical", (2, "hours"), (1, "days"), False),
+    ("high", (4, "hours"), (2, "days"), True),
+    ("normal", (1, "days"), (5, "days"), True),
+    ("low", (2, "days"), (10, "days"), True),
 )
 
 
@@ -22,16 +27,38 @@ class SlaPolicy(Base):
     __tablename__ = "sla_policies"
     __table_args__ = (
         sa.CheckConstraint(f"severity IN {SEVERITIES!r}", name="severity_known"),
-        sa.CheckConstraint("first_contact_minutes > 0", name="first_contact_positive"),
-        sa.CheckConstraint(
-            "resolve_minutes >= first_contact_minutes", name="resolve_after_contact"
-        ),
+        sa.CheckConstraint("first_contact_amount > 0", name="first_contact_positive"),
+        sa.CheckConstraint("resolve_amount > 0", name="resolve_positive"),
+        sa.CheckConstraint(f"first_contact_unit IN {SLA_UNITS!r}", name="first_contact_unit"),
+        sa.CheckConstraint(f"resolve_unit IN {SLA_UNITS!r}", name="resolve_unit"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     severity: Mapped[str] = mapped_column(sa.String(16), unique=True)
-    first_contact_minutes: Mapped[int] = mapped_column()
-    resolve_minutes: Mapped[int] = mapped_column()
-    # True: minutes count only inside the team's working hours (a "business day" is the
-    # length of one working day); False: wall-clock minutes.
+    first_contact_amount: Mapped[int] = mapped_column()
+    first_contact_unit: Mapped[str] = mapped_column(sa.String(8))
+    resolve_amount: Mapped[int] = mapped_column()
+    resolve_unit: Mapped[str] = mapped_column(sa.String(8))
+    # True: hours are working hours and days are working days of the team's calendar;
+    # False: wall-clock hours and 24-hour days.
     business_hours: Mapped[bool] = mapped_column(default=True)
+
+    def describe(self, which: str) -> str:
+        amount = getattr(self, f"{which}_amount")
+        unit = getattr(self, f"{which}_unit")
+        kind = "business " if self.business_hours else ""
+        return f"{amount} {kind}{unit if amount != 1 else unit[:-1]}"
+
+
+class Holiday(Base):
+    """A day off: for one team, or for every team when team_id is NULL."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (sa.UniqueConstraint("team_id", "day", name="uq_holidays_team_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date, index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))

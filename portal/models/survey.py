@@ -83,6 +83,8 @@ class SurveyResponse(Base):
     sentiment_polarity: Mapped[float | None] = mapped_column(sa.Float)
     sentiment_label: Mapped[str | None] = mapped_column(sa.String(16))
     sentiment_reasons: Mapped[list | None] = mapped_column(sa.JSON)
+    sentiment_flags: Mapped[list | None] = mapped_column(sa.JSON)
+    needs_review: Mapped[bool] = mapped_column(default=False)
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invitation: Mapped[SurveyInvitation] = relationship(back_populates="response")

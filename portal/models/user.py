@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, time
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -24,6 +24,12 @@ class Team(Base):
     lead_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", use_alter=True, ondelete="SET NULL")
     )
+    # The working calendar that business-hours deadlines of this team's cases count in.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Stockholm")
+    # ISO weekdays worked, "1,2,3,4,5" = Monday to Friday.
+    workdays: Mapped[str] = mapped_column(sa.String(20), default="1,2,3,4,5")
+    workday_start: Mapped[time] = mapped_column(sa.Time, default=time(8, 0))
+    workday_end: Mapped[time] = mapped_column(sa.Time, default=time(17, 0))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], post_update=True)

@@ -518,7 +518,11 @@ class _Demo:
 
         self.admin = person(ADMIN_NAME, "admin")
         for name, currency, rate, manager_name, rep_names in TEAMS:
-            team = Team(name=name, created_at=now - timedelta(days=950))
+            team = Team(
+                name=name,
+                created_at=now - timedelta(days=950),
+                timezone=TEAM_ZONES[currency],
+            )
             info = _Team(team, person(manager_name, "manager", team=team), currency, rate)
             for rep_name in rep_names:
                 rep = _Rep(person(rep_name, "rep", team=team), info, rng.uniform(-0.4, 0.6))
@@ -813,9 +817,13 @@ class _Demo:
         """Scenes every demo must have, whatever the seed and size: a busy queue for the
         first rep (overdue, fresh, reopened), the triage queue, a stand-in, every status."""
         first_contact = {
-            s: timedelta(minutes=p.first_contact_minutes) for s, p in self.policies.items()
+            s: _longest_wall_time(p.first_contact_amount, p.first_contact_unit, p.business_hours)
+            for s, p in self.policies.items()
         }
-        resolve = {s: timedelta(minutes=p.resolve_minutes) for s, p in self.policies.items()}
+        resolve = {
+            s: _longest_wall_time(p.resolve_amount, p.resolve_unit, p.business_hours)
+            for s, p in self.policies.items()
+        }
         hours, days = timedelta(hours=1), timedelta(days=1)
         sara, olivia, lukas = (self.reps[name] for name in (*LOGIN_REPS[:2], "Lukas Müller"))
         away, leaver = self.reps[AWAY_REP], self.reps[INACTIVE_REP]
@@ -1121,6 +1129,19 @@ class _Demo:
         logins += [("manager", info.manager.email) for info in self.teams]
         logins += [("rep", self.reps[name].user.email) for name in LOGIN_REPS]
         return DemoSummary(counts, dict(Counter(c.status for c in self.cases)), logins)
+
+
+TEAM_ZONES = {"SEK": "Europe/Stockholm", "EUR": "Europe/Berlin", "GBP": "Europe/London"}
+
+
+def _longest_wall_time(amount: int, unit: str, business: bool) -> timedelta:
+    """The most wall-clock time an SLA can take (nights, a weekend): a scene opened 1.5x this
+    long ago is overdue whatever the day and hour the demo is seeded."""
+    if not business:
+        return timedelta(days=amount) if unit == "days" else timedelta(hours=amount)
+    if unit == "hours":
+        return timedelta(days=3, hours=amount * 24 / 9)
+    return timedelta(days=amount * 7 / 5 + 3)
 
 
 def demo_logins() -> list[tuple[str, str]]:

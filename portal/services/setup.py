@@ -18,8 +18,10 @@ def ensure_sla_policies() -> int:
             db.session.add(
                 SlaPolicy(
                     severity=severity,
-                    first_contact_minutes=first_contact,
-                    resolve_minutes=resolve,
+                    first_contact_amount=first_contact[0],
+                    first_contact_unit=first_contact[1],
+                    resolve_amount=resolve[0],
+                    resolve_unit=resolve[1],
                     business_hours=business_hours,
                 )
             )
