@@ -11,7 +11,7 @@ from portal.admin.forms import ApiKeyForm
 from portal.admin.routes import bp
 from portal.auth.access import roles_required
 from portal.extensions import db
-from portal.models import ApiKey
+from portal.models import ApiKey, utcnow
 from portal.services import api_keys as key_service
 
 
@@ -30,7 +30,9 @@ def new_api_key():
         # The secret exists only in this response: not in a flash message or the session
         # (signed, not encrypted), and not in any cache.
         response = make_response(
-            render_template("admin/api_key_created.html", key=key, secret=secret)
+            render_template(
+                "admin/api_key_created.html", key=key, secret=secret, today=utcnow().date()
+            )
         )
         response.headers["Cache-Control"] = "no-store"
         return response

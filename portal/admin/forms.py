@@ -23,10 +23,16 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     StopValidation,
+    ValidationError,
 )
 
 from portal.models.user import ROLES
-from portal.services.survey_admin import POLICY_LIMITS, STATES
+from portal.services.survey_admin import (
+    POLICY_LIMITS,
+    STATES,
+    PolicyRuleError,
+    check_sending_hours,
+)
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
 
@@ -195,6 +201,16 @@ class SurveyPolicyForm(FlaskForm):
     )
     submit = SubmitField("Save policy")
 
+    def validate_window_end_hour(self, field):
+        """Checked here too, so that this message shows along with any other."""
+        start = self.window_start_hour
+        if field.errors or start.errors or start.data is None or field.data is None:
+            return
+        try:
+            check_sending_hours(start.data, field.data)
+        except PolicyRuleError as exc:
+            raise ValidationError(exc.message) from None
+
 
 class InvitationFilterForm(FlaskForm):
     """The search bar of the invitations list: read from the query string, changes nothing."""
@@ -230,7 +246,7 @@ class ApiKeyForm(FlaskForm):
         "Name",
         validators=[
             DataRequired(message="Enter a name, such as the system that will use the key."),
-            Length(max=120, message="Keep the name under 120 characters."),
+            Length(max=120, message="Keep the name to 120 characters or fewer."),
         ],
         filters=[_strip],
         description='Which system uses this key, e.g. "Webshop" or "ERP export". '

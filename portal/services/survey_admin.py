@@ -235,12 +235,7 @@ def update_policy(actor: User, settings: PolicySettings) -> SurveyPolicy:
         value = getattr(settings, name)
         if not isinstance(value, int) or not low <= value <= high:
             raise PolicyRuleError(f"Enter a whole number from {low} to {high}.", name)
-    if settings.window_start_hour >= settings.window_end_hour:
-        raise PolicyRuleError(
-            "The sending hours must end later in the day than they start "
-            f"(they start at {settings.window_start_hour}).",
-            "window_end_hour",
-        )
+    check_sending_hours(settings.window_start_hour, settings.window_end_hour)
     policy = get_policy()
     for f in fields(settings):
         setattr(policy, f.name, getattr(settings, f.name))
@@ -248,6 +243,16 @@ def update_policy(actor: User, settings: PolicySettings) -> SurveyPolicy:
     policy.updated_at = utcnow()
     db.session.commit()
     return policy
+
+
+def check_sending_hours(start: int, end: int) -> None:
+    """The sending hours are one stretch of the customer's day: they end after they start
+    (a window across midnight is not supported by survey_schedule.in_daytime)."""
+    if start >= end:
+        raise PolicyRuleError(
+            f"The sending hours must end later in the day than they start (at {start}).",
+            "window_end_hour",
+        )
 
 
 def policy_editor(policy: SurveyPolicy) -> User | None:

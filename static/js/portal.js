@@ -9,3 +9,29 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// A read-only field with data-select-on-focus selects all of itself, ready to copy.
+document.addEventListener("focusin", function (event) {
+  if (event.target.hasAttribute && event.target.hasAttribute("data-select-on-focus")) {
+    event.target.select();
+  }
+});
+
+// A button with data-copy="#id" copies that field's value. It is hidden in the HTML and shown
+// only where the browser can copy (a secure page); elsewhere the field is selected by hand.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!navigator.clipboard || !window.isSecureContext) { return; }
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var field = document.querySelector(button.getAttribute("data-copy"));
+      var status = document.getElementById("copy-status");
+      navigator.clipboard.writeText(field.value).then(function () {
+        if (status) { status.textContent = "Copied to the clipboard."; }
+      }, function () {
+        field.focus();
+        if (status) { status.textContent = "Could not copy: the key is selected, copy it with Ctrl+C or Cmd+C."; }
+      });
+    });
+  });
+});

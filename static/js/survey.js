@@ -9,3 +9,17 @@
   fetch(card.dataset.openedUrl, { method: "POST", body: body, credentials: "same-origin" })
     .catch(function () { /* best effort: tracking must never bother the customer */ });
 })();
+
+// A link in the error summary moves the focus to the question it names (a fragment link
+// alone only scrolls, and the rating inputs are drawn as buttons, so the page would scroll
+// to an invisible element).
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest(".alert a[href^='#']");
+  if (!link) { return; }
+  var target = document.getElementById(link.getAttribute("href").slice(1));
+  if (!target) { return; }
+  event.preventDefault();
+  var question = target.closest("fieldset") || target;
+  question.scrollIntoView({ block: "start" });
+  target.focus({ preventScroll: true });
+});
