@@ -16,7 +16,7 @@ from rq.serializers import JSONSerializer
 
 from portal import create_app
 from portal.extensions import db
-from portal.jobs import QUEUE_NAMES, connection, periodic, queue_name
+from portal.jobs import QUEUE_NAMES, connection, enqueue, periodic, queue_name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,10 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         # deterministic ids mean the slots are scheduled once, however many workers start.
         scheduled = periodic.schedule_all()
         logging.getLogger(__name__).info("periodic jobs: %d slots scheduled", scheduled)
+        # Work written while Redis was away, or lost with it, is queued again at once.
+        from portal.jobs.maintenance import sweep_outbox
+
+        enqueue(sweep_outbox, family="maintenance")
         worker = Worker(
             [queue_name(name) for name in args.queues],
             connection=connection(),
             serializer=JSONSerializer,
+            # Abandoned jobs (a killed worker) are retried within a minute, not ten.
+            maintenance_interval=60,
         )
         worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
     return 0

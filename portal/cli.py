@@ -140,6 +140,40 @@ def tick_command(every):
         time.sleep(every)
 
 
+@portal_cli.command("score")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--column", required=True, help="The column holding the text to analyse.")
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default="-",
+    help="Write the scored CSV here (default: standard output).",
+)
+def score_command(path, column, output_path):
+    """Analyse the sentiment of one column of a CSV file ("-" reads standard input).
+
+    Writes every row as it was, plus the columns label, polarity, reasons (joined with "; "),
+    language and needs_review (prefixed "score_" when the file has such a column already).
+    Comma, semicolon or tab delimited (the same comes out), UTF-8 with or without a BOM.
+    Rows with an empty text are scored too. Needs no database.
+    """
+    from portal.sentiment.csvfile import CsvFormatError, score_csv_file
+
+    try:
+        summary = score_csv_file(path, output_path, column)
+    except CsvFormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text: save it as CSV UTF-8.") from None
+    for ours, theirs in summary.renamed.items():
+        click.echo(f'The file has a "{ours}" column already: the score is in "{theirs}".', err=True)
+    if summary.ragged_lines:
+        lines = ", ".join(map(str, summary.ragged_lines[:10]))
+        click.echo(f"Lines with more fields than the header (check the quoting): {lines}", err=True)
+    click.echo(summary.describe(), err=True)
+
+
 def _progress_bar(total_bytes: int):
     """A click progress bar over the bytes of the file (shown only on a terminal)."""
     return click.progressbar(length=total_bytes, label="Importing", file=sys.stderr)

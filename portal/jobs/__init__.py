@@ -73,6 +73,10 @@ def queue_name(name: str) -> str:
     return f"{current_app.config['RQ_QUEUE_PREFIX']}-{name}"
 
 
+def is_inline() -> bool:
+    return not current_app.extensions["portal_jobs"]["is_async"]
+
+
 def get_queue(name: str) -> Queue:
     state = current_app.extensions["portal_jobs"]
     return Queue(
@@ -92,7 +96,13 @@ def job_id_for(func: Callable, args: tuple) -> str:
     return "-".join(_UNSAFE_ID_CHARS.sub("_", part) for part in parts)
 
 
-def enqueue(func: Callable, *args: int | str, family: str, job_id: str | None = None) -> Job:
+def enqueue(
+    func: Callable,
+    *args: int | str,
+    family: str,
+    job_id: str | None = None,
+    allow_open_transaction: bool = False,
+) -> Job:
     """Queue `func(*args)` as a job of `family`, once.
 
     If a job with the same id is already waiting or running, that job is returned and no second
@@ -100,7 +110,8 @@ def enqueue(func: Callable, *args: int | str, family: str, job_id: str | None = 
     """
     from portal.extensions import db
 
-    _refuse_uncommitted(db.session())
+    if not allow_open_transaction:  # the outbox enqueues committed work from its own claim
+        _refuse_uncommitted(db.session())
     spec = FAMILIES[family]
     queue = get_queue(spec.queue)
     job_id = job_id or job_id_for(func, args)

@@ -42,7 +42,11 @@ class Periodic:
 # Every periodic job of the portal, in one table.
 PERIODIC: dict[str, Periodic] = {
     p.name: p
-    for p in (Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "mail"),)
+    for p in (
+        Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "mail"),
+        Periodic("sweep-outbox", "portal.jobs.maintenance:sweep_outbox", 60),
+        Periodic("sweep-breaches", "portal.jobs.escalation:sweep_breaches", 60),
+    )
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import Customer, SurveyInvitation, SurveyResponse
+from portal.services import outbox
 from portal.services.survey_schedule import get_policy
 from portal.tokens import InvalidToken, read_token
 
@@ -98,7 +99,10 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
         db.session.add(response)
         invitation.answered_at = now
         try:
+            db.session.flush()
+            _analyse_later(response)
             db.session.commit()
+            outbox.flush()
             return response, True
         except IntegrityError:
             db.session.rollback()
@@ -110,8 +114,17 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
     response.updated_at = now
     # The words changed: they must be analysed again.
     response.analysed_at = None
+    _analyse_later(response)
     db.session.commit()
+    outbox.flush()
     return response, False
+
+
+def _analyse_later(response: SurveyResponse) -> None:
+    """In the answer's own transaction: the analysis job exists exactly when the answer does."""
+    from portal.jobs.triage import analyse_response
+
+    outbox.add(analyse_response, response.id, family="analysis")
 
 
 def mark_opened(link: Link, now: datetime) -> None:

@@ -1,0 +1,172 @@
+"""Jobs of damage control: analyse what customers wrote, open and route cases, tell the rep.
+
+Every job takes ids, reloads its rows, and is idempotent: run twice, or by two workers at
+once, it opens one case and sends one email. Its work and its outbox "done" mark commit in one
+transaction, so a worker killed mid-job leaves nothing half-written: the job simply runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal import mail
+from portal.extensions import db
+from portal.jobs.context import job
+from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
+from portal.sentiment import analyze
+from portal.services import outbox
+from portal.services.triage import open_case
+from portal.urls import external_url
+
+log = logging.getLogger(__name__)
+
+
+def _store_analysis(row, result, now) -> None:
+    row.sentiment_label = result.label
+    row.sentiment_polarity = result.polarity
+    row.sentiment_reasons = list(result.reasons)
+    row.sentiment_flags = list(result.flags)
+    row.needs_review = result.needs_review
+    row.analysed_at = now
+
+
+def _commit_or_lose_race(func, *args) -> bool:
+    """Commit; if another run of the same job committed its case first (unique violation),
+    roll back and count the work as done by that run."""
+    try:
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        outbox.mark_done(func, *args)
+        db.session.commit()
+        log.info("%s%r: another run opened the case first", func.__name__, args)
+        return False
+
+
+@job
+def analyse_response(response_id: int) -> str:
+    """Analyse a survey answer; a negative one opens exactly one case."""
+    now = utcnow()
+    response = db.session.get(SurveyResponse, response_id)
+    if response is None:
+        outbox.mark_done(analyse_response, response_id)
+        db.session.commit()
+        return "gone"
+    invitation = response.invitation
+    result = analyze(response.comment, response.satisfaction, response.recommend)
+    _store_analysis(response, result, now)
+    opened = "not negative"
+    wants_case = result.label == "negative" or "mixed" in result.flags
+    if wants_case and invitation.kind == "post_sale":
+        exists = db.session.scalar(sa.select(Case.id).where(Case.response_id == response.id))
+        if exists is None:
+            sale = invitation.sale
+            open_case(
+                source="survey",
+                customer=invitation.customer,
+                sale=sale,
+                now=now,
+                polarity=result.polarity,
+                satisfaction=response.satisfaction,
+                reasons=list(result.reasons),
+                needs_review=result.needs_review,
+                response=response,
+                subject=_subject(response.comment),
+                description=response.comment,
+            )
+            opened = "case opened"
+        else:
+            opened = "case already open"
+    outbox.mark_done(analyse_response, response_id)
+    _commit_or_lose_race(analyse_response, response_id)
+    outbox.flush()  # the rep's email, queued with the case
+    return opened
+
+
+@job
+def analyse_complaint(complaint_id: int) -> str:
+    """Analyse a confirmed complaint and open its case (every complaint gets one)."""
+    now = utcnow()
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or complaint.confirmed_at is None:
+        outbox.mark_done(analyse_complaint, complaint_id)
+        db.session.commit()
+        return "not confirmed"
+    result = analyze(complaint.description)
+    _store_analysis(complaint, result, now)
+    outcome = "case already open"
+    if db.session.scalar(sa.select(Case.id).where(Case.complaint_id == complaint.id)) is None:
+        customer = complaint.customer or _customer_for(complaint)
+        complaint.customer_id = customer.id
+        open_case(
+            source="complaint_form",
+            customer=customer,
+            sale=complaint.sale,
+            now=now,
+            polarity=min(result.polarity, -0.2),  # a complaint is a complaint
+            satisfaction=None,
+            reasons=[f"complaint: {complaint.category.replace('_', ' ')}", *result.reasons],
+            needs_review=result.needs_review,
+            complaint=complaint,
+            subject=_subject(complaint.description),
+            description=complaint.description,
+            category=complaint.category,
+            contact_preference=complaint.contact_preference,
+        )
+        outcome = "case opened"
+    outbox.mark_done(analyse_complaint, complaint_id)
+    _commit_or_lose_race(analyse_complaint, complaint_id)
+    outbox.flush()
+    return outcome
+
+
+def _customer_for(complaint: Complaint) -> Customer:
+    customer = db.session.scalar(sa.select(Customer).where(Customer.email == complaint.email))
+    if customer is None:
+        customer = Customer(email=complaint.email, name=complaint.name, locale=complaint.locale)
+        db.session.add(customer)
+        db.session.flush()
+    return customer
+
+
+def _subject(text: str | None) -> str | None:
+    if not text:
+        return None
+    first = text.strip().splitlines()[0]
+    return first if len(first) <= 80 else first[:77].rstrip() + "..."
+
+
+@job
+def notify_case_assigned(case_id: int) -> bool:
+    """Email the assigned rep the case link, once."""
+    case = db.session.get(Case, case_id)
+    if case is None or case.assigned_rep is None or case.rep_notified_at is not None:
+        outbox.mark_done(notify_case_assigned, case_id)
+        db.session.commit()
+        return False
+    rep = case.assigned_rep
+    message = mail.build_message(
+        rep.email,
+        f"New {case.severity} case #{case.id}: {case.customer.name}",
+        "case_assigned",
+        case=case,
+        rep=rep,
+        link=external_url("cases.show", case_id=case.id),
+    )
+    mail.send(message)
+    case.rep_notified_at = utcnow()
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="system",
+            kind="rep_notified",
+            message=f"{rep.name} was emailed about the case.",
+        )
+    )
+    outbox.mark_done(notify_case_assigned, case_id)
+    db.session.commit()
+    return True

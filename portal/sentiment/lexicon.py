@@ -1,0 +1,148 @@
+"""Cue lexicons: weighted words and phrases found in one regex pass, with negation and
+intensifiers read from the few words before each match.
+
+A lexicon is compiled once at import into a single alternation (one named group per cue),
+so scanning a comment is one `finditer`, whatever the number of cues. Longer phrases are
+listed before the words they contain: at a given position the first alternative wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# What a cue says about the comment.
+COMPLAINT = "complaint"  # a problem, unresolved or not (negative weight)
+PRAISE = "praise"  # positive weight
+RESOLVED = "resolved"  # a problem solved: the complaints written before it weigh less
+NEUTRAL = "neutral"  # "ok", "as expected": a decision for neutral, no weight
+SARCASM = "sarcasm"  # irony whatever else is written ("thanks for nothing")
+SARCASM_IF_NEGATIVE = "sarcasm?"  # irony only next to a complaint ("oh great", "love it")
+
+INTENSIFY = 1.5
+_WORDS = re.compile(r"[\w']+")
+DIMINISH = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    weight: float
+    kind: str
+    # The weight when negated ("not happy"); None: the default for the kind.
+    negated_weight: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One cue found in a comment, with its weight after negation and intensifiers."""
+
+    words: str  # as matched in the normalised text
+    kind: str
+    weight: float
+    start: int
+    negated: bool = False
+    modifier: str | None = None  # the intensifier or diminisher applied, if any
+
+
+Entry = tuple[str, float, str] | tuple[str, float, str, float]
+
+
+def words(text: str) -> list[str]:
+    """A list of words written as one string, one space apart."""
+    return text.split()
+
+
+class Lexicon:
+    """Weighted cues of one language, matched case-insensitively on word boundaries.
+
+    `entries` are (regex, weight, kind[, negated weight]) with no capturing groups.
+    `prefixes` are intensifying word prefixes (Swedish "jättebra", "supernöjd").
+    """
+
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        *,
+        negators: Iterable[str],
+        intensifiers: Iterable[str],
+        diminishers: Iterable[str] = (),
+        clause_breaks: Iterable[str] = ("but",),
+        prefixes: Iterable[str] = (),
+        window: int = 3,
+    ) -> None:
+        self.cues: dict[str, Cue] = {}
+        alternatives = []
+        for i, (pattern, weight, kind, *negated) in enumerate(entries):
+            if re.compile(pattern).groups:
+                raise ValueError(f"cue {pattern!r} has a capturing group: use (?:...)")
+            name = f"c{i}"
+            self.cues[name] = Cue(weight, kind, negated[0] if negated else None)
+            # An empty group after the cue names it: the engine marks it only when the cue
+            # has matched, where a group around the cue would cost a mark at every try.
+            alternatives.append(f"(?:{pattern})(?P<{name}>)")
+        prefix = "|".join(prefixes)
+        self.has_prefix = bool(prefix)
+        prefix_group = f"(?P<prefix>{prefix})?" if prefix else ""
+        self.regex = re.compile(rf"(?<!\w){prefix_group}(?:{'|'.join(alternatives)})(?!\w)")
+        self.negators = frozenset(negators)
+        self.intensifiers = frozenset(intensifiers)
+        self.diminishers = frozenset(diminishers)
+        breaks = "|".join(re.escape(b) for b in clause_breaks)
+        self.clause = re.compile(rf"[.!?;,:()\n]|\b(?:{breaks})\b")
+        self.window = window
+
+    def scan(self, text: str, shouted: frozenset[str] = frozenset()) -> list[Hit]:
+        """Every cue in `text` (lower-cased, see `normalise`), in order. Words in `shouted`
+        were written in capitals and count as intensified."""
+        hits = []
+        previous_end = 0
+        for match in self.regex.finditer(text):
+            cue = self.cues[match.lastgroup]  # type: ignore[index]
+            start, end = match.span()
+            before = self._clause_before(text, max(0, start - 48), start)
+            if cue.kind == COMPLAINT and previous_end > start - 48:
+                # "have not received a refund": the "not" belongs to the earlier cue, not
+                # to "refund". It still negates praise: "still not fixed".
+                negation_scope = self._clause_before(text, previous_end, start)
+            else:
+                negation_scope = before
+            previous_end = end
+            negated = any(word in self.negators for word in negation_scope)
+            modifier = None
+            if self.has_prefix and match.group("prefix"):
+                modifier = match.group("prefix")
+            elif before and before[-1] in self.intensifiers:
+                modifier = before[-1]
+            elif shouted and any(w in shouted for w in match.group().split()):
+                modifier = "capitals"
+            elif before and before[-1] in self.diminishers:
+                modifier = "~" + before[-1]
+            hits.append(self._hit(match.group(), cue, start, negated, modifier))
+        return hits
+
+    def _clause_before(self, text: str, start: int, end: int) -> list[str]:
+        """The last few words before a cue, not reaching back past a clause break."""
+        segment = text[start:end]
+        cut = max((m.end() for m in self.clause.finditer(segment)), default=0)
+        return _WORDS.findall(segment[cut:])[-self.window :]
+
+    @staticmethod
+    def _hit(words: str, cue: Cue, start: int, negated: bool, modifier: str | None) -> Hit:
+        kind, weight = cue.kind, cue.weight
+        if negated and kind not in (SARCASM, SARCASM_IF_NEGATIVE):
+            if cue.negated_weight is not None:
+                weight = cue.negated_weight
+            elif kind == COMPLAINT:  # "no damage", "not late": faint praise
+                weight = 0.3 * -weight
+            elif kind == PRAISE:  # "not happy": a complaint in a survey
+                weight = -max(0.6, weight)
+            elif kind == RESOLVED:  # "not fixed"
+                weight = -0.8
+            elif kind == NEUTRAL:  # "not ok"
+                weight = -0.6
+            kind = COMPLAINT if weight < 0 else PRAISE if weight > 0 else NEUTRAL
+        if modifier and kind in (COMPLAINT, PRAISE):
+            factor = DIMINISH if modifier.startswith("~") else INTENSIFY
+            weight = max(-1.0, min(1.0, weight * factor))
+        return Hit(words, kind, weight, start, negated, modifier)
