@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.routes import bp as api_bp
     from portal.auth.routes import bp as auth_bp
     from portal.cases.routes import bp as cases_bp
+    from portal.complaints.routes import bp as complaints_bp
     from portal.main.routes import bp as main_bp
     from portal.survey.routes import bp as survey_bp
 
@@ -100,5 +101,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(survey_bp)
+    app.register_blueprint(complaints_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)

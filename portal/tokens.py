@@ -10,7 +10,14 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-PURPOSES = ("set-password", "survey", "unsubscribe", "survey-form")
+PURPOSES = (
+    "set-password",
+    "survey",
+    "unsubscribe",
+    "survey-form",
+    "complaint-confirm",
+    "complaint-status",
+)
 
 
 class InvalidToken(Exception):

@@ -13,6 +13,9 @@ METHODS = [
     ("templates/survey/**.html", "jinja2"),
     ("templates/email/survey_*.html", "jinja2"),
     ("templates/email/survey_*.txt", "jinja2"),
+    ("templates/complaints/**.html", "jinja2"),
+    ("templates/email/complaint_*.html", "jinja2"),
+    ("templates/email/complaint_*.txt", "jinja2"),
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 

@@ -1,0 +1,1 @@
+"""The public complaint form, its confirmation link and the customer's status page."""

@@ -1,0 +1,92 @@
+"""Jobs that email the customer about their complaint, in the customer's language.
+
+Both are queued through the outbox in the transaction that stores (or confirms) the complaint,
+and are idempotent: the outbox row of the job is locked while the message goes out and marked
+done in the same transaction, so a second run (a retry after the commit, a second worker)
+finds it done and sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask_babel import force_locale, gettext
+
+from portal import jobs, mail
+from portal.extensions import db
+from portal.jobs.context import job
+from portal.models import Complaint, OutboxJob
+from portal.services import complaints, outbox
+from portal.services.complaints import CONFIRM_MAX_AGE
+from portal.urls import external_url
+
+
+def _already_sent(func: Callable, complaint_id: int) -> bool:
+    """Lock this job's outbox row (PostgreSQL: a concurrent run waits here, then finds it
+    done) and say whether the message went out already."""
+    done_at = db.session.scalar(
+        sa.select(OutboxJob.done_at)
+        .where(OutboxJob.job_id == jobs.job_id_for(func, (complaint_id,)))
+        .with_for_update()
+    )
+    return done_at is not None
+
+
+def _finish(func: Callable, complaint_id: int) -> None:
+    outbox.mark_done(func, complaint_id)
+    db.session.commit()
+
+
+@job
+def send_complaint_confirmation(complaint_id: int) -> bool:
+    """Email the confirmation link to the address the complaint was filed with.
+
+    The message holds nothing the sender typed (no name, no description, no order number):
+    the address is not proven yet, and the form must not be a way to mail strangers text.
+    """
+    if _already_sent(send_complaint_confirmation, complaint_id):
+        db.session.rollback()
+        return False
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or complaint.confirmed_at is not None:
+        _finish(send_complaint_confirmation, complaint_id)
+        return False
+    with force_locale(complaint.locale or "en"):
+        link = external_url("complaints.confirm", token=complaints.confirm_token(complaint))
+        message = mail.build_message(
+            complaint.email,
+            gettext("Confirm your complaint"),
+            "complaint_confirmation",
+            locale=complaint.locale or "en",
+            link=link,
+            days=CONFIRM_MAX_AGE // 86400,
+        )
+    mail.send(message)
+    _finish(send_complaint_confirmation, complaint_id)
+    return True
+
+
+@job
+def send_complaint_received(complaint_id: int) -> bool:
+    """Tell the customer we have their (confirmed) complaint, with the status page link."""
+    if _already_sent(send_complaint_received, complaint_id):
+        db.session.rollback()
+        return False
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or complaint.confirmed_at is None:
+        _finish(send_complaint_received, complaint_id)
+        return False
+    with force_locale(complaint.locale or "en"):
+        link = external_url("complaints.status", token=complaints.status_token(complaint))
+        message = mail.build_message(
+            complaint.email,
+            gettext("We have received your complaint"),
+            "complaint_received",
+            locale=complaint.locale or "en",
+            complaint=complaint,
+            link=link,
+        )
+    mail.send(message)
+    _finish(send_complaint_received, complaint_id)
+    return True
