@@ -18,6 +18,32 @@ from portal import create_app
 from portal.extensions import db
 from portal.jobs import QUEUE_NAMES, connection, enqueue, periodic, queue_name
 
+JOB_MODULES = (
+    "portal.jobs.complaints",
+    "portal.jobs.escalation",
+    "portal.jobs.maintenance",
+    "portal.jobs.periodic",
+    "portal.jobs.staff_mail",
+    "portal.jobs.surveys",
+    "portal.jobs.triage",
+)
+
+
+def preload(app) -> None:
+    """Import every job module, warm the sentiment model and compile the email templates
+    once, in the parent: RQ forks a work horse per job, and each fork inherits all of this
+    instead of paying for it again (it was most of a job's time)."""
+    import importlib
+
+    for name in JOB_MODULES:
+        importlib.import_module(name)
+    from portal.sentiment import analyze
+
+    analyze("Warm-up: the delivery was late and nobody answered.", 2, 3)
+    for name in app.jinja_env.list_templates():
+        if name.startswith(("email/", "survey/", "complaints/")):
+            app.jinja_env.get_template(name)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run an Aftersale background worker.")
@@ -43,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     with app.app_context():
+        preload(app)
         # A forked work horse must not reuse the parent's database connections.
         engine = db.engine
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
