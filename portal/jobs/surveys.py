@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from portal.jobs import FAMILIES
 from portal.jobs.context import job
 from portal.services.survey_dispatch import dispatch
 
@@ -18,7 +19,8 @@ def dispatch_surveys() -> dict:
     server is down it records the failure on each invitation and raises, so RQ keeps the
     failure visible; the invitations themselves come back after their backoff.
     """
-    result = dispatch()
+    # Stop claiming at half the job's timeout: the job is never killed mid-batch.
+    result = dispatch(time_budget=FAMILIES["mail"].timeout / 2)
     summary = {
         "planned": result.planned,
         "sent": result.sent,
@@ -28,6 +30,7 @@ def dispatch_surveys() -> dict:
         "bounced": result.bounced,
         "retrying": result.retrying,
         "failed": result.failed,
+        "more_waiting": result.out_of_time,
     }
     if result.sent or result.reminded or result.failed:
         log.info("survey dispatch: %s", summary)

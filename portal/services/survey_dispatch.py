@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -52,6 +53,7 @@ RETRY_BACKOFF = (
     timedelta(hours=2),
 )
 STALE_CLAIM = timedelta(minutes=15)
+COMMIT_EVERY = 20
 
 
 class TemporaryMailFailure(Exception):
@@ -69,6 +71,7 @@ class DispatchResult:
     retrying: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    out_of_time: bool = False
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -291,24 +294,44 @@ def build_invitation_message(invitation: SurveyInvitation, reminder: bool):
 # --- sending --------------------------------------------------------------------------------
 
 
-def dispatch(now: datetime | None = None, batch_size: int = 200, max_batches: int = 10_000):
+def dispatch(
+    now: datetime | None = None,
+    batch_size: int = 200,
+    max_batches: int = 10_000,
+    time_budget: float | None = None,
+):
     """Plan, then send every due invitation and reminder. Raises TemporaryMailFailure
-    (after recording it) when the SMTP server is unavailable, so RQ retries with backoff."""
+    (after recording it) when the SMTP server is unavailable, so RQ retries with backoff.
+
+    With a `time_budget` (seconds), no new batch is claimed once it is spent: the job ends
+    well inside its RQ timeout, never killed mid-batch, and the next run carries on.
+    """
     now = now or utcnow()
-    policy = get_policy()
-    result = DispatchResult()
-    result.planned = plan_post_sale_invitations(now, policy)
-    result.failed += fail_stale_claims(now)
-    for reminder in (False, True):
-        if reminder and policy.reminder_after_days == 0:
-            continue
-        query = due_reminders(now, policy) if reminder else due_first_sends(now)
-        for _ in range(max_batches):
-            batch = _claim(query, now, batch_size)
-            if not batch:
-                break
-            _send_batch(batch, now, policy, reminder, result)
-    return result
+    started = time.monotonic()
+    session = db.session()
+    # The claimed rows are loaded once with what the messages need; expiring them at every
+    # commit would reload three or four rows per email.
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        policy = get_policy()
+        result = DispatchResult()
+        result.planned = plan_post_sale_invitations(now, policy)
+        result.failed += fail_stale_claims(now)
+        for reminder in (False, True):
+            if reminder and policy.reminder_after_days == 0:
+                continue
+            query = due_reminders(now, policy) if reminder else due_first_sends(now)
+            for _ in range(max_batches):
+                if time_budget is not None and time.monotonic() - started > time_budget:
+                    result.out_of_time = True
+                    return result
+                batch = _claim(query, now, batch_size)
+                if not batch:
+                    break
+                _send_batch(batch, now, policy, reminder, result)
+        return result
+    finally:
+        session.expire_on_commit = expire_on_commit
 
 
 def _send_batch(batch, now, policy, reminder, result: DispatchResult) -> None:
@@ -367,6 +390,8 @@ def _deliver(sendable, now, policy, reminder, previous, result: DispatchResult) 
                     continue
                 pending.pop(0)
                 _mark_sent(inv, now, reminder, result)
+                if (result.sent + result.reminded) % COMMIT_EVERY == 0:
+                    db.session.commit()  # what left is recorded as it leaves, not per batch
     except (smtplib.SMTPException, OSError) as exc:
         error = f"{type(exc).__name__}: {exc}"
         for inv in pending:
