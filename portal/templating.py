@@ -39,7 +39,40 @@ def format_money(amount: Decimal | None, currency: str = "") -> str:
     return f"{amount:,.2f} {currency}".strip().replace(",", "\u202f")
 
 
+def humanize_age(since: datetime | None, now: datetime | None = None) -> str:
+    """'45 min', '5 h', '3 d': how long something has been waiting."""
+    if since is None:
+        return "—"
+    seconds = max(0.0, ((now or utcnow()) - since).total_seconds())
+    if seconds < 3600:
+        return f"{max(1, int(seconds // 60))} min"
+    if seconds < 48 * 3600:
+        return f"{int(seconds // 3600)} h"
+    return f"{int(seconds // 86400)} d"
+
+
+def _nav_context() -> dict:
+    """What the navigation needs from the database, as callables: computed only if the page
+    shows it (an error page for a database outage shows none), and once per request."""
+
+    def triage_count() -> int:
+        from flask import g
+        from flask_login import current_user
+
+        if "triage_count" not in g:
+            from portal.services.case_triage import can_manage
+            from portal.services.case_triage import triage_count as count
+
+            user = current_user
+            g.triage_count = count(user) if user.is_authenticated and can_manage(user) else 0
+        return g.triage_count
+
+    return {"triage_count": triage_count}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeleft"] = humanize_delta
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["age"] = humanize_age
+    app.context_processor(_nav_context)

@@ -1,19 +1,25 @@
 """Forms of the administration pages. Choices that come from the database (teams, reps,
 managers) are filled in by the view; the rules behind them live in portal.services.staff,
-portal.services.survey_admin and portal.services.api_keys."""
+portal.services.survey_admin and portal.services.api_keys. The forms of the deadline pages
+are in sla_forms.py."""
 
 from __future__ import annotations
+
+from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     SearchField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
+    TimeField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -27,6 +33,7 @@ from wtforms.validators import (
 )
 
 from portal.models.user import ROLES
+from portal.services import staff
 from portal.services.survey_admin import (
     POLICY_LIMITS,
     STATES,
@@ -111,6 +118,60 @@ class UserEditForm(_UserFields):
     submit = SubmitField("Save changes")
 
 
+# Offered first in the time zone list: where teams of a Nordic company usually are.
+COMMON_TIMEZONES = (
+    "Europe/Stockholm",
+    "Europe/Oslo",
+    "Europe/Copenhagen",
+    "Europe/Helsinki",
+    "Europe/Tallinn",
+    "Europe/Riga",
+    "Europe/Vilnius",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Amsterdam",
+    "Europe/Brussels",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Zurich",
+    "Europe/Vienna",
+    "Europe/Madrid",
+    "Europe/Lisbon",
+    "Europe/Rome",
+    "Europe/Warsaw",
+    "Europe/Prague",
+    "UTC",
+)
+TIME_MESSAGE = "Enter a time of day, like 08:00."
+
+
+def team_form_data(team) -> dict:
+    """What the team form shows for an existing team."""
+    calendar = staff.TeamCalendar.of(team)
+    return {
+        "name": team.name,
+        "lead": team.lead_id,
+        "timezone": calendar.timezone,
+        "workdays": sorted(calendar.workdays),
+        "workday_start": calendar.start,
+        "workday_end": calendar.end,
+    }
+
+
+def timezone_choices() -> list[SelectChoice]:
+    """Every zone Python knows (zoneinfo.available_timezones), sorted, the common European
+    ones first."""
+    zones = staff.known_timezones()
+    common = [zone for zone in COMMON_TIMEZONES if zone in zones]
+    return [
+        *(SelectChoice(zone, zone.replace("_", " "), optgroup="Common") for zone in common),
+        *(
+            SelectChoice(zone, zone.replace("_", " "), optgroup="All time zones")
+            for zone in sorted(zones - set(common))
+        ),
+    ]
+
+
 class TeamForm(FlaskForm):
     name = StringField(
         "Team name",
@@ -120,7 +181,52 @@ class TeamForm(FlaskForm):
     lead = SelectField(
         "Lead", coerce=optional_id, description="A manager. They see this team's cases and figures."
     )
+    # Ticked boxes are all a browser sends: with none ticked, a form with the calendar sends
+    # the same as one without it. This marker tells them apart; a form posted without it (a
+    # script, a page from before calendars) leaves the team's calendar as it is.
+    calendar_shown = HiddenField(default="1")
+    timezone = SelectField(
+        "Time zone",
+        default="Europe/Stockholm",
+        description="Working hours and days are counted in this zone's local time.",
+    )
+    workdays = SelectMultipleField(
+        "Working days",
+        coerce=int,
+        choices=[SelectChoice(n, day) for n, day in enumerate(staff.WEEKDAYS, start=1)],
+        default=[1, 2, 3, 4, 5],
+    )
+    workday_start = TimeField("Work starts", default=time(8), invalid_value_message=TIME_MESSAGE)
+    workday_end = TimeField("Work ends", default=time(17), invalid_value_message=TIME_MESSAGE)
     submit = SubmitField("Save team")
+
+    @property
+    def calendar_posted(self) -> bool:
+        return bool(getattr(self.calendar_shown, "raw_data", None))
+
+    def validate_workdays(self, field):
+        if self.calendar_posted and not field.data:
+            raise ValidationError("Choose at least one working day.")
+
+    def validate_workday_end(self, field):
+        start = self.workday_start
+        if field.errors or start.errors or start.data is None or field.data is None:
+            return
+        try:
+            staff.check_working_hours(start.data, field.data)
+        except staff.StaffRuleError as exc:
+            raise ValidationError(exc.message) from None
+
+    def working_calendar(self) -> staff.TeamCalendar | None:
+        """The calendar as entered; None when the form came without it."""
+        if not self.calendar_posted:
+            return None
+        return staff.TeamCalendar(
+            timezone=self.timezone.data,
+            workdays=frozenset(self.workdays.data),
+            start=self.workday_start.data,
+            end=self.workday_end.data,
+        )
 
 
 # --- surveys ----------------------------------------------------------------------------------

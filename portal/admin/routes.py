@@ -1,7 +1,8 @@
 """Administration: staff accounts and teams. Admins only; the rules are in services.staff.
 
-The survey pages (survey_routes.py) and the API key pages (api_key_routes.py) are on this
-blueprint too, in modules of their own; they are imported at the end of this one."""
+The survey pages (survey_routes.py), the API key pages (api_key_routes.py) and the deadline
+pages (sla_routes.py) are on this blueprint too, in modules of their own; they are imported
+at the end of this one."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from portal.admin.forms import (
     UserEditForm,
     UserFilterForm,
     id_choices,
+    team_form_data,
+    timezone_choices,
 )
 from portal.auth.access import roles_required
 from portal.extensions import db
@@ -178,7 +181,9 @@ def send_password_link(user_id: int):
 @bp.get("/teams")
 @roles_required("admin")
 def teams():
-    return render_template("admin/teams.html", rows=staff.team_rows())
+    return render_template(
+        "admin/teams.html", rows=staff.team_rows(), describe_calendar=staff.describe_calendar
+    )
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -186,9 +191,10 @@ def teams():
 def new_team():
     form = TeamForm()
     form.lead.choices = id_choices(staff.lead_candidates(), "No lead yet")
+    form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         try:
-            team = staff.create_team(form.name.data, form.lead.data)
+            team = staff.create_team(form.name.data, form.lead.data, form.working_calendar())
         except staff.StaffRuleError as exc:
             show_rule_error(form, exc)
         else:
@@ -201,11 +207,12 @@ def new_team():
 @roles_required("admin")
 def edit_team(team_id: int):
     team = db.get_or_404(Team, team_id)
-    form = TeamForm(data={"name": team.name, "lead": team.lead_id})
+    form = TeamForm(data=team_form_data(team))
     form.lead.choices = id_choices(staff.lead_candidates(team), "No lead")
+    form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         try:
-            staff.update_team(team, form.name.data, form.lead.data)
+            staff.update_team(team, form.name.data, form.lead.data, form.working_calendar())
         except staff.StaffRuleError as exc:
             show_rule_error(form, exc)
         else:
@@ -215,4 +222,4 @@ def edit_team(team_id: int):
 
 
 # The other admin pages register their views on `bp` when imported: after it is complete.
-from portal.admin import api_key_routes, survey_routes  # noqa: E402, F401
+from portal.admin import api_key_routes, sla_routes, survey_routes  # noqa: E402, F401

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import cache
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -233,22 +235,30 @@ def team_rows() -> list[tuple[Team, int]]:
     return [(team, count) for team, count in db.session.execute(query)]
 
 
-def create_team(name: str, lead_id: int | None) -> Team:
+def create_team(name: str, lead_id: int | None, calendar: TeamCalendar | None = None) -> Team:
+    """A new team; without a calendar it works Monday to Friday, 08:00-17:00, Stockholm time."""
     team = Team()
-    _save_team(team, name, lead_id)
+    _save_team(team, name, lead_id, calendar)
     return team
 
 
-def update_team(team: Team, name: str, lead_id: int | None) -> None:
-    _save_team(team, name, lead_id)
+def update_team(
+    team: Team, name: str, lead_id: int | None, calendar: TeamCalendar | None = None
+) -> None:
+    """Save a team; `calendar` None keeps its working calendar as it is."""
+    _save_team(team, name, lead_id, calendar)
 
 
-def _save_team(team: Team, name: str, lead_id: int | None) -> None:
+def _save_team(team: Team, name: str, lead_id: int | None, calendar: TeamCalendar | None) -> None:
     name = " ".join(name.split())
     _check_team_name_free(name, team)
     lead = _lead(team, lead_id)
+    if calendar is not None:
+        check_team_calendar(calendar)
     team.name = name
     team.lead = lead
+    if calendar is not None:
+        calendar.apply_to(team)
     db.session.add(team)
     try:
         db.session.commit()
@@ -276,3 +286,86 @@ def _lead(team: Team, lead_id: int | None) -> User | None:
     if lead is None or not lead.is_manager or not lead.active:
         raise StaffRuleError("Choose an active manager as lead.", "lead")
     return lead
+
+
+# --- team working calendars -----------------------------------------------------------------
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True)
+class TeamCalendar:
+    """When a team works: business-hours deadlines of its cases count only this time
+    (services.sla.calendar_for_team). A change applies to cases opened from then on."""
+
+    timezone: str
+    workdays: frozenset[int]  # ISO weekdays, Monday = 1
+    start: time
+    end: time
+
+    @classmethod
+    def of(cls, team: Team) -> TeamCalendar:
+        return cls(
+            timezone=team.timezone,
+            workdays=frozenset(int(d) for d in team.workdays.split(",") if d.strip()),
+            start=team.workday_start,
+            end=team.workday_end,
+        )
+
+    def apply_to(self, team: Team) -> None:
+        team.timezone = self.timezone
+        team.workdays = ",".join(str(d) for d in sorted(self.workdays))
+        team.workday_start = self.start
+        team.workday_end = self.end
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_team_calendar(calendar: TeamCalendar) -> None:
+    if calendar.timezone not in known_timezones():
+        raise StaffRuleError("Choose a time zone from the list.", "timezone")
+    if not calendar.workdays:
+        raise StaffRuleError("Choose at least one working day.", "workdays")
+    if not calendar.workdays <= set(range(1, 8)):
+        raise StaffRuleError("Choose working days from the list.", "workdays")
+    check_working_hours(calendar.start, calendar.end)
+
+
+def check_working_hours(start: time, end: time) -> None:
+    """One stretch of the day: it ends after it starts (a night shift across midnight is not
+    supported by services.sla)."""
+    if end <= start:
+        raise StaffRuleError(
+            f"The working day must end later than it starts (at {start:%H:%M}).", "workday_end"
+        )
+
+
+def describe_workdays(workdays: frozenset[int]) -> str:
+    """The days as a reader says them: "Mon-Fri" (with an en dash), "Mon, Tue, Sat",
+    "Every day" (a run of three days or more as a range)."""
+    if workdays == frozenset(range(1, 8)):
+        return "Every day"
+    runs: list[list[int]] = []
+    for day in sorted(workdays):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        first, last = WEEKDAYS[run[0] - 1][:3], WEEKDAYS[run[-1] - 1][:3]
+        if len(run) >= 3:
+            parts.append(f"{first}\N{EN DASH}{last}")
+        else:
+            parts.extend(WEEKDAYS[d - 1][:3] for d in run)
+    return ", ".join(parts)
+
+
+def describe_calendar(team: Team) -> str:
+    """The team's working time in a few words: "Mon-Fri 08:00-17:00" (with en dashes)."""
+    calendar = TeamCalendar.of(team)
+    hours = f"{calendar.start:%H:%M}\N{EN DASH}{calendar.end:%H:%M}"
+    return f"{describe_workdays(calendar.workdays)} {hours}"

@@ -35,3 +35,55 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// SLA policies: each row ([data-sla-row]) shows, in [data-sla-preview], when a case opened now
+// would be due. As the admin edits the row, the server computes it again for the new values
+// (GET, changes nothing), so the page and the real deadlines count time the same way.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-sla-row]").forEach(function (row) {
+    var preview = row.querySelector("[data-sla-preview]");
+    var timer = null;
+    var asked = 0;
+    function refresh() {
+      var params = new URLSearchParams({ severity: row.getAttribute("data-sla-row") });
+      row.querySelectorAll("input[name], select[name]").forEach(function (control) {
+        if (control.type === "checkbox" && !control.checked) { return; }
+        params.append(control.name, control.value);
+      });
+      var mine = ++asked;
+      fetch(row.getAttribute("data-sla-preview-url") + "?" + params.toString(), {
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      }).then(function (answer) {
+        if (mine !== asked) { return; }  // a later question is on its way
+        preview.replaceChildren.apply(preview, answer.lines.map(function (line) {
+          var p = document.createElement("p");
+          p.className = "mb-0";
+          p.textContent = line;
+          return p;
+        }));
+      }).catch(function () { /* keep the last example; saving shows the real one */ });
+    }
+    function later() {
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 300);
+    }
+    row.addEventListener("input", later);
+    row.addEventListener("change", later);
+  });
+});
+
+// Holidays: the year typed in ([data-holiday-year-input]) is repeated in the buttons' labels
+// ("Add Swedish public holidays for 2027"), so they say what pressing them does.
+document.addEventListener("DOMContentLoaded", function () {
+  var input = document.querySelector("[data-holiday-year-input]");
+  if (!input) { return; }
+  input.addEventListener("input", function () {
+    document.querySelectorAll("[data-holiday-year]").forEach(function (label) {
+      label.textContent = input.value.trim() || "…";
+    });
+  });
+});
