@@ -20,6 +20,7 @@ from portal.jobs import QUEUE_NAMES, connection, enqueue, periodic, queue_name
 
 JOB_MODULES = (
     "portal.jobs.complaints",
+    "portal.jobs.customer_mail",
     "portal.jobs.escalation",
     "portal.jobs.maintenance",
     "portal.jobs.periodic",

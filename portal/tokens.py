@@ -17,6 +17,7 @@ PURPOSES = (
     "survey-form",
     "complaint-confirm",
     "complaint-status",
+    "case-status",
 )
 
 

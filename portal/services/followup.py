@@ -1,0 +1,261 @@
+"""Closing the loop: "Did this resolve your concern?" after a case is resolved.
+
+- `on_resolved` (called by the resolve action, inside its transaction) schedules one follow-up
+  invitation per resolution round, under the survey rules: never to an unsubscribed or bounced
+  customer, and within the survey budget. Why a customer gets none is written on the case.
+- The follow-up goes out with the other surveys (services/survey_dispatch.py), which checks the
+  same rules again at sending time.
+- `apply_answer` (a job, after the answer is committed): a "no" or a rating of
+  REOPEN_AT_OR_BELOW or less reopens the case and tells the rep; otherwise the case is closed.
+  The rating is recorded as the case's satisfaction after.
+
+The budget for follow-ups: the survey that opened the case, and earlier follow-ups of the same
+case, are part of the same conversation and do not count. Any other survey sent to the customer
+within the budget days does: then the customer is not asked again so soon.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Case, CaseEvent, Customer, SurveyInvitation, SurveyResponse
+from portal.services.survey_schedule import budget_cutoff, get_policy, in_daytime, zone
+
+FOLLOWUP_KIND = "resolution"
+# Time for the fix to reach the customer before we ask whether it worked.
+FOLLOWUP_DELAY = timedelta(days=1)
+# A rating at or below this reopens the case, whatever the yes/no says.
+REOPEN_AT_OR_BELOW = 2
+
+SKIP_MESSAGES = {
+    "unsubscribed": "No follow-up survey: the customer has unsubscribed from surveys.",
+    "bounced": "No follow-up survey: the customer's email address bounces.",
+    "budget": "No follow-up survey: the customer had another survey within the last "
+    "{days} days (survey budget).",
+    "case_reopened": "Follow-up survey not sent: the case was reopened before it went out.",
+}
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+def on_resolved(case: Case, now: datetime) -> SurveyInvitation | None:
+    """Schedule this resolution round's follow-up (flushed, not committed), or record on the
+    case why there is none. Safe to call twice in one round."""
+    round_ = case.reopen_count or 0
+    if _round_handled(case, round_):
+        return None
+    policy = get_policy()
+    customer = db.session.get(Customer, case.customer_id)
+    reason = why_no_followup(case, customer, now)
+    if reason is not None:
+        record_skip(case, reason, now, round_=round_)
+        return None
+    _retire_earlier_followups(case, now)
+    invitation = SurveyInvitation(
+        kind=FOLLOWUP_KIND,
+        customer_id=customer.id,
+        case_id=case.id,
+        scheduled_for=in_daytime(
+            now + FOLLOWUP_DELAY, zone(customer.timezone, customer.locale), policy
+        ),
+        send_attempts=0,
+        created_at=now,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="system",
+            kind="followup_scheduled",
+            message="Follow-up survey scheduled: the customer will be asked whether this "
+            "resolved their concern.",
+            data={
+                "round": round_,
+                "invitation_id": invitation.id,
+                "scheduled_for": invitation.scheduled_for.isoformat(),
+            },
+            created_at=now,
+        )
+    )
+    return invitation
+
+
+def _round_handled(case: Case, round_: int) -> bool:
+    events = db.session.scalars(
+        sa.select(CaseEvent).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind.in_(("followup_scheduled", "followup_skipped")),
+        )
+    )
+    return any((event.data or {}).get("round") == round_ for event in events)
+
+
+def _retire_earlier_followups(case: Case, now: datetime) -> None:
+    """A new round replaces an unanswered follow-up of an earlier one: its link stops."""
+    earlier = db.session.scalars(
+        sa.select(SurveyInvitation).where(
+            SurveyInvitation.case_id == case.id,
+            SurveyInvitation.kind == FOLLOWUP_KIND,
+            SurveyInvitation.answered_at.is_(None),
+        )
+    )
+    for invitation in earlier:
+        if invitation.sent_at is None and invitation.skipped_at is None:
+            invitation.skipped_at, invitation.skip_reason = now, "superseded"
+        elif invitation.expires_at is None or invitation.expires_at > now:
+            invitation.expires_at = now
+
+
+def why_no_followup(case: Case, customer: Customer, now: datetime) -> str | None:
+    """The survey rules for a follow-up: None if it may go out, else the reason it may not."""
+    if customer.unsubscribed_at is not None:
+        return "unsubscribed"
+    if customer.bounced_at is not None:
+        return "bounced"
+    if over_budget(case, customer, now):
+        return "budget"
+    return None
+
+
+def over_budget(case: Case, customer: Customer, now: datetime) -> bool:
+    cutoff = budget_cutoff(now, get_policy())
+    same_conversation = sa.or_(
+        SurveyInvitation.case_id == case.id,
+        SurveyInvitation.id.in_(_opening_invitation_ids(case)),
+    )
+    other = db.session.scalar(
+        sa.select(SurveyInvitation.id)
+        .where(
+            SurveyInvitation.customer_id == customer.id,
+            SurveyInvitation.sent_at > cutoff,
+            sa.not_(same_conversation),
+        )
+        .limit(1)
+    )
+    return other is not None
+
+
+def _opening_invitation_ids(case: Case) -> list[int]:
+    """The survey whose answer (or whose complaint link) opened the case."""
+    ids = []
+    if case.response_id is not None:
+        ids.append(
+            db.session.scalar(
+                sa.select(SurveyResponse.invitation_id).where(SurveyResponse.id == case.response_id)
+            )
+        )
+    if case.complaint_id is not None:
+        from portal.models import Complaint
+
+        ids.append(
+            db.session.scalar(
+                sa.select(Complaint.invitation_id).where(Complaint.id == case.complaint_id)
+            )
+        )
+    return [i for i in ids if i is not None]
+
+
+def record_skip(case: Case, reason: str, now: datetime, round_: int | None = None) -> None:
+    message = SKIP_MESSAGES.get(reason, f"No follow-up survey ({reason}).")
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="system",
+            kind="followup_skipped",
+            message=message.format(days=get_policy().budget_days),
+            data={"round": case.reopen_count if round_ is None else round_, "reason": reason},
+            created_at=now,
+        )
+    )
+
+
+# --- the answer --------------------------------------------------------------------------------
+
+
+def wants_reopen(response: SurveyResponse) -> bool:
+    return response.resolved_concern is False or (
+        response.satisfaction is not None and response.satisfaction <= REOPEN_AT_OR_BELOW
+    )
+
+
+def apply_answer(response_id: int, now: datetime) -> str:
+    """Record the answer on its case and reopen or close it (not committed). Returns what
+    happened: "reopened", "closed", "recorded" (the case was not resolved any more) or "gone".
+    """
+    response = db.session.get(SurveyResponse, response_id)
+    if response is None or response.invitation.kind != FOLLOWUP_KIND:
+        return "gone"
+    case = db.session.get(Case, response.invitation.case_id)
+    if case is None:
+        return "gone"
+    case.satisfaction_after = response.satisfaction
+    if case.satisfaction_before is None and case.response_id is not None:
+        opening = db.session.get(SurveyResponse, case.response_id)
+        case.satisfaction_before = opening.satisfaction if opening else None
+    said = "yes" if response.resolved_concern else "no"
+    summary = (
+        f'The customer answered the follow-up: "{said}", satisfaction {response.satisfaction}/5.'
+    )
+    latest = _latest_followup_id(case)
+    if case.status in ("resolved", "closed") and latest == response.invitation_id:
+        if wants_reopen(response):
+            _reopen(case, summary, now)
+            outcome = "reopened"
+        elif case.status == "resolved":
+            _close(case, now)
+            outcome = "closed"
+        else:
+            outcome = "recorded"
+    else:
+        outcome = "recorded"
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="customer",
+            kind="followup_answered",
+            message=summary + (f" They wrote: {response.comment}" if response.comment else ""),
+            data={
+                "response_id": response.id,
+                "resolved_concern": response.resolved_concern,
+                "satisfaction": response.satisfaction,
+                "outcome": outcome,
+            },
+            created_at=now,
+        )
+    )
+    return outcome
+
+
+def _latest_followup_id(case: Case) -> int | None:
+    return db.session.scalar(
+        sa.select(SurveyInvitation.id)
+        .where(SurveyInvitation.case_id == case.id, SurveyInvitation.kind == FOLLOWUP_KIND)
+        .order_by(SurveyInvitation.id.desc())
+        .limit(1)
+    )
+
+
+def _reopen(case: Case, summary: str, now: datetime) -> None:
+    """Through the case rules (services/case_work.py): event, reopen count, the rep told."""
+    from portal.services import case_work
+
+    case_work.reopen(case, None, summary, now, by_customer=True)
+
+
+def _close(case: Case, now: datetime) -> None:
+    case.status = "closed"
+    case.closed_at = now
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="system",
+            kind="closed",
+            message="Closed: the customer confirmed that this resolved their concern.",
+            created_at=now,
+        )
+    )
