@@ -180,4 +180,7 @@ def _progress_bar(total_bytes: int):
 
 
 def init_app(app: Flask) -> None:
+    from portal.metrics.commands import rebuild_performance_command
+
+    portal_cli.add_command(rebuild_performance_command)
     app.cli.add_command(portal_cli)

@@ -1,40 +1,57 @@
-"""Performance records: each rep's rolled-up metrics per period.
+"""Performance records: rolled-up metrics per rep, per team and for everyone, per period.
 
-Derived data: every row can be rebuilt from sales, responses and cases at any time.
+Derived data: every row can be rebuilt from sales, survey answers and cases at any time
+(`flask portal rebuild-performance`); pages read these rows and never scan the facts.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, Money, UTCDateTime, utcnow
+from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.coaching import PERIODS
+
+SUBJECT_KINDS = ("rep", "team", "all")
 
 
 class PerformanceRecord(Base):
     __tablename__ = "performance_records"
     __table_args__ = (
-        sa.UniqueConstraint("rep_id", "period", "period_start", name="uq_performance_rep_period"),
+        sa.UniqueConstraint(
+            "subject", "period", "period_start", name="uq_performance_subject_period"
+        ),
         sa.CheckConstraint(f"period IN {PERIODS!r}", name="period_known"),
+        sa.Index("ix_performance_period", "period", "period_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    rep_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    team_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
-    )
+    # "rep:<id>", "team:<id>" or "all": one key, so one unique constraint covers every kind.
+    subject: Mapped[str] = mapped_column(sa.String(24))
+    rep_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(sa.String(10))
     period_start: Mapped[date] = mapped_column(sa.Date)
-    sales_count: Mapped[int] = mapped_column(default=0)
-    revenue: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    surveys_sent: Mapped[int] = mapped_column(default=0)
-    surveys_answered: Mapped[int] = mapped_column(default=0)
-    cases_opened: Mapped[int] = mapped_column(default=0)
-    cases_resolved: Mapped[int] = mapped_column(default=0)
-    # Every other metric of docs/metrics.md, by its name there.
+    # Every metric of portal/metrics/definitions.py, by name (docs/metrics.md).
     metrics: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestDelivery(Base):
+    """A weekly digest emailed to a manager: makes the digest job idempotent."""
+
+    __tablename__ = "digest_deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("manager_id", "week_start", name="uq_digest_manager_week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    week_start: Mapped[date] = mapped_column(sa.Date)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def subject_key(kind: str, id_: int | None = None) -> str:
+    return "all" if kind == "all" else f"{kind}:{id_}"

@@ -1,0 +1,238 @@
+"""Load the facts behind one period's metrics from the database (see definitions.Facts).
+
+Sales, survey answers and sent surveys are loaded by their own moment in the period; cases
+by any of their moments in it (opened, first contacted, resolved, a deadline). Sales and
+answers belong to the rep who made the sale; cases to the rep they are assigned to.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.metrics.business_time import working_minutes_between
+from portal.metrics.definitions import (
+    RETURN_WINDOW,
+    CaseFact,
+    Facts,
+    InvitationFact,
+    ResponseFact,
+    SaleFact,
+)
+from portal.metrics.periods import Period
+from portal.models import Case, Sale, SlaPolicy, SurveyInvitation, SurveyResponse, Team, User
+from portal.models.sla import DEFAULT_SLA_POLICIES
+from portal.services.sla import DEFAULT_CALENDAR, Calendar, calendar_for_team
+
+CHUNK = 2000  # ids per IN (...) list
+RESOLVED_STATUSES = ("resolved", "closed")
+
+
+class Calendars:
+    """Per-run cache: each rep's team calendar and whether a severity counts business hours."""
+
+    def __init__(self):
+        teams = {t.id: calendar_for_team(t) for t in db.session.scalars(sa.select(Team))}
+        self.rep_calendar: dict[int, Calendar] = {
+            rep_id: teams[team_id]
+            for rep_id, team_id in db.session.execute(
+                sa.select(User.id, User.team_id).where(User.team_id.is_not(None))
+            )
+        }
+        self.business = {severity: business for severity, _, _, business in DEFAULT_SLA_POLICIES}
+        for policy in db.session.scalars(sa.select(SlaPolicy)):
+            self.business[policy.severity] = policy.business_hours
+
+    def hours(self, rep_id, severity: str, start: datetime, end: datetime | None):
+        if end is None:
+            return None
+        if not self.business.get(severity, True):
+            return max((end - start).total_seconds(), 0) / 3600
+        calendar = self.rep_calendar.get(rep_id, DEFAULT_CALENDAR)
+        return working_minutes_between(start, end, calendar) / 60
+
+
+def load_facts(
+    period: Period,
+    now: datetime,
+    rep_ids: Iterable[int] | None = None,
+    calendars: Calendars | None = None,
+) -> Facts:
+    """The facts of `period` for these reps (None: all, with unassigned cases too)."""
+    reps = None if rep_ids is None else sorted(set(rep_ids))
+    calendars = calendars or Calendars()
+    start, end = period.starts_at, period.ends_at
+    return Facts(
+        period,
+        now,
+        sales=_sales(start, end, reps),
+        invitations=_invitations(start, end, reps),
+        responses=_responses(start, end, reps),
+        cases=_cases(start, end, reps, calendars),
+    )
+
+
+def _rep_filter(column, reps):
+    return sa.true() if reps is None else column.in_(reps)
+
+
+def purchases_by_customer(customer_ids: set[int], since: datetime, until: datetime):
+    """Each customer's purchase moments in (since, until], sorted."""
+    found: dict[int, list[datetime]] = defaultdict(list)
+    ids = sorted(customer_ids)
+    for i in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            sa.select(Sale.customer_id, Sale.sold_at).where(
+                Sale.customer_id.in_(ids[i : i + CHUNK]),
+                Sale.sold_at > since,
+                Sale.sold_at <= until,
+            )
+        )
+        for customer_id, sold_at in rows:
+            found[customer_id].append(sold_at)
+    for moments in found.values():
+        moments.sort()
+    return found
+
+
+def _sales(start, end, reps) -> list[SaleFact]:
+    rows = db.session.execute(
+        sa.select(
+            Sale.id, Sale.rep_id, Sale.customer_id, Sale.sold_at, Sale.amount, Sale.currency
+        ).where(Sale.sold_at >= start, Sale.sold_at < end, _rep_filter(Sale.rep_id, reps))
+    ).all()
+    later = purchases_by_customer({r.customer_id for r in rows}, start, end + RETURN_WINDOW)
+    facts = []
+    for r in rows:
+        after = [m for m in later.get(r.customer_id, ()) if m > r.sold_at]
+        facts.append(
+            SaleFact(
+                r.id,
+                r.rep_id,
+                r.customer_id,
+                r.sold_at,
+                int(r.amount * 100),
+                r.currency,
+                next_purchase_at=after[0] if after else None,
+            )
+        )
+    return facts
+
+
+def _invitations(start, end, reps) -> list[InvitationFact]:
+    rows = db.session.execute(
+        sa.select(SurveyInvitation.id, Sale.rep_id, SurveyInvitation.sent_at, SurveyResponse.id)
+        .join(Sale, SurveyInvitation.sale_id == Sale.id)
+        .outerjoin(SurveyResponse, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .where(
+            SurveyInvitation.kind == "post_sale",
+            SurveyInvitation.sent_at >= start,
+            SurveyInvitation.sent_at < end,
+            _rep_filter(Sale.rep_id, reps),
+        )
+    )
+    return [InvitationFact(i, rep, sent, answer is not None) for i, rep, sent, answer in rows]
+
+
+def _responses(start, end, reps) -> list[ResponseFact]:
+    rows = db.session.execute(
+        sa.select(
+            SurveyResponse.id,
+            Sale.rep_id,
+            SurveyResponse.submitted_at,
+            SurveyResponse.satisfaction,
+            SurveyResponse.recommend,
+        )
+        .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .join(Sale, SurveyInvitation.sale_id == Sale.id)
+        .where(
+            SurveyInvitation.kind == "post_sale",
+            SurveyResponse.submitted_at >= start,
+            SurveyResponse.submitted_at < end,
+            _rep_filter(Sale.rep_id, reps),
+        )
+    )
+    return [ResponseFact(*row) for row in rows]
+
+
+def case_rows_query(start, end, reps=None) -> sa.Select:
+    """Cases with any moment that a metric counts inside [start, end)."""
+
+    def within(column):
+        return sa.and_(column >= start, column < end)
+
+    touched = sa.or_(
+        within(Case.created_at),
+        within(Case.first_contact_at),
+        within(Case.resolved_at),
+        within(Case.first_contact_due),
+        within(Case.resolve_due),
+    )
+    if reps is None:
+        return sa.select(Case).where(touched)
+    return sa.select(Case).where(touched, Case.assigned_rep_id.in_(reps))
+
+
+def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:
+    columns = [
+        Case.id,
+        Case.assigned_rep_id,
+        Case.customer_id,
+        Case.status,
+        Case.severity,
+        Case.created_at,
+        Case.first_contact_at,
+        Case.first_contact_due,
+        Case.resolved_at,
+        Case.resolve_due,
+        Case.reopen_count,
+        Case.satisfaction_before,
+        Case.satisfaction_after,
+    ]
+    query = case_rows_query(start, end, reps).with_only_columns(*columns)
+    return case_facts(db.session.execute(query).all(), calendars)
+
+
+def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
+    """CaseFacts from rows with the columns of `_cases` (or Case objects)."""
+    resolved_rows = [r for r in rows if r.status in RESOLVED_STATUSES and r.resolved_at]
+    purchases = {}
+    if resolved_rows:
+        purchases = purchases_by_customer(
+            {r.customer_id for r in resolved_rows},
+            min(r.resolved_at for r in resolved_rows),
+            max(r.resolved_at for r in resolved_rows) + RETURN_WINDOW,
+        )
+    facts = []
+    for r in rows:
+        rep_id = getattr(r, "assigned_rep_id", None)
+        resolved_at = r.resolved_at if r.status in RESOLVED_STATUSES else None
+        first_contact = calendars.hours(rep_id, r.severity, r.created_at, r.first_contact_at)
+        resolution = calendars.hours(rep_id, r.severity, r.created_at, resolved_at)
+        after = tuple(
+            m for m in purchases.get(r.customer_id, ()) if resolved_at and m > resolved_at
+        )
+        facts.append(
+            CaseFact(
+                id=r.id,
+                rep_id=rep_id,
+                customer_id=r.customer_id,
+                status=r.status,
+                created_at=r.created_at,
+                first_contact_at=r.first_contact_at,
+                first_contact_due=r.first_contact_due,
+                resolved_at=resolved_at,
+                resolve_due=r.resolve_due,
+                reopen_count=r.reopen_count or 0,
+                satisfaction_before=r.satisfaction_before,
+                satisfaction_after=r.satisfaction_after,
+                first_contact_hours=first_contact,
+                resolution_hours=resolution,
+                purchases_after=after,
+            )
+        )
+    return facts

@@ -1,0 +1,139 @@
+"""The rollup: performance records per rep, per team and for everyone, per period.
+
+`refresh_recent` is the periodic job's work (the periods whose figures can still change);
+`rebuild` recomputes every period from the first fact to now. Both replace a period's rows in
+one transaction, so a page never sees half a period, and running either twice is harmless.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.metrics.definitions import RETURN_WINDOW, compute
+from portal.metrics.facts import Calendars, load_facts
+from portal.metrics.periods import Period, periods_between
+from portal.models import Case, Sale, SurveyInvitation, User, utcnow
+from portal.models.coaching import PERIODS
+from portal.models.performance import PerformanceRecord, subject_key
+
+# Figures of a period change while its facts can still change: cases get resolved, and the
+# 90-day "bought again" window of recovery and repeat purchases is still open.
+STILL_CHANGING = RETURN_WINDOW + timedelta(days=7)
+
+
+def compute_period(period: Period, now: datetime, calendars: Calendars | None = None) -> dict:
+    """{subject: (rep_id, team_id, metrics)} for every rep and team with facts, and "all"."""
+    facts = load_facts(period, now, calendars=calendars)
+    team_of = dict(db.session.execute(sa.select(User.id, User.team_id)).all())
+    rep_ids = {
+        row.rep_id
+        for rows in (facts.sales, facts.invitations, facts.responses, facts.cases)
+        for row in rows
+        if row.rep_id is not None
+    }
+    team_reps: dict[int, set[int]] = defaultdict(set)
+    for rep_id in rep_ids:
+        if team_of.get(rep_id) is not None:
+            team_reps[team_of[rep_id]].add(rep_id)
+    by_rep = _split_by_rep(facts)
+    results = {"all": (None, None, compute(facts))}
+    for rep_id in rep_ids:
+        results[subject_key("rep", rep_id)] = (rep_id, team_of.get(rep_id), compute(by_rep[rep_id]))
+    for team_id, members in team_reps.items():
+        results[subject_key("team", team_id)] = (None, team_id, compute(facts.only(members)))
+    return results
+
+
+def _split_by_rep(facts):
+    """facts.only(rep) for every rep in one pass (300 reps x 1M rows would be slow)."""
+    from portal.metrics.definitions import Facts
+
+    split: dict[int, Facts] = defaultdict(lambda: Facts(facts.period, facts.now, [], [], [], []))
+    for name in ("sales", "invitations", "responses", "cases"):
+        for row in getattr(facts, name):
+            if row.rep_id is not None:
+                getattr(split[row.rep_id], name).append(row)
+    return split
+
+
+def store_period(period: Period, now: datetime | None = None, calendars=None) -> int:
+    """Recompute one period and replace its rows. Returns the number of rows written."""
+    now = now or utcnow()
+    results = compute_period(period, now, calendars)
+    db.session.execute(
+        sa.delete(PerformanceRecord).where(
+            PerformanceRecord.period == period.kind,
+            PerformanceRecord.period_start == period.start,
+        )
+    )
+    db.session.add_all(
+        PerformanceRecord(
+            subject=subject,
+            rep_id=rep_id,
+            team_id=team_id,
+            period=period.kind,
+            period_start=period.start,
+            metrics=metrics,
+            computed_at=now,
+        )
+        for subject, (rep_id, team_id, metrics) in results.items()
+    )
+    db.session.commit()
+    return len(results)
+
+
+def _store_all(periods: Iterable[Period], now: datetime, progress: Callable | None) -> int:
+    calendars = Calendars()
+    written = 0
+    for period in periods:
+        written += store_period(period, now, calendars)
+        if progress:
+            progress(period)
+    return written
+
+
+def recent_periods(now: datetime) -> list[Period]:
+    return [p for kind in PERIODS for p in periods_between(kind, now - STILL_CHANGING, now)]
+
+
+def refresh_recent(now: datetime | None = None) -> int:
+    """The periodic job: recompute the periods whose figures may still change."""
+    now = now or utcnow()
+    return _store_all(recent_periods(now), now, None)
+
+
+def all_periods(now: datetime) -> list[Period]:
+    """Every period from the first fact (sale, survey or case) to now."""
+    first = min(
+        (
+            moment
+            for moment in (
+                db.session.scalar(sa.select(sa.func.min(Sale.sold_at))),
+                db.session.scalar(sa.select(sa.func.min(SurveyInvitation.sent_at))),
+                db.session.scalar(sa.select(sa.func.min(Case.created_at))),
+            )
+            if moment is not None
+        ),
+        default=None,
+    )
+    if first is None:
+        return []
+    if first.tzinfo is None:  # min() over SQLite text comes back naive
+        from datetime import UTC
+
+        first = datetime.fromisoformat(str(first)).replace(tzinfo=UTC)
+    return [p for kind in PERIODS for p in periods_between(kind, first, now)]
+
+
+def rebuild(now: datetime | None = None, progress: Callable | None = None) -> int:
+    """Recompute every period from the facts; rows of periods with no facts are removed."""
+    now = now or utcnow()
+    periods = all_periods(now)
+    db.session.execute(sa.delete(PerformanceRecord))
+    db.session.commit()
+    return _store_all(periods, now, progress)
