@@ -11,7 +11,7 @@ export FLASK_APP := wsgi.py
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/aftersale_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup setup-dev translations test test-sqlite test-postgres services lint format bench clean
+.PHONY: run setup setup-dev translations test test-sqlite test-postgres services browser lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,13 +52,22 @@ run: setup
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## test: lint, then the suite on SQLite with inline jobs, then on PostgreSQL + Redis + worker
-test: setup lint test-sqlite services test-postgres
+# The browser tests (marker `browser`, tests/browser/) run in the SQLite run only.
+test: setup lint browser test-sqlite services test-postgres
 
-test-sqlite: setup
+test-sqlite: setup browser
 	$(BIN)/pytest
 
 test-postgres: setup services
-	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest
+	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest -m "not browser"
+
+## browser: Debian's Chromium for the browser tests (Playwright drives it; it downloads nothing)
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || { \
+	    apt-get update -q && apt-get install -y -q --no-install-recommends chromium; }; }
 
 ## services: start the local PostgreSQL and Redis if they are down
 services:
