@@ -1,8 +1,17 @@
-"""The background worker: `python worker.py` (see README, "Production").
+"""The background worker: `python worker.py` (see README, "Workers").
 
 Builds the app once, then runs an RQ worker, with its scheduler (for retries with backoff
-and delayed jobs), on the portal's queues. Each job runs in a forked work horse, inside a
-fresh app context with its own database session.
+and delayed jobs), on the portal's queues. Every job runs inside a fresh app context with its
+own database session.
+
+By default a job runs in the worker process itself (RQ's SimpleWorker): it reuses the warm
+SQLAlchemy statement cache, the sentiment model and the compiled templates, and a case email
+leaves about 100 ms after the answer instead of the 110 ms *per job* that a forked work horse
+spends rebuilding that cache (bench/triage_latency.py, README). A job that outlives its
+timeout is still stopped (SIGALRM in the worker process), and `--max-jobs` lets a supervisor
+restart the worker now and then. `--fork` runs each job in a forked work horse instead, for
+queues whose jobs are long and heavy (survey dispatch, rollups), where isolation matters more
+than 100 ms.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ import argparse
 import logging
 import os
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from portal import create_app
@@ -56,24 +65,43 @@ def main(argv: list[str] | None = None) -> int:
         help=f"Queues to work on, in priority order (default: {QUEUE_NAMES}).",
     )
     parser.add_argument(
+        "--fork",
+        action="store_true",
+        help="Run each job in a forked work horse (isolation for long, heavy jobs; about "
+        "100 ms more per job).",
+    )
+    parser.add_argument(
+        "--max-jobs",
+        type=int,
+        default=None,
+        help="Exit after this many jobs (a supervisor such as systemd starts a fresh worker).",
+    )
+    parser.add_argument(
         "--no-scheduler",
         action="store_true",
         help="Do not run the scheduler (retries and delayed jobs wait for "
         "another worker that runs it).",
     )
     args = parser.parse_args(argv)
+    unknown = set(args.queues) - set(QUEUE_NAMES)
+    if unknown:
+        parser.error(f"unknown queue(s) {sorted(unknown)}: choose from {list(QUEUE_NAMES)}")
 
     app = create_app()
     if not app.config["REDIS_URL"]:
         raise SystemExit(
             "REDIS_URL is not set: without Redis, jobs run inline and no worker is needed."
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # force: the app (and RQ) may have installed handlers already; every line gets its time.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+    )
     with app.app_context():
         preload(app)
-        # A forked work horse must not reuse the parent's database connections.
-        engine = db.engine
-        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        if args.fork:
+            # A forked work horse must not reuse the parent's database connections.
+            engine = db.engine
+            os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
         # Every worker makes sure the periodic jobs have their next run scheduled; their
         # deterministic ids mean the slots are scheduled once, however many workers start.
         scheduled = periodic.schedule_all()
@@ -82,14 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         from portal.jobs.maintenance import sweep_outbox
 
         enqueue(sweep_outbox, family="maintenance")
-        worker = Worker(
+        worker_class = Worker if args.fork else SimpleWorker
+        worker = worker_class(
             [queue_name(name) for name in args.queues],
             connection=connection(),
             serializer=JSONSerializer,
             # Abandoned jobs (a killed worker) are retried within a minute, not ten.
             maintenance_interval=60,
         )
-        worker.work(burst=args.burst, with_scheduler=not args.no_scheduler)
+        worker.work(burst=args.burst, with_scheduler=not args.no_scheduler, max_jobs=args.max_jobs)
     return 0
 
 

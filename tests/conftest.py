@@ -165,7 +165,7 @@ def run_jobs(app):
     """Finish every queued job. Inline, they already ran; with Redis, a real worker process
     (worker.py --burst) works the queues until they are empty."""
 
-    def run(timeout: float = 60, scheduler: bool = False) -> None:
+    def run(timeout: float = 60, scheduler: bool = False, worker_args: tuple = ()) -> None:
         if not TEST_REDIS_URL:
             return
         db.session.commit()
@@ -187,6 +187,7 @@ def run_jobs(app):
                 str(ROOT / "worker.py"),
                 "--burst",
                 *([] if scheduler else ["--no-scheduler"]),
+                *worker_args,
             ],
             env=env,
             timeout=timeout,

@@ -240,7 +240,7 @@ def test_the_periodic_job_sends_through_a_real_worker(
     make_sale(customer=customer(), sold_at=datetime.now(UTC) - timedelta(days=4))
     get_policy().window_start_hour, get_policy().window_end_hour = 0, 24
     db.session.commit()
-    jobs.enqueue(dispatch_surveys, family="mail")
-    jobs.enqueue(dispatch_surveys, family="mail")  # queued twice: one job
+    jobs.enqueue(dispatch_surveys, family="dispatch")
+    jobs.enqueue(dispatch_surveys, family="dispatch")  # queued twice: one job
     run_jobs()
     assert len(smtp_server.messages) == 1

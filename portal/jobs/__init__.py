@@ -44,8 +44,14 @@ FAMILIES: dict[str, JobFamily] = {
     "analysis": JobFamily("analysis", timeout=60, retry_intervals=(10, 60, 300)),
     # Periodic sweeps and rollups: the next run picks up whatever this one missed.
     "maintenance": JobFamily("maintenance", timeout=1800, retry_intervals=(60,)),
+    # Survey dispatch: long runs (a backlog of thousands of emails) on a queue of their own,
+    # so that a worker kept for the fast queues never waits behind one (README, "Workers").
+    "dispatch": JobFamily("dispatch", timeout=120, retry_intervals=(60,)),
 }
-QUEUE_NAMES = tuple(dict.fromkeys(f.queue for f in FAMILIES.values()))
+# Queues in the order a worker serves them: a worker always takes the first waiting job of the
+# first non-empty queue, so the customer-facing triage path comes before everything else.
+QUEUE_NAMES = ("analysis", "mail", "maintenance", "dispatch")
+assert set(QUEUE_NAMES) == {f.queue for f in FAMILIES.values()}
 
 
 class UncommittedWorkError(RuntimeError):

@@ -43,7 +43,7 @@ class Periodic:
 PERIODIC: dict[str, Periodic] = {
     p.name: p
     for p in (
-        Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "mail"),
+        Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "dispatch"),
         Periodic("sweep-outbox", "portal.jobs.maintenance:sweep_outbox", 60),
         Periodic("sweep-breaches", "portal.jobs.escalation:sweep_breaches", 60),
     )

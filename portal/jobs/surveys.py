@@ -20,7 +20,7 @@ def dispatch_surveys() -> dict:
     failure visible; the invitations themselves come back after their backoff.
     """
     # Stop claiming at half the job's timeout: the job is never killed mid-batch.
-    result = dispatch(time_budget=FAMILIES["mail"].timeout / 2)
+    result = dispatch(time_budget=FAMILIES["dispatch"].timeout / 2)
     summary = {
         "planned": result.planned,
         "sent": result.sent,

@@ -16,7 +16,6 @@ from portal import mail
 from portal.extensions import db
 from portal.jobs.context import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
-from portal.sentiment import analyze
 from portal.services import outbox
 from portal.services.triage import open_case
 from portal.urls import external_url
@@ -47,6 +46,15 @@ def _commit_or_lose_race(func, *args) -> bool:
         return False
 
 
+def _analyze(*args):
+    """The sentiment model, imported on first use: TextBlob takes a third of a second to load,
+    which the web process (it imports this module to queue the job) should never pay. The
+    worker loads it once at start (worker.preload)."""
+    from portal.sentiment import analyze
+
+    return analyze(*args)
+
+
 @job
 def analyse_response(response_id: int) -> str:
     """Analyse a survey answer; a negative one opens exactly one case."""
@@ -57,7 +65,7 @@ def analyse_response(response_id: int) -> str:
         db.session.commit()
         return "gone"
     invitation = response.invitation
-    result = analyze(response.comment, response.satisfaction, response.recommend)
+    result = _analyze(response.comment, response.satisfaction, response.recommend)
     _store_analysis(response, result, now)
     opened = "not negative"
     wants_case = result.label == "negative" or "mixed" in result.flags
@@ -96,7 +104,7 @@ def analyse_complaint(complaint_id: int) -> str:
         outbox.mark_done(analyse_complaint, complaint_id)
         db.session.commit()
         return "not confirmed"
-    result = analyze(complaint.description)
+    result = _analyze(complaint.description)
     _store_analysis(complaint, result, now)
     outcome = "case already open"
     if db.session.scalar(sa.select(Case.id).where(Case.complaint_id == complaint.id)) is None:

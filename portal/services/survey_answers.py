@@ -15,8 +15,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
+from portal.jobs.triage import analyse_response
 from portal.models import Customer, SurveyInvitation, SurveyResponse
 from portal.services import outbox
+from portal.services.followup import FOLLOWUP_KIND
 from portal.services.survey_schedule import get_policy
 from portal.tokens import InvalidToken, read_token
 
@@ -121,10 +123,13 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
 
 
 def _analyse_later(response: SurveyResponse) -> None:
-    """In the answer's own transaction: the analysis job exists exactly when the answer does."""
-    from portal.jobs.triage import analyse_response
-
+    """In the answer's own transaction: the analysis job exists exactly when the answer does.
+    A follow-up answer also reopens or closes its case (a changed answer is applied again)."""
     outbox.add(analyse_response, response.id, family="analysis")
+    if response.invitation.kind == FOLLOWUP_KIND:
+        from portal.jobs.customer_mail import apply_followup_answer
+
+        outbox.add(apply_followup_answer, response.id, family="analysis")
 
 
 def mark_opened(link: Link, now: datetime) -> None:
