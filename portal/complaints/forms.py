@@ -11,6 +11,7 @@ from wtforms import EmailField, RadioField, SelectChoice, StringField, SubmitFie
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
+from portal.services.customer_messages import MESSAGE_MAX
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
@@ -135,3 +136,21 @@ PUBLIC_FIELD_ORDER = (
     "contact_preference",
     "phone",
 )
+
+
+class ReplyForm(FlaskForm):
+    """The customer's answer on their case's status page."""
+
+    body = TextAreaField(
+        _l("Write to us"),
+        description=_l("Your message goes to the person handling your case."),
+        filters=[_strip],
+        validators=[
+            InputRequired(message=_l("Write your message first.")),
+            Length(
+                max=MESSAGE_MAX,
+                message=_l("Please keep it under %(max)d characters.", max=MESSAGE_MAX),
+            ),
+        ],
+    )
+    submit = SubmitField(_l("Send my message"))

@@ -1,5 +1,6 @@
 """The customer's side of complaints: the public form, the confirmation link, the form reached
-from a survey link, and the status page. Every page is in the customer's language: the
+from a survey link, and the status page of a case (where the customer reads the rep's messages
+and writes back). Every page is in the customer's language: the
 browser's (or the one picked with ?lang=) before we know them, theirs afterwards."""
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from portal.complaints.forms import (
     PUBLIC_FIELD_ORDER,
     ComplaintDetailsForm,
     ComplaintForm,
+    ReplyForm,
 )
 from portal.extensions import limiter
 from portal.i18n import LANGUAGES
 from portal.models import utcnow
 from portal.security import token_page
-from portal.services import complaints
+from portal.services import case_links, complaints, customer_messages
 from portal.services import survey_answers as answers
 from portal.services.complaints import Complainant, Details
 from portal.services.survey_answers import LinkState
@@ -41,6 +43,8 @@ bp = Blueprint("complaints", __name__)
 ACCEPTED_PER_ADDRESS = "10 per hour"
 ACCEPTED_PER_EMAIL = "5 per hour"
 ACCEPTED_PER_SURVEY_LINK = "5 per hour"
+# Messages a customer sends on their case's status page, per case link.
+REPLIES_PER_LINK = "10 per hour"
 POSTS_PER_ADDRESS = "30 per minute; 300 per hour"
 SENT_TO = "complaint_sent_to"  # session key: the address the "check your email" page names
 
@@ -233,11 +237,66 @@ def _invitation_for(token: str):
 @bp.get("/complaint/status/<token>")
 @token_page
 def status(token: str):
+    """The link from the "we have your complaint" email. Once the case is opened, the page is
+    the case's status page, whose form answers through the case's own link."""
     found = complaints.complaint_for_token("complaint-status", token)
     if found.complaint is None:
         return _link_invalid(found.state, kind="status")
     _speak(found.complaint.locale)
+    case = complaints.case_of(found.complaint)
+    if case is not None:
+        return _case_page(case, case_links.status_token(case), ReplyForm(formdata=None))
     return render_template("complaints/status.html", status=complaints.status_of(found.complaint))
+
+
+def _reply_link_key() -> str:
+    return "case-reply-link:" + (request.view_args or {}).get("token", "")
+
+
+@bp.route("/status/<token>", methods=["GET", "POST"])
+@limiter.limit(POSTS_PER_ADDRESS, methods=["POST"], scope="case-reply-posts")
+@limiter.limit(
+    REPLIES_PER_LINK,
+    key_func=_reply_link_key,
+    methods=["POST"],
+    deduct_when=_accepted,
+    scope="case-reply-link",
+)
+@token_page
+def case_status(token: str):
+    """The case's status page, from every email the customer gets about the case: its state,
+    the promised dates, the messages both ways, and a form to write back."""
+    found = case_links.case_for_token(token, utcnow())
+    if found.case is None:
+        return _link_invalid(found.state, kind="case")
+    case = found.case
+    _speak(case.customer.locale)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        customer_messages.receive_from_customer(case, form.body.data, utcnow())
+        return redirect(
+            url_for(
+                "complaints.case_status",
+                token=token,
+                sent=1,
+                lang=request.args.get("lang"),
+                _anchor="conversation",
+            ),
+            code=303,
+        )
+    status = 422 if request.method == "POST" else 200
+    return _case_page(case, token, form, sent=request.args.get("sent") == "1"), status
+
+
+def _case_page(case, token: str, form, **extra):
+    return render_template(
+        "complaints/status.html",
+        status=complaints.status_of_case(case),
+        messages=customer_messages.conversation(case),
+        reply_form=form,
+        reply_action=url_for("complaints.case_status", token=token, lang=request.args.get("lang")),
+        **extra,
+    )
 
 
 # --- helpers and error pages --------------------------------------------------------------
@@ -273,8 +332,11 @@ def too_many(exc):
     _language_picked()  # the limit is checked before this blueprint's own hooks run
     _speak_for_token_route()
     # Their own words, back to them to copy: the customer's words are never simply lost.
-    words = request.form.get("description", "")[:5000] if request.method == "POST" else ""
-    return _private((render_template("complaints/too_many.html", kept_words=words), 429))
+    reply = request.endpoint == "complaints.case_status"
+    field = "body" if reply else "description"
+    words = request.form.get(field, "")[:5000] if request.method == "POST" else ""
+    page = render_template("complaints/too_many.html", kept_words=words, reply=reply)
+    return _private((page, 429))
 
 
 @bp.errorhandler(CSRFError)
@@ -301,6 +363,12 @@ def lost_session(exc):
                 session_lost=True,
             )
             return _private((page, 400))
+    if endpoint == "complaints.case_status" and token:
+        found = case_links.case_for_token(token, utcnow())
+        if found.case is not None:
+            _speak(found.case.customer.locale)
+            form = _revalidated(ReplyForm())
+            return _private((_case_page(found.case, token, form, session_lost=True), 400))
     if endpoint == "complaints.confirm" and token:
         found = complaints.complaint_for_token("complaint-confirm", token)
         if found.complaint is not None and found.complaint.confirmed_at is not None:
@@ -330,3 +398,7 @@ def _speak_for_token_route() -> None:
         found = complaints.complaint_for_token("complaint-confirm", token)
         if found.complaint is not None:
             _speak(found.complaint.locale)
+    elif request.endpoint == "complaints.case_status":
+        found = case_links.case_for_token(token, utcnow())
+        if found.case is not None:
+            _speak(found.case.customer.locale)

@@ -3,7 +3,8 @@
 - `send_message_to_customer`: the rep's message, to the customer, in their language, with the
   case's status link.
 - `notify_rep_of_customer_message`: the customer's answer, to the assigned rep.
-- `apply_followup_answer`: the "did this fix it?" answer reopens or closes the case.
+- `apply_followup_answer`: the "did this fix it?" answer reopens or closes the case, and
+  `notify_rep_of_followup` tells the rep when it reopened.
 
 Each is queued through the outbox in the transaction that stores what it is about. A mail job
 locks its own outbox row while the message goes out and marks it done in the same transaction,
@@ -59,7 +60,7 @@ def send_message_to_customer(event_id: int) -> bool:
         message = mail.build_message(
             customer.email,
             gettext("A message about your case %(ref)s", ref=f"#{case.id}"),
-            "customer_message",
+            "complaint_case_message",
             locale=locale,
             customer=customer,
             case=case,
@@ -102,14 +103,51 @@ def notify_rep_of_customer_message(event_id: int) -> bool:
 
 
 @job
+def notify_rep_of_followup(event_id: int) -> bool:
+    """Email the assigned rep that the customer said the fix did not work: their case is
+    reopened and back in their queue."""
+    if _already_done(notify_rep_of_followup, event_id):
+        db.session.rollback()
+        return False
+    event = db.session.get(CaseEvent, event_id)
+    if event is None or event.kind != "followup_answered" or event.case.assigned_rep is None:
+        _finish(notify_rep_of_followup, event_id)
+        return False
+    case = event.case
+    rep = case.assigned_rep
+    message = mail.build_message(
+        rep.email,
+        f"Case #{case.id} reopened: {case.customer.name} says it is not resolved",
+        "case_reopened_by_customer",
+        case=case,
+        rep=rep,
+        answer=event.data or {},
+        comment=_comment_of(event),
+        link=external_url("cases.show", case_id=case.id),
+    )
+    mail.send(message)
+    event.data = {**(event.data or {}), "rep_emailed_at": utcnow().isoformat()}
+    _finish(notify_rep_of_followup, event_id)
+    return True
+
+
+def _comment_of(event: CaseEvent) -> str | None:
+    from portal.models import SurveyResponse
+
+    response = db.session.get(SurveyResponse, (event.data or {}).get("response_id") or 0)
+    return response.comment if response else None
+
+
+@job
 def apply_followup_answer(response_id: int) -> str:
-    """Apply a "did this fix it?" answer to its case: reopen or close (once per answer)."""
+    """Apply a "did this fix it?" answer to its case: reopen or close (once per answer).
+    The answer, the case's change and this job's "done" mark commit together."""
     from portal.services.followup import apply_answer
 
     if _already_done(apply_followup_answer, response_id):
         db.session.rollback()
         return "done already"
+    outbox.mark_done(apply_followup_answer, response_id)
     outcome = apply_answer(response_id, utcnow())
-    _finish(apply_followup_answer, response_id)
     outbox.flush()  # the rep's email, queued with the reopening
     return outcome

@@ -226,7 +226,7 @@ CUSTOMER_STAGES = {
 
 @dataclass(frozen=True)
 class Status:
-    complaint: Complaint
+    complaint: Complaint | None  # None for a case opened from a survey answer
     case: Case | None
     stage: str  # awaiting_confirmation, received, open, contacted, resolved, closed
     timezone: ZoneInfo
@@ -253,6 +253,21 @@ def status_of(complaint: Complaint) -> Status:
     else:
         stage = CUSTOMER_STAGES.get(case.status, "open")
     return Status(complaint, case, stage, customer_zone(complaint))
+
+
+def status_of_case(case: Case) -> Status:
+    """The status page of a case reached through its own link (services/case_links.py)."""
+    customer = case.customer
+    return Status(
+        db.session.get(Complaint, case.complaint_id) if case.complaint_id else None,
+        case,
+        CUSTOMER_STAGES.get(case.status, "open"),
+        zone(customer.timezone, customer.locale or "en"),
+    )
+
+
+def case_of(complaint: Complaint) -> Case | None:
+    return db.session.scalar(sa.select(Case).where(Case.complaint_id == complaint.id))
 
 
 def customer_zone(complaint: Complaint) -> ZoneInfo:

@@ -3,11 +3,13 @@
 - A rep writes from the case: `send_to_customer` records the message on the case's timeline
   (kind "message_to_customer") and, in the same transaction, the outbox job that emails it to
   the customer in their language with the case's status link, where they can read and answer.
+  It runs inside the caller's transaction (services/case_work.py `email_customer`, which also
+  counts the email as a contact): the caller commits, then calls `outbox.flush()`.
 - The customer answers on the status page: `receive_from_customer` commits their words first
   (kind "customer_message", actor "customer"), with the outbox job that emails the assigned
   rep (once, however often the job runs).
 
-Both commit their own transaction, then enqueue (store, commit, enqueue).
+Store, commit, then enqueue: nothing is emailed about a message that was not committed.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def clean_body(body: str | None) -> str:
 
 
 def send_to_customer(case: Case, actor: User, body: str, now: datetime) -> CaseEvent:
-    """Record the rep's message on the case and email it to the customer (after the commit)."""
+    """Record the rep's message on the case and queue its email to the customer (flushed, not
+    committed: the caller commits, then `outbox.flush()` sends it on its way)."""
     from portal.jobs.customer_mail import send_message_to_customer
 
     text = clean_body(body)
@@ -61,8 +64,6 @@ def send_to_customer(case: Case, actor: User, body: str, now: datetime) -> CaseE
     db.session.add(event)
     db.session.flush()
     outbox.add(send_message_to_customer, event.id, family="mail")
-    db.session.commit()
-    outbox.flush()
     return event
 
 

@@ -35,7 +35,7 @@ SKIP_MESSAGES = {
     "bounced": "No follow-up survey: the customer's email address bounces.",
     "budget": "No follow-up survey: the customer had another survey within the last "
     "{days} days (survey budget).",
-    "case_reopened": "Follow-up survey not sent: the case was reopened before it went out.",
+    "not_resolved": "Follow-up survey not sent: the case was no longer resolved when it was due.",
 }
 
 
@@ -184,51 +184,67 @@ def wants_reopen(response: SurveyResponse) -> bool:
 
 
 def apply_answer(response_id: int, now: datetime) -> str:
-    """Record the answer on its case and reopen or close it (not committed). Returns what
-    happened: "reopened", "closed", "recorded" (the case was not resolved any more) or "gone".
+    """Record the answer on its case, then reopen it (and queue the rep's email) or close it,
+    through the case rules of services/case_work.py. Commits, together with whatever the
+    caller added to the session (the job's outbox "done" mark). Returns what happened:
+    "reopened", "closed", "recorded" (the case was not waiting for this answer) or "gone".
     """
+    from portal.jobs.customer_mail import notify_rep_of_followup
+    from portal.services import case_work, outbox
+
     response = db.session.get(SurveyResponse, response_id)
-    if response is None or response.invitation.kind != FOLLOWUP_KIND:
-        return "gone"
-    case = db.session.get(Case, response.invitation.case_id)
+    case = None
+    if response is not None and response.invitation.kind == FOLLOWUP_KIND:
+        case = db.session.get(Case, response.invitation.case_id)
     if case is None:
+        db.session.commit()
         return "gone"
     case.satisfaction_after = response.satisfaction
     if case.satisfaction_before is None and case.response_id is not None:
         opening = db.session.get(SurveyResponse, case.response_id)
         case.satisfaction_before = opening.satisfaction if opening else None
+    outcome = _outcome(case, response)
     said = "yes" if response.resolved_concern else "no"
     summary = (
-        f'The customer answered the follow-up: "{said}", satisfaction {response.satisfaction}/5.'
+        f'the customer answered the follow-up "{said}", satisfaction {response.satisfaction}/5'
     )
-    latest = _latest_followup_id(case)
-    if case.status in ("resolved", "closed") and latest == response.invitation_id:
-        if wants_reopen(response):
-            _reopen(case, summary, now)
-            outcome = "reopened"
-        elif case.status == "resolved":
-            _close(case, now)
-            outcome = "closed"
-        else:
-            outcome = "recorded"
+    event = CaseEvent(
+        case_id=case.id,
+        actor_kind="customer",
+        kind="followup_answered",
+        message=f"The customer answered the follow-up: did this resolve their concern? "
+        f'"{said}"; satisfaction {response.satisfaction}/5.'
+        + (f" They wrote: {response.comment}" if response.comment else ""),
+        data={
+            "response_id": response.id,
+            "resolved_concern": response.resolved_concern,
+            "satisfaction": response.satisfaction,
+            "outcome": outcome,
+        },
+        created_at=now,
+    )
+    db.session.add(event)
+    db.session.flush()
+    if outcome == "reopened":
+        outbox.add(notify_rep_of_followup, event.id, family="mail")
+        case_work.reopen(case, None, summary, now, by_customer=True)
+    elif outcome == "closed":
+        case_work.close(case, None, summary, now, by_customer=True)
     else:
-        outcome = "recorded"
-    db.session.add(
-        CaseEvent(
-            case_id=case.id,
-            actor_kind="customer",
-            kind="followup_answered",
-            message=summary + (f" They wrote: {response.comment}" if response.comment else ""),
-            data={
-                "response_id": response.id,
-                "resolved_concern": response.resolved_concern,
-                "satisfaction": response.satisfaction,
-                "outcome": outcome,
-            },
-            created_at=now,
-        )
-    )
+        db.session.commit()
     return outcome
+
+
+def _outcome(case: Case, response: SurveyResponse) -> str:
+    """Only the answer to the latest follow-up moves the case, and only a case that is still
+    resolved (or closed, when a "yes" is changed to a "no" within the change window)."""
+    if case.status not in ("resolved", "closed") or _latest_followup_id(case) != (
+        response.invitation_id
+    ):
+        return "recorded"
+    if wants_reopen(response):
+        return "reopened"
+    return "closed" if case.status == "resolved" else "recorded"
 
 
 def _latest_followup_id(case: Case) -> int | None:
@@ -237,25 +253,4 @@ def _latest_followup_id(case: Case) -> int | None:
         .where(SurveyInvitation.case_id == case.id, SurveyInvitation.kind == FOLLOWUP_KIND)
         .order_by(SurveyInvitation.id.desc())
         .limit(1)
-    )
-
-
-def _reopen(case: Case, summary: str, now: datetime) -> None:
-    """Through the case rules (services/case_work.py): event, reopen count, the rep told."""
-    from portal.services import case_work
-
-    case_work.reopen(case, None, summary, now, by_customer=True)
-
-
-def _close(case: Case, now: datetime) -> None:
-    case.status = "closed"
-    case.closed_at = now
-    db.session.add(
-        CaseEvent(
-            case_id=case.id,
-            actor_kind="system",
-            kind="closed",
-            message="Closed: the customer confirmed that this resolved their concern.",
-            created_at=now,
-        )
     )

@@ -30,8 +30,10 @@ from sqlalchemy.orm import joinedload
 
 from portal import mail
 from portal.extensions import db
-from portal.models import Customer, Sale, SurveyInvitation, utcnow
+from portal.models import Case, Customer, Sale, SurveyInvitation, utcnow
 from portal.models.survey_policy import SurveyPolicy
+from portal.services import case_links, followup
+from portal.services.followup import FOLLOWUP_KIND
 from portal.services.survey_schedule import (
     LATEST_SURVEY_DAYS_AFTER_DUE,
     budget_cutoff,
@@ -268,6 +270,8 @@ def survey_links(invitation: SurveyInvitation) -> dict[str, object]:
 def build_invitation_message(invitation: SurveyInvitation, reminder: bool):
     customer = invitation.customer
     links = survey_links(invitation)
+    if invitation.kind == FOLLOWUP_KIND:
+        return _build_followup_message(invitation, links, reminder)
     with force_locale(customer.locale):
         subject = (
             gettext("Reminder: how was your purchase?")
@@ -285,6 +289,39 @@ def build_invitation_message(invitation: SurveyInvitation, reminder: bool):
             },
             customer=customer,
             sale=invitation.sale,
+            links=links,
+            reminder=reminder,
+            expires_at=invitation.expires_at,
+        )
+
+
+def _build_followup_message(invitation: SurveyInvitation, links: dict, reminder: bool):
+    """The "did this fix it?" email: yes / no buttons open the follow-up page with that answer
+    chosen, and the case's status link is in it, as in every email about the case."""
+    customer = invitation.customer
+    case = db.session.get(Case, invitation.case_id)
+    token = make_token("survey", invitation.id)
+    links = {
+        **links,
+        "yes": external_url("survey.answer", token=token, resolved="yes"),
+        "no": external_url("survey.answer", token=token, resolved="no"),
+        "status": case_links.status_url(case),
+    }
+    with force_locale(customer.locale):
+        subject = gettext("Did this resolve your concern?")
+        if reminder:
+            subject = gettext("Reminder: %(subject)s", subject=subject)
+        return mail.build_message(
+            customer.email,
+            subject,
+            "survey_followup",
+            headers={
+                "List-Unsubscribe": f"<{links['unsubscribe']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+            locale=customer.locale or "en",
+            customer=customer,
+            case=case,
             links=links,
             reminder=reminder,
             expires_at=invitation.expires_at,
@@ -344,6 +381,8 @@ def _send_batch(batch, now, policy, reminder, result: DispatchResult) -> None:
             _finish_skipped(inv, "bounced", now, result)
         elif not reminder and _too_late(inv, now, policy):
             _finish_skipped(inv, "too_late", now, result)
+        elif not reminder and _case_moved_on(inv):
+            _finish_skipped(inv, "not_resolved", now, result)
         elif (next_ok := in_daytime(now, zone(customer.timezone, customer.locale), policy)) > now:
             inv.scheduled_for = next_ok  # outside the customer's daytime: wait for morning
             _release(inv)
@@ -354,10 +393,20 @@ def _send_batch(batch, now, policy, reminder, result: DispatchResult) -> None:
     if not reminder:
         previous = {inv.customer_id: inv.customer.last_surveyed_at for inv in sendable}
         db.session.commit()
-        taken = _take_budget(set(previous), now, policy)
+        post_sale = {inv.customer_id for inv in sendable if inv.kind != FOLLOWUP_KIND}
+        taken = _take_budget(post_sale, now, policy)
         fresh = []
         for inv in sendable:
-            if inv.customer_id in taken:
+            if inv.kind == FOLLOWUP_KIND:
+                # The follow-up's own budget rule (services/followup.py): the survey that
+                # opened the case is part of the same conversation and does not count.
+                case = db.session.get(Case, inv.case_id)
+                if followup.over_budget(case, inv.customer, now):
+                    _finish_skipped(inv, "budget", now, result)
+                else:
+                    inv.customer.last_surveyed_at = now
+                    fresh.append(inv)
+            elif inv.customer_id in taken:
                 taken.discard(inv.customer_id)  # one survey per customer, even in one batch
                 fresh.append(inv)
             else:
@@ -410,6 +459,14 @@ def _too_late(inv: SurveyInvitation, now: datetime, policy: SurveyPolicy) -> boo
     return now > latest
 
 
+def _case_moved_on(inv: SurveyInvitation) -> bool:
+    """A follow-up whose case was reopened (or closed by staff) before it went out."""
+    if inv.kind != FOLLOWUP_KIND:
+        return False
+    case = db.session.get(Case, inv.case_id)
+    return case is None or case.status != "resolved"
+
+
 def _release(inv: SurveyInvitation) -> None:
     inv.claimed_at = None
     inv.claim_token = None
@@ -419,6 +476,10 @@ def _finish_skipped(inv, reason: str, now, result: DispatchResult) -> None:
     if inv.sent_at is None:
         inv.skipped_at = now
         inv.skip_reason = reason
+        if inv.case_id is not None:  # why the customer was not asked, on the case itself
+            case = db.session.get(Case, inv.case_id)
+            if case is not None:
+                followup.record_skip(case, reason, now)
     else:
         inv.reminded_at = now  # no reminder to someone who left the list
     _release(inv)

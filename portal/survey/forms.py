@@ -31,3 +31,29 @@ class SurveyForm(FlaskForm):
     )
     may_contact = BooleanField(_l("You may contact me about my answer."))
     submit = SubmitField(_l("Send my answer"))
+
+
+class FollowupForm(FlaskForm):
+    """After a case is resolved: did it fix the customer's concern, and how satisfied are they?"""
+
+    resolved_concern = RadioField(
+        _l("Did this resolve your concern?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        validators=[InputRequired(message=_l("Choose yes or no."))],
+    )
+    satisfaction = RadioField(
+        _l("How satisfied are you with how we handled it?"),
+        choices=[SelectChoice(str(n)) for n in range(1, 6)],
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+    )
+    comment = TextAreaField(
+        _l("Anything you would like to add?"),
+        validators=[
+            Optional(),
+            Length(
+                max=COMMENT_MAX,
+                message=_l("Please keep it under %(max)d characters.", max=COMMENT_MAX),
+            ),
+        ],
+    )
+    submit = SubmitField(_l("Send my answer"))

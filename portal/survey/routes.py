@@ -14,12 +14,14 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from portal.extensions import csrf, limiter
-from portal.models import utcnow
+from portal.extensions import csrf, db, limiter
+from portal.models import Case, utcnow
 from portal.security import token_page
+from portal.services import case_links
 from portal.services import survey_answers as answers
+from portal.services.followup import FOLLOWUP_KIND, wants_reopen
 from portal.services.survey_answers import Answer, LinkState
-from portal.survey.forms import SurveyForm
+from portal.survey.forms import FollowupForm, SurveyForm
 
 bp = Blueprint("survey", __name__)
 
@@ -33,7 +35,15 @@ def _language_of(link) -> None:
 
 def _closed_page(link):
     if link.state is LinkState.CLOSED:
-        return render_template("survey/thanks.html", link=link, closed=True)
+        followup = _is_followup(link)
+        return render_template(
+            "survey/thanks.html",
+            link=link,
+            closed=True,
+            followup=followup,
+            reopens=followup and wants_reopen(link.response),
+            case_link=_case_link(link) if followup else None,
+        )
     status = 410 if link.state is LinkState.EXPIRED else 404
     return render_template("survey/link_invalid.html", state=link.state.value), status
 
@@ -47,24 +57,55 @@ def answer(token: str):
     _language_of(link)
     if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
         return _closed_page(link)
-    form = SurveyForm(obj=None)
+    form = _form_for(link)
     if request.method == "GET":
         _prefill(form, link)
     elif form.validate_on_submit():
         answers.record_answer(link, _answer_from(form), now)
         return redirect(url_for("survey.thanks", token=token), code=303)
     status = 422 if request.method == "POST" else 200
+    return _answer_page(link, form, token), status
+
+
+def _is_followup(link) -> bool:
+    return link.invitation is not None and link.invitation.kind == FOLLOWUP_KIND
+
+
+def _form_for(link):
+    """Keeps what was posted (a POST), so the form shows the customer's own answers."""
+    return FollowupForm() if _is_followup(link) else SurveyForm()
+
+
+def _answer_page(link, form, token: str, **extra):
+    followup = _is_followup(link)
     return render_template(
-        "survey/answer.html",
+        "survey/followup.html" if followup else "survey/answer.html",
         form=form,
         link=link,
         token=token,
         change_deadline=answers.change_deadline(link),
-    ), status
+        case_link=_case_link(link) if followup else None,
+        **extra,
+    )
 
 
-def _prefill(form: SurveyForm, link) -> None:
+def _case_link(link) -> str | None:
+    case = db.session.get(Case, link.invitation.case_id) if link.invitation.case_id else None
+    if case is None:
+        return None
+    return url_for("complaints.case_status", token=case_links.status_token(case))
+
+
+def _prefill(form, link) -> None:
     response = link.response
+    if isinstance(form, FollowupForm):
+        if response is not None:
+            form.resolved_concern.data = "yes" if response.resolved_concern else "no"
+            form.satisfaction.data = str(response.satisfaction)
+            form.comment.data = response.comment
+        elif request.args.get("resolved") in ("yes", "no"):
+            form.resolved_concern.data = request.args["resolved"]  # the button in the email
+        return
     if response is not None:
         form.satisfaction.data = str(response.satisfaction)
         form.recommend.data = str(response.recommend) if response.recommend is not None else None
@@ -76,7 +117,15 @@ def _prefill(form: SurveyForm, link) -> None:
         form.satisfaction.data = score  # the rating button clicked in the email
 
 
-def _answer_from(form: SurveyForm) -> Answer:
+def _answer_from(form) -> Answer:
+    if isinstance(form, FollowupForm):
+        return Answer(
+            satisfaction=int(form.satisfaction.data),
+            recommend=None,
+            comment=form.comment.data,
+            may_contact=False,
+            resolved_concern=form.resolved_concern.data == "yes",
+        )
     return Answer(
         satisfaction=int(form.satisfaction.data),
         recommend=int(form.recommend.data) if form.recommend.data not in (None, "") else None,
@@ -92,12 +141,16 @@ def thanks(token: str):
     _language_of(link)
     if link.response is None:
         return redirect(url_for("survey.answer", token=token))
+    followup = _is_followup(link)
     return render_template(
         "survey/thanks.html",
         link=link,
         token=token,
         closed=link.state is LinkState.CLOSED,
         change_deadline=answers.change_deadline(link),
+        followup=followup,
+        reopens=followup and wants_reopen(link.response),
+        case_link=_case_link(link) if followup else None,
     )
 
 
@@ -144,17 +197,10 @@ def _lost_session_page(token: str):
     _language_of(link)
     if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
         return _closed_page(link)
-    form = SurveyForm()  # keeps what was posted; renders a fresh CSRF token
+    form = _form_for(link)  # keeps what was posted; renders a fresh CSRF token
     form.validate()
     form.csrf_token.errors = []
-    return render_template(
-        "survey/answer.html",
-        form=form,
-        link=link,
-        token=token,
-        session_lost=True,
-        change_deadline=answers.change_deadline(link),
-    ), 400
+    return _answer_page(link, form, token, session_lost=True), 400
 
 
 def _no_store(result):
