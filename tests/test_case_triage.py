@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -119,12 +120,20 @@ def south(make_team, make_user):
     return {"manager": boss, "rep": make_user("rep", team=team, name="Sam South")}
 
 
+def hidden_fields(html: str, prefix: str) -> dict:
+    """The hidden inputs of a prefixed form (its case version and last seen event)."""
+    pattern = rf'id="{prefix}-(version|seen)" name="{prefix}-\1" type="hidden" value="([^"]*)"'
+    return {f"{prefix}-{name}": value for name, value in re.findall(pattern, html)}
+
+
 def post_form(client, url: str, prefix: str | None, data: dict, page: str | None = None):
-    """Open the page like a browser (for its CSRF token), then send one of its forms."""
+    """Open the page like a browser (for its CSRF token and the hidden fields of the form),
+    then send one of its forms."""
     html = client.get(page or url).get_data(as_text=True)
     key = (lambda name: f"{prefix}-{name}") if prefix else (lambda name: name)
     fields = {key(name): value for name, value in data.items()}
-    return client.post(url, data={key("csrf_token"): csrf_from(html), **fields})
+    hidden = hidden_fields(html, prefix) if prefix else {}
+    return client.post(url, data={key("csrf_token"): csrf_from(html), **hidden, **fields})
 
 
 def case_events(case_id: int, kind: str) -> list[CaseEvent]:
@@ -322,7 +331,7 @@ def test_corrections_are_listed_and_downloaded_safely(client, login, open_case, 
 
 def test_another_teams_manager_sees_none_of_the_corrections(client, login, open_case, rita, south):
     case = open_case(rep=rita)
-    case_triage.correct_label(case, rita, "neutral", None, utcnow())
+    case_triage.correct_label(case, rita, "neutral", None, case.version, utcnow())
     login(south["manager"])
     assert "No corrections yet" in client.get("/cases/corrections").get_data(as_text=True)
     lines = client.get("/cases/corrections.csv").get_data(as_text=True).splitlines()
@@ -344,7 +353,7 @@ def test_correcting_to_the_same_label_is_refused(client, login, open_case, rita)
         client, f"/cases/{case.id}/label", "label", {"label": "negative"}, page=f"/cases/{case.id}"
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "The label is already negative. Choose a different label to correct it." in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SentimentCorrection)) == 0
     assert case_events(case.id, "label_corrected") == []
@@ -506,9 +515,7 @@ def test_a_stale_version_is_refused_and_nothing_changes(client, login, open_case
         },
         follow_redirects=True,
     )
-    assert "This case was changed by someone else; reload the page" in response.get_data(
-        as_text=True
-    )
+    assert "Someone else changed this case while you had it open" in response.get_data(as_text=True)
     case = reload(case)
     assert case.severity == "critical"
     assert (case.first_contact_due, case.resolve_due) == due
@@ -566,9 +573,7 @@ def test_a_stale_assignment_from_the_case_page_is_refused(
         },
         follow_redirects=True,
     )
-    assert "This case was changed by someone else; reload the page" in response.get_data(
-        as_text=True
-    )
+    assert "Someone else changed this case while you had it open" in response.get_data(as_text=True)
     assert reload(case).assigned_rep_id == rita.id
 
 
@@ -656,7 +661,7 @@ def test_assigning_to_the_same_person_or_someone_out_of_reach_is_refused(
         {"assignee": south["rep"].id, "reason": "x", "version": case.version},
         page=f"/cases/{case.id}",
     )
-    assert elsewhere.status_code == 200  # the form again, with its error
+    assert elsewhere.status_code == 422  # the form again, with its error
     assert reload(case).assigned_rep_id == rita.id
 
 
@@ -688,7 +693,7 @@ def test_a_bulk_assignment_is_all_or_nothing(client, login, triage_case, rita, t
         },
         follow_redirects=True,
     )
-    assert f"Case #{second.id} was changed by someone else; reload the page" in (
+    assert f"Case #{second.id} was changed by someone else since you opened the page" in (
         response.get_data(as_text=True)
     )
     assert reload(first).assigned_rep_id is None

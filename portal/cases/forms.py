@@ -1,14 +1,19 @@
 """Forms of the case pages. Choices that come from the database (who may be assigned, the
-SLA of each severity) are filled in by the view; the rules are in services.case_triage.
+SLA of each severity) are filled in by the view; the rules are in services.case_triage and
+services.case_work.
 
 The case page shows several forms at once: each has a prefix, so that their fields (and
-their CSRF tokens) keep ids of their own."""
+their CSRF tokens) keep ids of their own. Every form that changes the case carries the case
+`version` it was rendered with (a stale one is refused) and `seen`, the newest timeline entry
+on the page (so a refusal can say what changed since)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -18,7 +23,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.models.case import CASE_STATUSES, OUTCOMES, SEVERITIES
 from portal.models.survey import SENTIMENT_LABELS
+from portal.services.case_work import CONTACT_CHANNELS, NOTE_LENGTH
 
 REASON_LENGTH = 500
 
@@ -53,7 +60,27 @@ def _reason(label: str, message: str, description: str) -> StringField:
     )
 
 
-class LabelCorrectionForm(FlaskForm):
+def _text(label: str, message: str, description: str = "", rows: int = 3) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(message=message),
+            Length(max=NOTE_LENGTH, message=f"Keep it to {NOTE_LENGTH} characters."),
+        ],
+        filters=[_strip],
+        description=description,
+        render_kw={"rows": rows},
+    )
+
+
+class CaseForm(FlaskForm):
+    """A form that changes a case: it says which version of the case the person saw."""
+
+    version = HiddenField(filters=[optional_int])
+    seen = HiddenField(filters=[optional_int])
+
+
+class LabelCorrectionForm(CaseForm):
     label = SelectField(
         "Right label",
         choices=[
@@ -72,18 +99,17 @@ class LabelCorrectionForm(FlaskForm):
     submit = SubmitField("Save correction")
 
 
-class SeverityForm(FlaskForm):
+class SeverityForm(CaseForm):
     severity = SelectField("New severity", validators=[DataRequired()])  # choices: the view
     reason = _reason(
         "Reason",
         "Say why the severity changes: it goes in the timeline.",
         "Both deadlines are counted again from the table above.",
     )
-    version = HiddenField(filters=[optional_int])
     submit = SubmitField("Change severity")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(CaseForm):
     assignee = SelectField(  # choices: the view
         "Assign to",
         coerce=optional_id,
@@ -94,7 +120,6 @@ class AssignForm(FlaskForm):
         "Say why: it goes in the timeline.",
         "They get an email with a link to the case.",
     )
-    version = HiddenField(filters=[optional_int])
     submit = SubmitField("Assign")
 
 
@@ -106,7 +131,7 @@ def parse_picked(value: str) -> tuple[int, int] | None:
     return int(case_id), int(version)
 
 
-class TriageAssignForm(FlaskForm):
+class BulkAssignForm(FlaskForm):
     # The rows are rendered by the page; each checkbox value is "case id:version".
     cases = SelectMultipleField("Cases", validate_choice=False)
     assignee = SelectField(  # choices: the view
@@ -130,3 +155,107 @@ class TriageAssignForm(FlaskForm):
     @property
     def picked(self) -> list[tuple[int, int]]:
         return [pair for pair in map(parse_picked, self.cases.data or []) if pair]
+
+
+TriageAssignForm = BulkAssignForm
+
+
+# --- actions on one case --------------------------------------------------------------------
+
+
+class ContactForm(CaseForm):
+    channel = RadioField(
+        "How",
+        choices=[SelectChoice(c, c.capitalize()) for c in CONTACT_CHANNELS],
+        validators=[InputRequired(message="Choose phone, email or meeting.")],
+    )
+    note = _text(
+        "What was said",
+        "Say what was agreed or said: it goes in the timeline.",
+        "The first contact meets (or misses) the first-contact deadline.",
+    )
+    submit = SubmitField("Log contact")
+
+
+class NoteForm(FlaskForm):
+    # A note overwrites nothing: no version check (see services.case_work).
+    text = _text("Internal note", "Write the note first.", "Only staff see notes.", rows=2)
+    submit = SubmitField("Add note")
+
+
+class EmailCustomerForm(CaseForm):
+    body = _text(
+        "Message",
+        "Write the message to the customer first.",
+        "Sent by email with the link to their case page, where they can answer. "
+        "On an open case it counts as a contact by email.",
+        rows=5,
+    )
+    submit = SubmitField("Send email")
+
+
+OUTCOME_LABELS = {
+    "refund": "Refund",
+    "replacement": "Replacement",
+    "discount": "Discount",
+    "explanation": "Explanation",
+    "no_action": "No action",
+}
+
+
+class ResolveForm(CaseForm):
+    outcome = SelectField(
+        "Outcome",
+        choices=[
+            SelectChoice("", "Choose what was done"),
+            *(SelectChoice(o, OUTCOME_LABELS[o]) for o in OUTCOMES),
+        ],
+        validators=[DataRequired(message="Choose what was done.")],
+    )
+    summary = _text(
+        "Summary",
+        "Sum up what was done: the customer's follow-up cites it.",
+        "The customer is then asked whether this fixed their concern.",
+    )
+    submit = SubmitField("Resolve case")
+
+
+class ReopenForm(CaseForm):
+    reason = _reason(
+        "Reason",
+        "Say why the case is reopened: it goes in the timeline.",
+        "The resolve deadline is counted again from now.",
+    )
+    submit = SubmitField("Reopen case")
+
+
+# --- the queue's filters (GET: no CSRF, nothing changes) ------------------------------------
+
+STATUS_FILTERS = [
+    SelectChoice("open", "Needs work (open, contacted, reopened)"),
+    *(SelectChoice(s, s.capitalize()) for s in CASE_STATUSES),
+    SelectChoice("all", "All statuses"),
+]
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        "Search",
+        filters=[_strip],
+        validators=[Optional(), Length(max=100, message="Keep the search to 100 characters.")],
+        description="Customer name or email, order number, subject or #case number.",
+    )
+    status = SelectField("Status", choices=STATUS_FILTERS, default="open")
+    severity = SelectField(
+        "Severity",
+        choices=[
+            SelectChoice("", "Any severity"),
+            *(SelectChoice(s, s.capitalize()) for s in SEVERITIES),
+        ],
+        default="",
+    )
+    rep = SelectField("Responsible", default="")  # choices: the view (managers only)
+    overdue = BooleanField("Overdue only")

@@ -1,77 +1,107 @@
-"""Cases as staff see them and act on them: the list, the case page with its forms (label,
-severity, assignment), the triage queue and the label corrections.
+"""The case page and what staff do on it: log a contact, write a note, email the customer,
+resolve, reopen, correct the label; managers also change the severity and reassign.
 
-Who sees what is services.scope.visible_cases_query: a case outside it answers 404 (never 403:
-a case someone may not see does not exist for them). The rules are in services.case_triage.
+Each action is the same shape (`_act`): validate the form, call the service, redirect. A rule
+the action would break is shown next to the form; a form rendered from an older version of
+the case is refused, and the page comes back with what changed meanwhile and the person's
+text kept. The rules are in services.case_work and services.case_triage. The lists (queue,
+triage, corrections) are in portal/cases/lists.py.
 """
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    stream_with_context,
-    url_for,
-)
+from collections.abc import Callable
+
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
-from wtforms import SelectChoice
 
 from portal.auth.access import ANY_STAFF, roles_required
-from portal.cases.forms import AssignForm, LabelCorrectionForm, SeverityForm, TriageAssignForm
+from portal.cases import lists  # noqa: F401  (registers the list pages on the blueprint)
+from portal.cases.common import (
+    MANAGERS,
+    assignee_choices,
+    bp,
+    get_visible_case,
+    severity_choices,
+    show_rule_error,
+)
+from portal.cases.forms import (
+    OUTCOME_LABELS,
+    AssignForm,
+    ContactForm,
+    EmailCustomerForm,
+    LabelCorrectionForm,
+    NoteForm,
+    ReopenForm,
+    ResolveForm,
+    SeverityForm,
+)
 from portal.extensions import db
-from portal.models import Case, CaseEvent, utcnow
-from portal.models.case import SEVERITIES
-from portal.services import case_triage
+from portal.models import Case, utcnow
+from portal.services import case_history, case_queue, case_triage, case_work
 from portal.services.case_triage import CaseRuleError, StaleCaseError
-from portal.services.scope import visible_cases_query
 
-bp = Blueprint("cases", __name__, url_prefix="/cases")
+__all__ = ["bp"]
 
-MANAGERS = ("manager", "admin")
-CASES_PER_PAGE = 50
-CORRECTIONS_PER_PAGE = 50
-
-
-def get_visible_case(case_id: int) -> Case:
-    """The case, if the current user may see it; 404 otherwise."""
-    case = db.session.scalar(
-        visible_cases_query(current_user)
-        .where(Case.id == case_id)
-        .options(selectinload(Case.events).joinedload(CaseEvent.actor))
-    )
-    if case is None:
-        abort(404)
-    return case
+# Each form of the case page: its key in the template, its class and its field prefix.
+FORMS: dict[str, tuple[type, str]] = {
+    "contact_form": (ContactForm, "contact"),
+    "email_form": (EmailCustomerForm, "email"),
+    "note_form": (NoteForm, "note"),
+    "resolve_form": (ResolveForm, "resolve"),
+    "reopen_form": (ReopenForm, "reopen"),
+    "label_form": (LabelCorrectionForm, "label"),
+    "severity_form": (SeverityForm, "severity"),
+    "assign_form": (AssignForm, "assign"),
+}
 
 
-def show_rule_error(form, exc: CaseRuleError) -> None:
-    """The rule's message next to the field it is about; otherwise at the top of the page."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
+def _offered(case: Case) -> list[str]:
+    """The forms this person may use on this case in its status."""
+    keys = ["note_form", "label_form"]
+    if case_work.allowed("contact", case.status):
+        keys.append("contact_form")
+    if case.status != "closed":
+        keys.append("email_form")
+    if case_work.allowed("resolve", case.status) or case.status == "open":
+        keys.append("resolve_form")  # an open case shows why it cannot be resolved yet
+    if case_work.allowed("reopen", case.status):
+        keys.append("reopen_form")
+    if case_triage.can_manage(current_user):
+        keys += ["severity_form", "assign_form"]
+    return keys
 
 
-def _assignee_choices() -> list[SelectChoice]:
-    people = case_triage.assignees(current_user)
-    return [
-        SelectChoice("", "Choose a person"),
-        *(SelectChoice(a.user.id, a.label) for a in people),
-    ]
+def _form(key: str, formdata=None, **data):
+    cls, prefix = FORMS[key]
+    form = cls(prefix=prefix, formdata=formdata, data=data) if data else cls(prefix=prefix)
+    if key == "severity_form":
+        form.severity.choices = severity_choices()
+    elif key == "assign_form":
+        form.assignee.choices = assignee_choices()
+    return form
 
 
-def _severity_choices() -> list[SelectChoice]:
-    return [
-        SelectChoice("", "Choose a severity"),
-        *(SelectChoice(s, s.capitalize()) for s in SEVERITIES),
-    ]
+def _show(case: Case, posted: dict | None = None, changes: list | None = None, status=200):
+    """The case page; `posted` holds the one form that was sent back (with its errors);
+    `changes` what others did since the person's page, when their form was refused."""
+    seen = case_work.last_event_id(case)
+    forms = {
+        key: _form(key, formdata=None, version=case.version, seen=seen) for key in _offered(case)
+    }
+    forms.update(posted or {})
+    return render_template(
+        "cases/show.html",
+        case=case,
+        analysis=case_triage.analysis_for(case),
+        history=case_history.customer_history(case, current_user),
+        unanswered=case.id in case_queue.unanswered_replies([case.id]),
+        slas=case_triage.severity_slas() if "severity_form" in forms else [],
+        outcome_labels=OUTCOME_LABELS,
+        changes=changes,
+        now=utcnow(),
+        **forms,
+    ), status
 
 
 def _back_to(case_id: int):
@@ -81,30 +111,27 @@ def _back_to(case_id: int):
     return redirect(url_for("cases.show", case_id=case_id, _anchor="top"))
 
 
-# --- the case page -------------------------------------------------------------------------
-
-
-def _show(case: Case, posted: dict | None = None):
-    """The case page; `posted` holds the one form that was sent back with its errors."""
-    forms = {"label_form": LabelCorrectionForm(prefix="label", formdata=None)}
-    if case_triage.can_manage(current_user):
-        forms["severity_form"] = SeverityForm(
-            prefix="severity", formdata=None, data={"version": case.version}
-        )
-        forms["severity_form"].severity.choices = _severity_choices()
-        forms["assign_form"] = AssignForm(
-            prefix="assign", formdata=None, data={"version": case.version}
-        )
-        forms["assign_form"].assignee.choices = _assignee_choices()
-    forms.update(posted or {})
-    return render_template(
-        "cases/show.html",
-        case=case,
-        analysis=case_triage.analysis_for(case),
-        slas=case_triage.severity_slas() if "severity_form" in forms else [],
-        now=utcnow(),
-        **forms,
-    )
+def _act(case_id: int, key: str, run: Callable[[Case, object], str]):
+    """Validate the posted form, run the action, redirect with its message. A broken rule
+    is shown at the form; a stale form gets the page back with what changed, its text kept
+    and the current version, so the person decides again with the facts in front of them."""
+    case = get_visible_case(case_id)
+    form = _form(key)
+    if form.validate_on_submit():
+        try:
+            message = run(case, form)
+        except StaleCaseError:
+            db.session.rollback()
+            case = get_visible_case(case_id)
+            changes = case_work.changes_since(case, form.seen.data)
+            form.version.data, form.seen.data = case.version, case_work.last_event_id(case)
+            return _show(case, {key: form}, changes=changes, status=409)
+        except CaseRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(message, "success")
+            return _back_to(case_id)
+    return _show(case, {key: form}, status=422)
 
 
 @bp.get("/<int:case_id>")
@@ -113,150 +140,91 @@ def show(case_id: int):
     return _show(get_visible_case(case_id))
 
 
+@bp.post("/<int:case_id>/contact")
+@roles_required(*ANY_STAFF)
+def log_contact(case_id: int):
+    def run(case, form):
+        first = case_work.log_contact(
+            case, current_user, form.channel.data, form.note.data, form.version.data, utcnow()
+        )
+        return "First contact logged: the deadline is met." if first else "Contact logged."
+
+    return _act(case_id, "contact_form", run)
+
+
+@bp.post("/<int:case_id>/note")
+@roles_required(*ANY_STAFF)
+def add_note(case_id: int):
+    def run(case, form):
+        case_work.add_note(case, current_user, form.text.data, utcnow())
+        return "Note added."
+
+    return _act(case_id, "note_form", run)
+
+
+@bp.post("/<int:case_id>/email")
+@roles_required(*ANY_STAFF)
+def email_customer(case_id: int):
+    def run(case, form):
+        case_work.email_customer(case, current_user, form.body.data, form.version.data, utcnow())
+        return f"Email to {case.customer.email} is on its way; their answer will show here."
+
+    return _act(case_id, "email_form", run)
+
+
+@bp.post("/<int:case_id>/resolve")
+@roles_required(*ANY_STAFF)
+def resolve(case_id: int):
+    def run(case, form):
+        case_work.resolve(
+            case, current_user, form.outcome.data, form.summary.data, form.version.data, utcnow()
+        )
+        return "Case resolved. The customer will be asked whether this fixed it."
+
+    return _act(case_id, "resolve_form", run)
+
+
+@bp.post("/<int:case_id>/reopen")
+@roles_required(*ANY_STAFF)
+def reopen(case_id: int):
+    def run(case, form):
+        case_work.reopen(case, current_user, form.reason.data, utcnow(), version=form.version.data)
+        return "Case reopened. The resolve deadline is counted again from now."
+
+    return _act(case_id, "reopen_form", run)
+
+
 @bp.post("/<int:case_id>/label")
 @roles_required(*ANY_STAFF)
 def correct_label(case_id: int):
-    case = get_visible_case(case_id)
-    form = LabelCorrectionForm(prefix="label")
-    if form.validate_on_submit():
-        try:
-            correction = case_triage.correct_label(
-                case, current_user, form.label.data, form.note.data, utcnow()
-            )
-        except StaleCaseError as exc:
-            flash(exc.message, "error")
-            return _back_to(case_id)
-        except CaseRuleError as exc:
-            show_rule_error(form, exc)
-        else:
-            flash(f"The label is now {correction.corrected_label}. Thank you.", "success")
-            return _back_to(case_id)
-    return _show(case, {"label_form": form})
+    def run(case, form):
+        correction = case_triage.correct_label(
+            case, current_user, form.label.data, form.note.data, form.version.data, utcnow()
+        )
+        return f"The label is now {correction.corrected_label}. Thank you."
+
+    return _act(case_id, "label_form", run)
 
 
 @bp.post("/<int:case_id>/severity")
 @roles_required(*MANAGERS)
 def change_severity(case_id: int):
-    case = get_visible_case(case_id)
-    form = SeverityForm(prefix="severity")
-    form.severity.choices = _severity_choices()
-    if form.validate_on_submit():
-        try:
-            case_triage.change_severity(
-                case,
-                current_user,
-                form.severity.data,
-                form.reason.data,
-                form.version.data,
-                utcnow(),
-            )
-        except StaleCaseError as exc:
-            flash(exc.message, "error")
-            return _back_to(case_id)
-        except CaseRuleError as exc:
-            show_rule_error(form, exc)
-        else:
-            flash(f"Severity is now {case.severity}; the deadlines follow it.", "success")
-            return _back_to(case_id)
-    return _show(case, {"severity_form": form})
+    def run(case, form):
+        case_triage.change_severity(
+            case, current_user, form.severity.data, form.reason.data, form.version.data, utcnow()
+        )
+        return f"Severity is now {case.severity}; the deadlines follow it."
+
+    return _act(case_id, "severity_form", run)
 
 
 @bp.post("/<int:case_id>/assign")
 @roles_required(*MANAGERS)
 def assign(case_id: int):
-    case = get_visible_case(case_id)
-    form = AssignForm(prefix="assign")
-    form.assignee.choices = _assignee_choices()
-    if form.validate_on_submit():
-        try:
-            user = case_triage.assign_case(
-                case,
-                current_user,
-                form.assignee.data,
-                form.reason.data,
-                form.version.data,
-                utcnow(),
-            )
-        except StaleCaseError as exc:
-            flash(exc.message, "error")
-            return _back_to(case_id)
-        except CaseRuleError as exc:
-            show_rule_error(form, exc)
-        else:
-            flash(f"Case #{case.id} is assigned to {user.name}, who gets an email.", "success")
-            return _back_to(case_id)
-    return _show(case, {"assign_form": form})
+    def run(case, form):
+        user = case_triage.assign_case(
+            case, current_user, form.assignee.data, form.reason.data, form.version.data, utcnow()
+        )
+        return f"Case #{case.id} is assigned to {user.name}, who gets an email."
 
-
-# --- lists ---------------------------------------------------------------------------------
-
-
-@bp.get("/")
-@roles_required(*ANY_STAFF)
-def index():
-    query = (
-        visible_cases_query(current_user)
-        .options(joinedload(Case.customer), joinedload(Case.assigned_rep), joinedload(Case.sale))
-        .order_by(Case.created_at.desc(), Case.id.desc())
-    )
-    pagination = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=CASES_PER_PAGE, error_out=False
-    )
-    return render_template("cases/index.html", pagination=pagination, now=utcnow())
-
-
-@bp.route("/triage", methods=["GET", "POST"])
-@roles_required(*MANAGERS)
-def triage():
-    form = TriageAssignForm()
-    form.assignee.choices = _assignee_choices()
-    if form.validate_on_submit():
-        try:
-            user, ids = case_triage.assign_from_triage(
-                current_user, form.picked, form.assignee.data, form.reason.data, utcnow()
-            )
-        except StaleCaseError as exc:
-            flash(exc.message, "error")
-            return redirect(url_for("cases.triage"))
-        except CaseRuleError as exc:
-            show_rule_error(form, exc)
-        else:
-            numbers = ", ".join(f"#{case_id}" for case_id in ids)
-            each = " for each" if len(ids) > 1 else ""
-            flash(f"{user.name} now has {numbers} and gets an email{each}.", "success")
-            return redirect(url_for("cases.triage"))
-    query = case_triage.triage_query(current_user).options(
-        joinedload(Case.customer), joinedload(Case.sale)
-    )
-    pagination = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=CASES_PER_PAGE, error_out=False
-    )
-    return render_template(
-        "cases/triage.html", form=form, pagination=pagination, page_args={}, now=utcnow()
-    )
-
-
-@bp.get("/corrections")
-@roles_required(*MANAGERS)
-def corrections():
-    pagination = db.paginate(
-        case_triage.corrections_query(current_user),
-        page=request.args.get("page", 1, type=int),
-        per_page=CORRECTIONS_PER_PAGE,
-        error_out=False,
-    )
-    return render_template("cases/corrections.html", pagination=pagination, page_args={})
-
-
-@bp.get("/corrections.csv")
-@roles_required(*MANAGERS)
-def corrections_csv():
-    filename = f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        stream_with_context(case_triage.corrections_csv(current_user)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return _act(case_id, "assign_form", run)

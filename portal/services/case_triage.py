@@ -29,7 +29,10 @@ from portal.services.escalation import BREACHES
 from portal.services.scope import managed_team_ids, visible_cases_query
 from portal.services.sla import calendar_for_team, deadlines_for, policy_for
 
-STALE_MESSAGE = "This case was changed by someone else; reload the page"
+STALE_MESSAGE = (
+    "Someone else changed this case since you opened it, so nothing was saved; "
+    "reload the page to see what changed"
+)
 ASSIGNABLE_ROLES = ("rep", "manager")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -152,10 +155,11 @@ def analysis_for(case: Case) -> Analysis | None:
 
 
 def correct_label(
-    case: Case, actor: User, label: str, note: str | None, now: datetime
+    case: Case, actor: User, label: str, note: str | None, version: int | None, now: datetime
 ) -> SentimentCorrection:
     """Record a person's correction of the label, with the evidence as it was; the case no
     longer needs review. Committed."""
+    _check_version(case, version)
     row = analysed_row(case)
     if row is None:
         raise CaseRuleError("This case was opened by staff: there is no analysis to correct.")
@@ -384,11 +388,19 @@ def assign_case(
     return user
 
 
-def assign_from_triage(
-    actor: User, picked: list[tuple[int, int]], user_id: int | None, reason: str, now: datetime
+def assign_many(
+    actor: User,
+    picked: list[tuple[int, int]],
+    user_id: int | None,
+    reason: str,
+    now: datetime,
+    *,
+    within: sa.Select | None = None,
 ) -> tuple[User, list[int]]:
-    """Assign every picked (case id, version) to one person, all or nothing: if any case has
-    left the queue or changed since the page was rendered, nothing is assigned."""
+    """Assign every picked (case id, version) to one person, each with its own event; all or
+    nothing. A case outside `actor`'s scope is refused by number; one that changed since the
+    page was rendered, or left `within` (the list it was picked from, e.g. the triage queue),
+    is refused as stale. Committed, then the emails are enqueued."""
     from portal.services import outbox
 
     if not picked:
@@ -396,12 +408,24 @@ def assign_from_triage(
     user = _assignee(actor, user_id)
     reason = _required(reason, "Say why: it goes in the timeline of each case.", "reason")
     versions = dict(picked)
+    ids = list(versions)
+    visible = set(
+        db.session.scalars(
+            visible_cases_query(actor).with_only_columns(Case.id).where(Case.id.in_(ids))
+        )
+    )
+    outside = [case_id for case_id in ids if case_id not in visible]
+    if outside:
+        numbers = ", ".join(f"#{case_id}" for case_id in outside)
+        raise CaseRuleError(
+            f"You may not assign {numbers}: not among your team's cases. Nothing was assigned.",
+            "cases",
+        )
+    query = within if within is not None else visible_cases_query(actor)
     cases = {
         case.id: case
         for case in db.session.scalars(
-            triage_query(actor)
-            .where(Case.id.in_(list(versions)))
-            .options(joinedload(Case.assigned_rep))
+            query.where(Case.id.in_(ids)).options(joinedload(Case.assigned_rep))
         )
     }
     for case_id, version in picked:
@@ -409,14 +433,21 @@ def assign_from_triage(
         if case is None or case.version != version:
             db.session.rollback()
             raise StaleCaseError(
-                f"Case #{case_id} was changed by someone else; reload the page. "
-                "Nothing was assigned."
+                f"Case #{case_id} was changed by someone else since you opened the page; "
+                "reload it. Nothing was assigned."
             )
     with _saving():
         for case_id in versions:
             _assign(cases[case_id], actor, user, reason, now)
     outbox.flush()
-    return user, list(versions)
+    return user, ids
+
+
+def assign_from_triage(
+    actor: User, picked: list[tuple[int, int]], user_id: int | None, reason: str, now: datetime
+) -> tuple[User, list[int]]:
+    """Assign picked cases that are still in the triage queue (see assign_many)."""
+    return assign_many(actor, picked, user_id, reason, now, within=triage_query(actor))
 
 
 # --- the triage queue ----------------------------------------------------------------------

@@ -1,0 +1,194 @@
+"""The case lists: the queue (a rep's own cases, a manager's team's) with filters, search, CSV
+and bulk assignment; the triage queue; the label corrections.
+
+Every list starts from services.scope.visible_cases_query (through services.case_queue and
+services.case_triage): a case someone may not see is in none of them.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal.auth.access import ANY_STAFF, roles_required
+from portal.cases.common import (
+    CASES_PER_PAGE,
+    MANAGERS,
+    assignee_choices,
+    bp,
+    show_rule_error,
+)
+from portal.cases.forms import BulkAssignForm, QueueFilterForm
+from portal.extensions import db
+from portal.models import utcnow
+from portal.services import case_queue, case_triage
+from portal.services.case_queue import QueueFilters
+from portal.services.case_triage import CaseRuleError, StaleCaseError
+
+CORRECTIONS_PER_PAGE = 50
+
+
+def _filters() -> tuple[QueueFilterForm, QueueFilters]:
+    """The queue's filters from the address. A value that is not one of the choices is
+    named next to its field, and that filter is left out (the rest still apply)."""
+    form = QueueFilterForm(formdata=request.args)
+    manages = case_triage.can_manage(current_user)
+    reps = case_queue.rep_choices(current_user) if manages else [("", "")]
+    form.rep.choices = [SelectChoice(value, label) for value, label in reps]
+    form.validate()
+    for name, word in (("status", "a status"), ("severity", "a severity"), ("rep", "a person")):
+        field = getattr(form, name)
+        if field.errors:
+            field.errors = [f"Choose {word} from the list."]
+            field.data = field.default
+    if form.q.errors:
+        form.q.data = (form.q.data or "")[:100]
+    filters = QueueFilters(
+        status=form.status.data or "open",
+        severity=form.severity.data or "",
+        overdue=bool(form.overdue.data),
+        q=form.q.data or "",
+        rep=(form.rep.data or "") if manages else "",
+    )
+    return form, filters
+
+
+def _queue_page(bulk_form: BulkAssignForm | None = None, status: int = 200):
+    form, filters = _filters()
+    now = utcnow()
+    manages = case_triage.can_manage(current_user)
+    if manages and bulk_form is None:
+        bulk_form = BulkAssignForm(formdata=None)
+        bulk_form.assignee.choices = assignee_choices()
+    pagination = db.paginate(
+        case_queue.with_rows(case_queue.queue_query(current_user, filters, now)),
+        page=request.args.get("page", 1, type=int),
+        per_page=CASES_PER_PAGE,
+        error_out=False,
+    )
+    replied = case_queue.unanswered_replies([case.id for case in pagination.items])
+    bad = bool(form.errors)
+    return render_template(
+        "cases/index.html",
+        filter_form=form,
+        filters=filters,
+        bulk_form=bulk_form,
+        pagination=pagination,
+        page_args=filters.as_args(),
+        replied=replied,
+        now=now,
+    ), (400 if bad else status)
+
+
+@bp.get("/")
+@roles_required(*ANY_STAFF)
+def index():
+    return _queue_page()
+
+
+@bp.get("/export.csv")
+@roles_required(*ANY_STAFF)
+def export_csv():
+    form, filters = _filters()
+    if form.errors:
+        problems = "; ".join(error for errors in form.errors.values() for error in errors)
+        return Response(f"{problems}\n", status=400, mimetype="text/plain")
+    filename = f"cases-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(case_queue.queue_csv(current_user, filters, utcnow())),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _assigned_message(user, ids: list[int]) -> str:
+    numbers = ", ".join(f"#{case_id}" for case_id in ids)
+    each = " for each" if len(ids) > 1 else ""
+    return f"{user.name} now has {numbers} and gets an email{each}."
+
+
+@bp.post("/assign")
+@roles_required(*MANAGERS)
+def bulk_assign():
+    """Assign the cases ticked in the queue to one person (all or nothing)."""
+    form = BulkAssignForm()
+    form.assignee.choices = assignee_choices()
+    if form.validate_on_submit():
+        try:
+            user, ids = case_triage.assign_many(
+                current_user, form.picked, form.assignee.data, form.reason.data, utcnow()
+            )
+        except StaleCaseError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("cases.index", **request.args))
+        except CaseRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(_assigned_message(user, ids), "success")
+            return redirect(url_for("cases.index", **request.args))
+    return _queue_page(form, status=422)
+
+
+@bp.route("/triage", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def triage():
+    form = BulkAssignForm()
+    form.assignee.choices = assignee_choices()
+    if form.validate_on_submit():
+        try:
+            user, ids = case_triage.assign_from_triage(
+                current_user, form.picked, form.assignee.data, form.reason.data, utcnow()
+            )
+        except StaleCaseError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("cases.triage"))
+        except CaseRuleError as exc:
+            show_rule_error(form, exc)
+        else:
+            flash(_assigned_message(user, ids), "success")
+            return redirect(url_for("cases.triage"))
+    query = case_queue.with_rows(case_triage.triage_query(current_user))
+    pagination = db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=CASES_PER_PAGE, error_out=False
+    )
+    return render_template(
+        "cases/triage.html", form=form, pagination=pagination, page_args={}, now=utcnow()
+    ), (422 if form.errors else 200)
+
+
+@bp.get("/corrections")
+@roles_required(*MANAGERS)
+def corrections():
+    pagination = db.paginate(
+        case_triage.corrections_query(current_user),
+        page=request.args.get("page", 1, type=int),
+        per_page=CORRECTIONS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("cases/corrections.html", pagination=pagination, page_args={})
+
+
+@bp.get("/corrections.csv")
+@roles_required(*MANAGERS)
+def corrections_csv():
+    filename = f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(case_triage.corrections_csv(current_user)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
