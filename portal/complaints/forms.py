@@ -8,7 +8,7 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
 from portal.services.customer_messages import MESSAGE_MAX
@@ -146,7 +146,8 @@ class ReplyForm(FlaskForm):
         description=_l("Your message goes to the person handling your case."),
         filters=[_strip],
         validators=[
-            InputRequired(message=_l("Write your message first.")),
+            # DataRequired, not InputRequired: only spaces is no message either.
+            DataRequired(message=_l("Write your message first.")),
             Length(
                 max=MESSAGE_MAX,
                 message=_l("Please keep it under %(max)d characters.", max=MESSAGE_MAX),
