@@ -124,16 +124,17 @@ def why_no_followup(case: Case, customer: Customer, now: datetime) -> str | None
 
 def over_budget(case: Case, customer: Customer, now: datetime) -> bool:
     cutoff = budget_cutoff(now, get_policy())
-    same_conversation = sa.or_(
-        SurveyInvitation.case_id == case.id,
-        SurveyInvitation.id.in_(_opening_invitation_ids(case)),
-    )
+    # Spelled out, not NOT(case_id = x): a NULL case_id would make that NULL, never true.
+    other_conversation = [
+        sa.or_(SurveyInvitation.case_id.is_(None), SurveyInvitation.case_id != case.id),
+        SurveyInvitation.id.not_in(_opening_invitation_ids(case)),
+    ]
     other = db.session.scalar(
         sa.select(SurveyInvitation.id)
         .where(
             SurveyInvitation.customer_id == customer.id,
             SurveyInvitation.sent_at > cutoff,
-            sa.not_(same_conversation),
+            *other_conversation,
         )
         .limit(1)
     )
