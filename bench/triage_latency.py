@@ -27,9 +27,8 @@ job, when the job finished) and the outbox rows' timestamps.
     .venv/bin/python bench/triage_latency.py --burst                   # 500 at once
     .venv/bin/python bench/triage_latency.py --submissions 40 --rate 0.5 --profile py-spy
 
---worker-variant simple runs a MODIFIED worker, for comparison (never the figure that counts):
-worker.py's own main() with RQ's SimpleWorker, which runs each job in the worker process instead
-of a forked work horse.
+--worker-variant fork runs `python worker.py --fork` instead, for comparison: each job in a forked
+work horse (what worker.py did by default until 2026-11-27, and what --fork lanes do).
 
 The database in --database-url is dropped and created again, and the Redis database in
 --redis-url is flushed (refused if it holds keys this script did not put there): use scratch
@@ -70,7 +69,7 @@ from survey_submit import (
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_triage"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
 SECRET_KEY = "bench-triage-secret-key-0123456789-0123456789-0123"  # noqa: S105  (scratch)
 QUEUE_PREFIX = "aftersale-bench-triage"
 REDIS_MARKER = "aftersale-bench-triage:owner"  # set after the flush: "this database is ours"
@@ -133,14 +132,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--worker-variant",
-        choices=["real", "simple"],
+        choices=["real", "fork"],
         default="real",
-        help="real: `python worker.py` (the figure that counts); the others are experiments",
+        help="real: `python worker.py` as shipped (the figure that counts); "
+        "fork: `python worker.py --fork`",
     )
     parser.add_argument(
         "--smtp-child", nargs=3, metavar=("PORT", "LOG", "READY"), help=argparse.SUPPRESS
     )
-    parser.add_argument("--worker-child", choices=["simple"], help=argparse.SUPPRESS)
     parser.add_argument("--summarise-profile", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.summarise_profile:
@@ -149,9 +148,6 @@ def main() -> None:
     if args.smtp_child:
         port, log, ready = args.smtp_child
         run_smtp_server(int(port), Path(log), Path(ready))
-        return
-    if args.worker_child:
-        run_worker_variant(args.worker_child)
         return
     if (
         not 1 <= args.submissions <= 20_000
@@ -368,9 +364,9 @@ def _code_version() -> str:
 
 def _worker_label(args) -> str:
     if args.worker_variant == "real":
-        label = "`python worker.py` (RQ Worker: one forked work horse per job)"
+        label = "`python worker.py` (jobs in the worker process: RQ SimpleWorker)"
     else:
-        label = "MODIFIED worker.py: RQ SimpleWorker (no work horse, jobs in the worker process)"
+        label = "`python worker.py --fork` (RQ Worker: one forked work horse per job)"
     return label + (" under py-spy" if args.profile == "py-spy" else "")
 
 
@@ -438,16 +434,15 @@ class Services:
         self.gunicorn_pid = gunicorn.pid
         _wait_ready(f"{self.base}/healthz", gunicorn, 30, self.gunicorn_log)
 
-        if self.args.worker_variant == "real":
-            command = [sys.executable, str(ROOT / "worker.py")]
-        else:
-            command = [sys.executable, __file__, "--worker-child", self.args.worker_variant]
+        command = [sys.executable, str(ROOT / "worker.py")]
+        if self.args.worker_variant == "fork":
+            command.append("--fork")
         if self.profile:
             py_spy = Path(sys.executable).parent / "py-spy"
             command = [str(py_spy), "record", "--subprocesses", "--rate", "200", "--format", "raw",
                        "--output", str(self.profile), "--", *command]  # fmt: skip
-        # The worker's log lines carry no time (logging is configured before worker.py's
-        # basicConfig runs): each line is stamped here as it arrives through a pipe.
+        # Each worker log line is stamped here as it arrives through a pipe, with the same
+        # clock as the client's and the SMTP server's stamps.
         worker = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
@@ -747,22 +742,6 @@ def run_smtp_server(port: int, log: Path, ready: Path) -> None:
     stop.wait(3 * 3600)  # never outlive a forgotten parent by long
     controller.stop()
     handler.log.close()
-
-
-# --- the worker variants (experiments; a child process) -----------------------------------------
-
-
-def run_worker_variant(variant: str) -> None:
-    """worker.py's main() (with its preloading), but RQ's SimpleWorker: no work horse, each
-    job runs in the worker process itself."""
-    sys.path.insert(0, str(ROOT))
-    from rq import SimpleWorker
-
-    import worker as worker_script
-
-    assert variant == "simple", variant
-    worker_script.Worker = SimpleWorker
-    sys.exit(worker_script.main([]))
 
 
 # --- after the run ------------------------------------------------------------------------------

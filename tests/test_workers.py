@@ -23,7 +23,7 @@ def test_survey_dispatch_has_a_queue_of_its_own_served_last():
     fast queues never waits behind it, and a worker on every queue serves it last."""
     assert PERIODIC["dispatch-surveys"].family == "dispatch"
     assert jobs.FAMILIES["dispatch"].queue == "dispatch"
-    assert jobs.QUEUE_NAMES[:2] == ("analysis", "mail")
+    assert jobs.QUEUE_NAMES[:2] == ("mail", "analysis")
     assert jobs.QUEUE_NAMES[-1] == "dispatch"
 
 
@@ -37,7 +37,7 @@ def test_the_worker_refuses_an_unknown_queue_and_names_the_right_ones():
     )
     assert done.returncode == 2
     assert "unknown queue(s) ['emails']" in done.stderr
-    assert "'analysis', 'mail', 'maintenance', 'dispatch'" in done.stderr
+    assert "'mail', 'analysis', 'maintenance', 'dispatch'" in done.stderr
 
 
 @pytest.mark.redis_only
@@ -53,7 +53,7 @@ def test_a_fast_lane_worker_sends_staff_mail_while_a_survey_backlog_waits_for_it
     services.create_user("new.rep@example.com", "New Rep", "rep")
 
     # The fast lane: jobs in the worker process itself (the default).
-    run_jobs(worker_args=("--queues", "analysis", "mail"))
+    run_jobs(worker_args=("--queues", "mail", "analysis"))
     assert [m["To"] for m in smtp_server.messages] == ["new.rep@example.com"]
     assert jobs.get_queue("dispatch").count == 1  # untouched, still waiting
 

@@ -49,8 +49,9 @@ FAMILIES: dict[str, JobFamily] = {
     "dispatch": JobFamily("dispatch", timeout=120, retry_intervals=(60,)),
 }
 # Queues in the order a worker serves them: a worker always takes the first waiting job of the
-# first non-empty queue, so the customer-facing triage path comes before everything else.
-QUEUE_NAMES = ("analysis", "mail", "maintenance", "dispatch")
+# first non-empty queue. Single emails come first: under a backlog, the rep's email for an
+# analysed answer leaves at once instead of waiting for every other answer's analysis.
+QUEUE_NAMES = ("mail", "analysis", "maintenance", "dispatch")
 assert set(QUEUE_NAMES) == {f.queue for f in FAMILIES.values()}
 
 
