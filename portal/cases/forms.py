@@ -113,6 +113,7 @@ class AssignForm(CaseForm):
     assignee = SelectField(  # choices: the view
         "Assign to",
         coerce=optional_id,
+        validate_choice=False,  # services.case_triage names what is wrong with the choice
         validators=[InputRequired(message="Choose who takes the case.")],
     )
     reason = _reason(
@@ -137,6 +138,7 @@ class BulkAssignForm(FlaskForm):
     assignee = SelectField(  # choices: the view
         "Assign the ticked cases to",
         coerce=optional_id,
+        validate_choice=False,  # services.case_triage names what is wrong with the choice
         validators=[InputRequired(message="Choose who takes the ticked cases.")],
     )
     reason = _reason(

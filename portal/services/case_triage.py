@@ -159,10 +159,10 @@ def correct_label(
 ) -> SentimentCorrection:
     """Record a person's correction of the label, with the evidence as it was; the case no
     longer needs review. Committed."""
-    _check_version(case, version)
     row = analysed_row(case)
     if row is None:
         raise CaseRuleError("This case was opened by staff: there is no analysis to correct.")
+    _check_version(case, version)
     if label not in SENTIMENT_LABELS:
         raise CaseRuleError("Choose negative, neutral or positive.", "label")
     old = row.sentiment_label
