@@ -32,6 +32,7 @@ JOB_MODULES = (
     "portal.jobs.customer_mail",
     "portal.jobs.escalation",
     "portal.jobs.maintenance",
+    "portal.jobs.performance",
     "portal.jobs.periodic",
     "portal.jobs.staff_mail",
     "portal.jobs.surveys",

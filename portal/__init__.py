@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.routes import bp as auth_bp
     from portal.cases.routes import bp as cases_bp
     from portal.complaints.routes import bp as complaints_bp
+    from portal.dashboard.routes import bp as dashboard_bp
     from portal.main.routes import bp as main_bp
     from portal.survey.routes import bp as survey_bp
 
@@ -104,3 +105,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(dashboard_bp)

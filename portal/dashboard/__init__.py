@@ -1,0 +1,1 @@
+"""Performance pages: dashboard, scorecards, goals, coaching notes, drill-down, exports."""

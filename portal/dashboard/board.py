@@ -1,0 +1,237 @@
+"""The manager's dashboard: damage control now (live, open cases only), trends and the
+per-rep comparison (from the performance records), and the cases behind every figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.dashboard.records import records_for, trend
+from portal.extensions import db
+from portal.metrics import definitions as d
+from portal.metrics.facts import Calendars, load_facts
+from portal.metrics.periods import Period, recent
+from portal.models import Case, Team, User
+from portal.models.case import OPEN_STATUSES
+from portal.models.performance import subject_key
+from portal.services.scope import visible_cases_query
+
+AGE_BUCKETS = (  # (figure, label, min days, max days)
+    ("age_0_1", "Under 1 day", 0, 1),
+    ("age_1_3", "1 to 3 days", 1, 3),
+    ("age_3_7", "3 to 7 days", 3, 7),
+    ("age_7", "Over 7 days", 7, None),
+)
+COMPARISON = (
+    "sales_count",
+    "csat",
+    "nps",
+    "complaints_per_100_sales",
+    "first_contact_median_hours",
+    "first_contact_within_sla",
+    "resolution_median_hours",
+    "resolution_within_sla",
+    "recovery_rate",
+)
+TREND_METRICS = (
+    "first_contact_median_hours",
+    "first_contact_p90_hours",
+    "resolution_median_hours",
+    "resolution_p90_hours",
+)
+
+
+def _open_cases(user: User, team_id: int | None) -> sa.Select:
+    query = visible_cases_query(user).where(Case.status.in_(OPEN_STATUSES))
+    if team_id is not None:
+        members = sa.select(User.id).where(User.team_id == team_id)
+        query = query.where(Case.assigned_rep_id.in_(members))
+    return query
+
+
+def live_filter(figure: str, now: datetime):
+    """The condition of a "damage control now" figure on open cases (None: unknown)."""
+    for name, _, low, high in AGE_BUCKETS:
+        if figure == name:
+            cond = Case.created_at <= now - timedelta(days=low)
+            if high is not None:
+                cond = sa.and_(cond, Case.created_at > now - timedelta(days=high))
+            return cond
+    return {
+        "open": sa.true(),
+        "uncontacted": Case.first_contact_at.is_(None),
+        "first_contact_overdue": sa.and_(
+            Case.first_contact_at.is_(None), Case.first_contact_due < now
+        ),
+        "resolution_overdue": Case.resolve_due < now,
+    }.get(figure)
+
+
+@dataclass
+class DamageControl:
+    counts: dict[str, int]
+    oldest_uncontacted: Case | None
+    oldest_open: Case | None
+
+
+def damage_control(user: User, now: datetime, team_id: int | None = None) -> DamageControl:
+    figures = [b[0] for b in AGE_BUCKETS] + [
+        "open",
+        "uncontacted",
+        "first_contact_overdue",
+        "resolution_overdue",
+    ]
+    columns = [
+        sa.func.count(sa.case((live_filter(figure, now), 1))).label(figure) for figure in figures
+    ]
+    row = db.session.execute(_open_cases(user, team_id).with_only_columns(*columns)).one()
+    counts = dict(zip(figures, row, strict=True))
+    base = _open_cases(user, team_id).options(
+        sa.orm.joinedload(Case.customer), sa.orm.joinedload(Case.assigned_rep)
+    )
+    oldest_uncontacted = db.session.scalar(
+        base.where(Case.first_contact_at.is_(None)).order_by(Case.created_at).limit(1)
+    )
+    oldest_open = db.session.scalar(base.order_by(Case.created_at).limit(1))
+    return DamageControl(counts, oldest_uncontacted, oldest_open)
+
+
+@dataclass
+class RepRow:
+    rep: User
+    metrics: dict = field(default_factory=dict)
+
+
+def comparison(reps: list[User], period: Period) -> list[RepRow]:
+    records = records_for([subject_key("rep", r.id) for r in reps], period)
+    return [
+        RepRow(rep, (records.get(subject_key("rep", rep.id)) or _Empty).metrics) for rep in reps
+    ]
+
+
+class _Empty:
+    metrics: dict = {}
+
+
+def response_trend(subject: str, now: datetime, weeks: int = 12):
+    return trend(subject, recent("week", now, weeks))
+
+
+def trend_chart(history) -> dict:
+    """Chart data (hours per week) for the response-time trend; the page's table has the same."""
+    from portal.dashboard.records import chart_number
+    from portal.metrics.definitions import METRICS
+
+    return {
+        "unit": "hours",
+        "labels": [p.label for p, _ in history],
+        "series": [
+            {
+                "label": METRICS[name].label,
+                "data": [chart_number(m.get(name), "hours") for _, m in history],
+            }
+            for name in TREND_METRICS
+        ],
+    }
+
+
+# Which cases a comparison figure opens.
+DRILL = {
+    "complaints_per_100_sales": "opened",
+    "first_contact_median_hours": "contacted",
+    "first_contact_within_sla": "first_contact_missed",
+    "resolution_median_hours": "resolved",
+    "resolution_within_sla": "resolution_missed",
+    "recovery_rate": "recovered",
+}
+
+
+def team_subject(user: User, team_id: int | None) -> str:
+    if team_id is not None:
+        return subject_key("team", team_id)
+    return "all" if user.is_admin else ""
+
+
+# --- drill-down: the cases behind a period figure ----------------------------------------
+PERIOD_FIGURES = {
+    "opened": ("Cases opened", lambda c, p, now: d.opened_in(c, p)),
+    "contacted": ("First contacted", lambda c, p, now: d.contacted_in(c, p)),
+    "first_contact_met": (
+        "First contact on time",
+        lambda c, p, now: d.decided_in(dc := d.first_contact_deadline(c, now), p) and dc[1],
+    ),
+    "first_contact_missed": (
+        "First contact late or missing",
+        lambda c, p, now: d.decided_in(dc := d.first_contact_deadline(c, now), p) and not dc[1],
+    ),
+    "resolved": ("Resolved", lambda c, p, now: d.resolved_in(c, p)),
+    "resolution_met": (
+        "Resolved on time",
+        lambda c, p, now: d.decided_in(dc := d.resolution_deadline(c, now), p) and dc[1],
+    ),
+    "resolution_missed": (
+        "Resolution late or missing",
+        lambda c, p, now: d.decided_in(dc := d.resolution_deadline(c, now), p) and not dc[1],
+    ),
+    "recovered": (
+        "Customer bought again",
+        lambda c, p, now: d.resolved_in(c, p) and d.recovered(c),
+    ),
+    "not_recovered": (
+        "Customer has not bought again",
+        lambda c, p, now: d.resolved_in(c, p) and not d.recovered(c),
+    ),
+}
+LIVE_FIGURES = {
+    **{name: f"Open, {label.lower()} old" for name, label, _, _ in AGE_BUCKETS},
+    "open": "Open cases",
+    "uncontacted": "Not yet contacted",
+    "first_contact_overdue": "First contact overdue",
+    "resolution_overdue": "Resolution overdue",
+}
+
+
+def rep_ids_of(user: User, rep_id: int | None, team_id: int | None) -> list[int] | None:
+    """The reps a drill-down covers, within `user`'s scope (None: everyone, admins only)."""
+    from portal.services.scope import visible_reps_query
+
+    query = visible_reps_query(user).with_only_columns(User.id)
+    if rep_id is not None:
+        query = query.where(User.id == rep_id)
+    elif team_id is not None:
+        query = query.where(User.team_id == team_id)
+    elif user.is_admin:
+        return None
+    return list(db.session.scalars(query))
+
+
+def drill_down(
+    user: User,
+    figure: str,
+    now: datetime,
+    period: Period | None,
+    rep_id: int | None = None,
+    team_id: int | None = None,
+    limit: int = 500,
+) -> list[Case]:
+    """The cases behind `figure`, as the metric definitions count them, in `user`'s scope."""
+    reps = rep_ids_of(user, rep_id, team_id)
+    if figure in LIVE_FIGURES:
+        query = _open_cases(user, None).where(live_filter(figure, now))
+        if reps is not None:
+            query = query.where(Case.assigned_rep_id.in_(reps))
+        query = query.order_by(Case.created_at)
+    else:
+        rule = PERIOD_FIGURES[figure][1]
+        facts = load_facts(period, now, reps, Calendars())
+        ids = [c.id for c in facts.cases if rule(c, period, now)]
+        query = visible_cases_query(user).where(Case.id.in_(ids)).order_by(Case.created_at)
+    query = query.options(sa.orm.joinedload(Case.customer), sa.orm.joinedload(Case.assigned_rep))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def team_name(team_id: int | None) -> str | None:
+    team = db.session.get(Team, team_id) if team_id else None
+    return team.name if team else None

@@ -1,0 +1,213 @@
+"""Performance pages: the manager's dashboard, rep scorecards, goals, coaching notes, the
+cases behind each figure, and CSV exports. Figures come from the performance records."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal.auth.access import ANY_STAFF, roles_required
+from portal.dashboard import board, exports, goals, scorecard
+from portal.dashboard.forms import GoalForm, NoteForm, PeriodError, parse_id, parse_period
+from portal.dashboard.records import computed_at, format_metric, format_value
+from portal.metrics.definitions import METRICS
+from portal.models import utcnow
+
+bp = Blueprint("dashboard", __name__, url_prefix="/performance")
+MANAGERS = ("manager", "admin")
+
+
+@bp.app_template_filter("metric")
+def metric_filter(metrics, name):
+    return format_metric(name, metrics)
+
+
+@bp.app_template_global("metric_value")
+def metric_value(value, name):
+    return format_value(value, METRICS[name].unit)
+
+
+@bp.app_template_global("metric_label")
+def metric_label(name):
+    return METRICS[name].label
+
+
+@bp.errorhandler(PeriodError)
+def bad_filter(exc):
+    text = f"{exc} Fix the address, or start again from the dashboard."
+    return render_template("errors/error.html", code=400, title="Bad filter", text=text), 400
+
+
+def _team_filter():
+    team_id = parse_id(request.args, "team")
+    allowed = {t.id for t in goals.teams_in_scope(current_user)}
+    if team_id is not None and not current_user.is_admin and team_id not in allowed:
+        abort(404)
+    return team_id
+
+
+@bp.get("/")
+@roles_required(*MANAGERS)
+def index():
+    now = utcnow()
+    period, team_id = parse_period(request.args, now), _team_filter()
+    teams = goals.teams_in_scope(current_user)
+    if team_id is None and not current_user.is_admin and teams:
+        team_id = teams[0].id
+    reps = [r for r in goals.reps_in_scope(current_user) if team_id is None or r.team_id == team_id]
+    history = board.response_trend(board.team_subject(current_user, team_id), now)
+    return render_template(
+        "dashboard/index.html",
+        now=now,
+        period=period,
+        team_id=team_id,
+        teams=teams,
+        damage=board.damage_control(current_user, now, team_id),
+        rows=board.comparison(reps, period),
+        trend=history,
+        trend_chart=board.trend_chart(history),
+        drill_figures=board.DRILL,
+        computed_at=computed_at(period),
+        columns=board.COMPARISON,
+        trend_metrics=board.TREND_METRICS,
+        age_buckets=board.AGE_BUCKETS,
+    )
+
+
+@bp.get("/reps/<int:rep_id>")
+@roles_required(*ANY_STAFF)
+def rep_scorecard(rep_id: int):
+    rep = goals.visible_rep(current_user, rep_id)
+    if rep is None:
+        abort(404)
+    now = utcnow()
+    period, rank_by = parse_period(request.args, now), request.args.get("rank", "csat")
+    card = scorecard.build(rep, period, now, current_user, rank_by)
+    return render_template(
+        "dashboard/scorecard.html",
+        card=card,
+        now=now,
+        form=NoteForm(),
+        tiles=scorecard.TILES,
+        trend_metrics=scorecard.TREND,
+        rankable=scorecard.RANKABLE,
+        drill_figures=board.DRILL,
+    )
+
+
+@bp.post("/reps/<int:rep_id>/notes")
+@roles_required(*MANAGERS)
+def add_note(rep_id: int):
+    if goals.visible_rep(current_user, rep_id) is None:
+        abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        try:
+            goals.add_note(current_user, rep_id, form.text.data)
+        except goals.GoalError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash("Coaching note added.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "danger")
+    return redirect(url_for(".rep_scorecard", rep_id=rep_id, _anchor="notes"))
+
+
+@bp.route("/goals", methods=["GET", "POST"])
+@roles_required(*MANAGERS)
+def goals_page():
+    form = GoalForm()
+    form.subject.choices = [
+        SelectChoice("", "Choose a rep or a team"),
+        *(
+            SelectChoice(f"team:{t.id}", f"Team {t.name}")
+            for t in goals.teams_in_scope(current_user)
+        ),
+        *(SelectChoice(f"rep:{r.id}", r.name) for r in goals.reps_in_scope(current_user)),
+    ]
+    if form.validate_on_submit():
+        try:
+            goals.set_goal(
+                current_user,
+                subject=form.subject.data,
+                metric=form.metric.data,
+                target=float(form.target.data),
+                period=form.period.data,
+                start=form.start.data,
+            )
+        except goals.GoalError as exc:
+            form.target.errors = [*form.target.errors, str(exc)]
+        else:
+            flash("Goal set.", "success")
+            return redirect(url_for(".goals_page"))
+    listed = goals.progress_of(goals.list_goals(current_user))
+    status = 400 if form.errors else 200
+    return render_template("dashboard/goals.html", form=form, goals=listed), status
+
+
+@bp.post("/goals/<int:goal_id>/delete")
+@roles_required(*MANAGERS)
+def delete_goal(goal_id: int):
+    if not goals.delete_goal(current_user, goal_id):
+        abort(404)
+    flash("Goal removed.", "success")
+    return redirect(url_for(".goals_page"))
+
+
+@bp.get("/cases")
+@roles_required(*ANY_STAFF)
+def cases():
+    now = utcnow()
+    figure = request.args.get("figure", "")
+    if figure not in board.PERIOD_FIGURES and figure not in board.LIVE_FIGURES:
+        known = ", ".join(sorted(board.LIVE_FIGURES) + sorted(board.PERIOD_FIGURES))
+        raise PeriodError(f"figure must be one of {known} (got {figure!r}).")
+    period = parse_period(request.args, now)
+    rep_id, team_id = parse_id(request.args, "rep"), parse_id(request.args, "team")
+    if current_user.is_rep:
+        rep_id, team_id = current_user.id, None
+    found = board.drill_down(current_user, figure, now, period, rep_id, team_id)
+    label = board.LIVE_FIGURES.get(figure) or board.PERIOD_FIGURES[figure][0]
+    return render_template(
+        "dashboard/cases.html",
+        cases=found,
+        label=label,
+        live=figure in board.LIVE_FIGURES,
+        period=period,
+        now=now,
+        rep=goals.visible_rep(current_user, rep_id) if rep_id else None,
+        team=board.team_name(team_id),
+    )
+
+
+def _csv(name: str, chunks) -> Response:
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/export/cases.csv")
+@roles_required(*MANAGERS)
+def export_cases():
+    now = utcnow()
+    period, team_id = parse_period(request.args, now), _team_filter()
+    chunks = exports.cases_csv(current_user, period, now, team_id)
+    return _csv(f"cases-{period.label}.csv", chunks)
+
+
+@bp.get("/export/reps.csv")
+@roles_required(*MANAGERS)
+def export_reps():
+    period, team_id = parse_period(request.args, utcnow()), _team_filter()
+    return _csv(f"reps-by-{period.kind}.csv", exports.reps_csv(current_user, period.kind, team_id))
