@@ -138,6 +138,7 @@ def changes_since(case: Case, seen: int | None) -> list[CaseEvent]:
 def _contact(case: Case, actor: User, channel: str, note: str, now: datetime) -> bool:
     """Record a contact in the current transaction; True if it was the first ever."""
     case.status = _next_status(case, "contact")
+    case.updated_at = now  # a new version even when the status stays: others see it
     first = case.first_contact_at is None
     if first:
         case.first_contact_at = now
@@ -297,6 +298,7 @@ def email_customer(
     if case.status == "closed":
         raise CaseRuleError("This case is closed: reopen it before writing to the customer.")
     with _saving():
+        case.updated_at = now  # a new version: who writes next sees this email first
         if case.status in ("open", "reopened"):
             _contact(case, actor, "email", "emailed the customer from the case", now)
         try:
