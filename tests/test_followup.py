@@ -42,9 +42,9 @@ def rita(app, make_team, make_user):
 def open_case(app, client, make_sale, rita, run_jobs):
     """A case opened from a survey answer rated 1, submitted through the survey page."""
 
-    def make(locale="en") -> Case:
+    def make(locale="en", email="carl@example.org") -> Case:
         now = utcnow()
-        customer = Customer(email="carl@example.org", name="Carl Kund", locale=locale)
+        customer = Customer(email=email, name="Carl Kund", locale=locale)
         sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
         invitation = SurveyInvitation(
             kind="post_sale",
@@ -200,6 +200,19 @@ def test_a_customer_who_unsubscribes_before_it_is_sent_gets_none(open_case, rita
     assert (invitation.sent_at, invitation.skip_reason) == (None, "unsubscribed")
     assert events(case, "followup_skipped")[0].data["reason"] == "unsubscribed"
     assert [m for m in outbox() if m["To"] == "carl@example.org"] == []
+
+
+def test_an_address_the_mail_server_refuses_is_marked_bounced_on_the_case(
+    open_case, rita, smtp_server
+):
+    case = open_case(email="bounce-carl@example.org")
+    resolve(case, rita)
+    result = dispatch(now=LATER)
+    assert (result.sent, result.bounced) == (0, 1)
+    [invitation] = followups(case)
+    assert invitation.skip_reason == "bounced" and case.customer.bounced_at is not None
+    [skipped] = events(case, "followup_skipped")
+    assert skipped.data["reason"] == "bounced" and "bounces" in skipped.message
 
 
 # --- the answer -------------------------------------------------------------------------------

@@ -294,7 +294,12 @@ def _case_page(case, token: str, form, **extra):
         status=complaints.status_of_case(case),
         messages=customer_messages.conversation(case),
         reply_form=form,
-        reply_action=url_for("complaints.case_status", token=token, lang=request.args.get("lang")),
+        reply_action=url_for(
+            "complaints.case_status",
+            token=token,
+            lang=request.args.get("lang"),
+            _anchor="conversation",
+        ),
         **extra,
     )
 

@@ -206,9 +206,7 @@ def apply_answer(response_id: int, now: datetime) -> str:
         case.satisfaction_before = opening.satisfaction if opening else None
     outcome = _outcome(case, response)
     said = "yes" if response.resolved_concern else "no"
-    summary = (
-        f'the customer answered the follow-up "{said}", satisfaction {response.satisfaction}/5'
-    )
+    summary = f'follow-up answer "{said}", satisfaction {response.satisfaction}/5'
     event = CaseEvent(
         case_id=case.id,
         actor_kind="customer",

@@ -507,6 +507,8 @@ def _refused(inv, code: int, exc, now, previous, result: DispatchResult) -> None
         if inv.sent_at is None:
             inv.skipped_at = now
             inv.skip_reason = "bounced"
+            if inv.case_id is not None:
+                followup.record_skip(db.session.get(Case, inv.case_id), "bounced", now)
         _release(inv)
         result.bounced += 1
     else:
