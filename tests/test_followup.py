@@ -318,6 +318,16 @@ def test_an_unanswered_followup_stops_working_when_a_new_round_begins(
     assert "This survey has closed" in response.get_data(as_text=True)
 
 
+def test_no_reminder_about_a_followup_once_the_case_is_reopened(open_case, rita, outbox):
+    case = open_case()
+    resolve(case, rita)
+    assert dispatch(now=LATER).sent == 1
+    case_work.reopen(case, rita, "Carl phoned: still no refund", utcnow(), version=case.version)
+    # Reminders are due four days after sending; this one is about a case in work again.
+    assert dispatch(now=LATER + timedelta(days=5)).reminded == 0
+    assert len([m for m in outbox() if m["To"] == "carl@example.org"]) == 1
+
+
 def test_the_followup_page_is_in_swedish_and_says_what_is_missing(client, open_case, rita, outbox):
     case = open_case(locale="sv")
     resolve(case, rita)

@@ -381,7 +381,7 @@ def _send_batch(batch, now, policy, reminder, result: DispatchResult) -> None:
             _finish_skipped(inv, "bounced", now, result)
         elif not reminder and _too_late(inv, now, policy):
             _finish_skipped(inv, "too_late", now, result)
-        elif not reminder and _case_moved_on(inv):
+        elif _case_moved_on(inv):  # no follow-up, nor its reminder, for a reopened case
             _finish_skipped(inv, "not_resolved", now, result)
         elif (next_ok := in_daytime(now, zone(customer.timezone, customer.locale), policy)) > now:
             inv.scheduled_for = next_ok  # outside the customer's daytime: wait for morning
