@@ -13,7 +13,19 @@ from flask_wtf.csrf import CSRFProtect
 
 from portal.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Page numbers come from the address bar. Past this one a list is empty anyway, and a number
+# like 10**23 overflows the database's integer (it answered 500 before this cap).
+MAX_PAGE = 100_000
+
+
+class _SQLAlchemy(SQLAlchemy):
+    def paginate(self, select, *, page=None, **kwargs):
+        if page is not None:
+            page = min(page, MAX_PAGE)
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = _SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -99,6 +99,16 @@ ACCESS: dict[str, tuple] = {
     "POST cases.triage":                     (L, L, 403, 403, OK, OK, OK),
     "GET cases.corrections":                 MANAGER_PAGE,
     "GET cases.corrections_csv":             MANAGER_PAGE,
+    # performance (dashboard, scorecards, goals)
+    "GET dashboard.index":                   MANAGER_PAGE,
+    "GET dashboard.rep_scorecard":           (L, L, 200, 404, 200, 404, 200),
+    "POST dashboard.add_note":               (L, L, 403, 403, OK, 404, OK),
+    "GET dashboard.goals_page":              MANAGER_PAGE,
+    "POST dashboard.goals_page":             (L, L, 403, 403, 400, 400, 400),  # form errors: 400
+    "POST dashboard.delete_goal":            (L, L, 403, 403, OK, 404, OK),
+    "GET dashboard.cases":                   STAFF_ONLY,
+    "GET dashboard.export_cases":            MANAGER_PAGE,
+    "GET dashboard.export_reps":             MANAGER_PAGE,
     # administration
     "GET admin.users":                       ADMIN_PAGE,
     "GET admin.new_user":                    ADMIN_PAGE,
