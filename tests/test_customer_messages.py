@@ -158,6 +158,16 @@ def test_the_message_job_run_twice_sends_once(open_case, rita, outbox, run_jobs)
     assert len(mails_to(outbox(), "carl@example.org")) == 1
 
 
+def test_after_a_negative_answer_the_thanks_page_links_to_the_new_case(client, open_case):
+    case = open_case(locale="sv")
+    invitation = db.session.scalar(
+        sa.select(SurveyInvitation).where(SurveyInvitation.customer_id == case.customer_id)
+    )
+    html = client.get(f"/s/{make_token('survey', invitation.id)}/thanks").get_data(as_text=True)
+    assert "Följ ditt ärende" in html
+    assert f'href="/status/{case_links.status_token(case)}"' in html
+
+
 # --- the status page ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -42,7 +43,7 @@ def _closed_page(link):
             closed=True,
             followup=followup,
             reopens=followup and wants_reopen(link.response),
-            case_link=_case_link(link) if followup else None,
+            case_link=_case_link(link),
         )
     status = 410 if link.state is LinkState.EXPIRED else 404
     return render_template("survey/link_invalid.html", state=link.state.value), status
@@ -90,7 +91,13 @@ def _answer_page(link, form, token: str, **extra):
 
 
 def _case_link(link) -> str | None:
-    case = db.session.get(Case, link.invitation.case_id) if link.invitation.case_id else None
+    """The status page of the case this survey is about: the follow-up's case, or the case
+    a post-sale answer opened (once its analysis has run)."""
+    case = None
+    if link.invitation.case_id:
+        case = db.session.get(Case, link.invitation.case_id)
+    elif link.response is not None:
+        case = db.session.scalar(sa.select(Case).where(Case.response_id == link.response.id))
     if case is None:
         return None
     return url_for("complaints.case_status", token=case_links.status_token(case))
@@ -150,7 +157,7 @@ def thanks(token: str):
         change_deadline=answers.change_deadline(link),
         followup=followup,
         reopens=followup and wants_reopen(link.response),
-        case_link=_case_link(link) if followup else None,
+        case_link=_case_link(link),
     )
 
 
