@@ -102,13 +102,28 @@ def damage_control(user: User, now: datetime, team_id: int | None = None) -> Dam
 class RepRow:
     rep: User
     metrics: dict = field(default_factory=dict)
+    # (figure as text, link to the cases behind it or None), one per COMPARISON column
+    cells: list[tuple[str, str | None]] = field(default_factory=list)
 
 
-def comparison(reps: list[User], period: Period) -> list[RepRow]:
+def comparison(reps: list[User], period: Period, cases_url: str) -> list[RepRow]:
+    """Each rep's figures for the comparison table, with their drill-down links (built here
+    with plain string joins: 300 reps x 9 figures through url_for took most of the page)."""
+    from portal.dashboard.records import format_metric
+
     records = records_for([subject_key("rep", r.id) for r in reps], period)
-    return [
-        RepRow(rep, (records.get(subject_key("rep", rep.id)) or _Empty).metrics) for rep in reps
-    ]
+    when = f"period={period.kind}&start={period.start.isoformat()}"  # nothing to quote
+    rows = []
+    for rep in reps:
+        metrics = (records.get(subject_key("rep", rep.id)) or _Empty).metrics
+        cells = []
+        for name in COMPARISON:
+            link = None
+            if name in DRILL and metrics.get(name) is not None:
+                link = f"{cases_url}?figure={DRILL[name]}&{when}&rep={rep.id}"
+            cells.append((format_metric(name, metrics), link))
+        rows.append(RepRow(rep, metrics, cells))
+    return rows
 
 
 class _Empty:

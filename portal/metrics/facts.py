@@ -7,6 +7,7 @@ answers belong to the rep who made the sale; cases to the rep they are assigned 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
@@ -108,7 +109,8 @@ def _sales(start, end, reps) -> list[SaleFact]:
     later = purchases_by_customer({r.customer_id for r in rows}, start, end + RETURN_WINDOW)
     facts = []
     for r in rows:
-        after = [m for m in later.get(r.customer_id, ()) if m > r.sold_at]
+        purchases = later.get(r.customer_id, ())
+        after = purchases[bisect_right(purchases, r.sold_at) :]
         facts.append(
             SaleFact(
                 r.id,

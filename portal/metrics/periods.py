@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from portal.models.coaching import PERIODS
 
@@ -22,7 +23,7 @@ class Period:
         if self.start != period_start(self.kind, self.start):
             raise ValueError(f"{self.start} is not the first day of a {self.kind}")
 
-    @property
+    @cached_property
     def end(self) -> date:
         """The first day after the period."""
         if self.kind == "week":
@@ -31,11 +32,11 @@ class Period:
         month0 = self.start.month - 1 + months
         return date(self.start.year + month0 // 12, month0 % 12 + 1, 1)
 
-    @property
+    @cached_property
     def starts_at(self) -> datetime:
         return datetime.combine(self.start, time(0), UTC)
 
-    @property
+    @cached_property
     def ends_at(self) -> datetime:
         return datetime.combine(self.end, time(0), UTC)
 
