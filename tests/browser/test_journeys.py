@@ -1,9 +1,7 @@
 """Journeys through the portal in a real browser, as customers and staff live them.
 
 Each step is photographed into test-artifacts/<test name>/ (numbered, with steps.txt), and every
-customer page is checked with axe-core. The journeys grow as the pages do: the steps still to
-come (first contact, resolving, the customer's follow-up answer, the manager's figures) are
-listed at the end of the first journey.
+customer page is checked with axe-core.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.metrics.rollup import rebuild
 from portal.models import Case, SurveyInvitation, SurveyResponse
 from portal.services import api_keys
 from portal.services.setup import ensure_sla_policies
@@ -113,6 +112,14 @@ def test_unhappy_customer_on_a_phone_reaches_the_reps_queue(app, shop, smtp_serv
     assert case.assigned_rep_id == shop["rep"].id
     assert any(shop["rep"].email in to for to in smtp_server.recipients), "rep not emailed"
 
+    # The manager looks at the team's dashboard: one case open, nobody has called yet.
+    manager = journey.person("manager")
+    log_in(manager, shop["manager"].email)
+    manager.goto("/performance/")
+    assert stat(manager, "Open cases") == "1"
+    assert stat(manager, "Not yet contacted") == "1"
+    journey.step(manager, "sees one open case not yet contacted")
+
     # The rep logs in at her desk, finds the case at the top of her queue and opens it.
     rep = journey.person("rep")
     log_in(rep, shop["rep"].email)
@@ -124,12 +131,62 @@ def test_unhappy_customer_on_a_phone_reaches_the_reps_queue(app, shop, smtp_serv
     journey.step(rep, "finds the case at the top of the queue")
     first_row.get_by_role("link").first.click()
     rep.wait_for_url(re.compile(rf"/cases/{case.id}\b"))
-    assert ANGRY in rep.content().replace("&amp;", "&")
+    assert ANGRY in rep.locator("main").inner_text()
     journey.step(rep, "opens the case and reads the comment")
 
-    # Still to come as the pages land (issues 5 and 6), each as one more step here:
-    # the rep logs first contact, resolves the case; the customer answers "did this fix it?"
-    # from its email; the manager sees the team's figures change.
+    # She calls the customer and logs the first contact, then resolves the case.
+    contact = rep.locator("#contact-form")
+    contact.get_by_label("Phone").check()
+    contact.get_by_label("What was said").fill("Called Ann: a new chair goes out tomorrow.")
+    journey.step(rep, "logs the first contact")
+    contact.get_by_role("button", name="Log contact").click()
+    rep.locator("#resolve-form").get_by_label("Outcome").wait_for()
+    resolve = rep.locator("#resolve-form")
+    resolve.get_by_label("Outcome").select_option("replacement")
+    resolve.get_by_label("Summary").fill("Replacement chair delivered; the broken one collected.")
+    journey.step(rep, "resolves the case")
+    resolve.get_by_role("button", name="Resolve case").click()
+    rep.locator("#reopen-form").wait_for()
+    journey.step(rep, "sees the case resolved")
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == "resolved" and case.first_contact_at is not None
+
+    # A day later the "did this fix it?" email goes out; she answers yes, 5 of 5, on her phone.
+    followup = db.session.scalars(
+        sa.select(SurveyInvitation).where(SurveyInvitation.case_id == case.id)
+    ).one()
+    sent_before = len(smtp_server.messages)
+    assert dispatch(now=followup.scheduled_for + timedelta(minutes=5)).sent == 1
+    [followup_email] = smtp_server.messages[sent_before:]
+    assert followup_email["To"] == "ann.andersson@example.org"
+    customer.goto(survey_link_from(followup_email))
+    customer.get_by_role("heading", name="Did this resolve your concern?").wait_for()
+    journey.step(customer, "opens the follow-up from its email")
+    journey.accessible(customer, "follow-up survey page")
+    customer.locator("label[for='resolved_concern-0']").click()
+    customer.locator("label[for='satisfaction-4']").click()
+    customer.get_by_role("button", name=re.compile("Send")).click()
+    customer.get_by_role("heading", name="Thank you for your answer").wait_for()
+    journey.step(customer, "says it is fixed")
+    journey.accessible(customer, "thank-you page after the follow-up")
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert case.status == "closed" and case.satisfaction_after == 5
+
+    # The nightly rollup runs; the manager sees the figures change.
+    rebuild()
+    manager.reload()
+    assert stat(manager, "Open cases") == "0"
+    assert stat(manager, "Not yet contacted") == "0"
+    rep_row = manager.locator("tr", has_text=shop["rep"].name).first
+    assert "100%" in rep_row.inner_text()  # first contact on time, from the rollup
+    journey.step(manager, "sees the case closed in the team figures")
+
+
+def stat(page, label: str) -> str:
+    card = page.locator(".stat-card", has=page.locator(".stat-label", has_text=label))
+    return card.locator(".stat-value").inner_text().strip()
 
 
 def test_customer_complains_from_the_survey_link_and_follows_the_status(
