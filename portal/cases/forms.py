@@ -234,7 +234,7 @@ class ReopenForm(CaseForm):
 # --- the queue's filters (GET: no CSRF, nothing changes) ------------------------------------
 
 STATUS_FILTERS = [
-    SelectChoice("open", "Needs work (open, contacted, reopened)"),
+    SelectChoice("active", "Needs work (open, contacted, reopened)"),
     *(SelectChoice(s, s.capitalize()) for s in CASE_STATUSES),
     SelectChoice("all", "All statuses"),
 ]
@@ -250,7 +250,7 @@ class QueueFilterForm(FlaskForm):
         validators=[Optional(), Length(max=100, message="Keep the search to 100 characters.")],
         description="Customer name or email, order number, subject or #case number.",
     )
-    status = SelectField("Status", choices=STATUS_FILTERS, default="open")
+    status = SelectField("Status", choices=STATUS_FILTERS, default="active")
     severity = SelectField(
         "Severity",
         choices=[

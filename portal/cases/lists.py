@@ -53,7 +53,7 @@ def _filters() -> tuple[QueueFilterForm, QueueFilters]:
     if form.q.errors:
         form.q.data = (form.q.data or "")[:100]
     filters = QueueFilters(
-        status=form.status.data or "open",
+        status=form.status.data or "active",
         severity=form.severity.data or "",
         overdue=bool(form.overdue.data),
         q=form.q.data or "",

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.models import Case, Sale, SurveyInvitation, SurveyResponse, User
 from portal.services.scope import visible_cases_query
 
-HISTORY_LIMIT = 50  # rows per list; the totals count everything
+HISTORY_LIMIT = 10  # latest rows per list (a long history would bury the case); totals count all
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ def customer_history(case: Case, viewer: User) -> CustomerHistory:
             .limit(HISTORY_LIMIT)
         )
     )
+    if case.sale is not None and case.sale not in sales:
+        sales.append(case.sale)  # the sale complained about, however old
     totals = db.session.execute(
         sa.select(Sale.currency, sa.func.sum(Sale.amount), sa.func.count(Sale.id))
         .where(Sale.customer_id == customer_id)

@@ -49,14 +49,14 @@ def next_due():
 
 @dataclass(frozen=True)
 class QueueFilters:
-    status: str = "open"  # "open": every status that needs work; "all"; or one status
+    status: str = "active"  # "active": every status that needs work; "all"; or one status
     severity: str = ""
     overdue: bool = False
     q: str = ""
     rep: str = ""  # managers: "" everyone, "triage" nobody yet, or a rep's id
 
     def __post_init__(self):
-        if self.status not in ("open", "all", *CASE_STATUSES):
+        if self.status not in ("active", "all", *CASE_STATUSES):
             raise ValueError(f"unknown status filter {self.status!r}")
         if self.severity not in ("", *SEVERITIES):
             raise ValueError(f"unknown severity filter {self.severity!r}")
@@ -64,7 +64,7 @@ class QueueFilters:
     @property
     def by_deadline(self) -> bool:
         """Lists of cases that still need work are ordered by deadline; the others by age."""
-        return self.status in ("open", *OPEN_STATUSES)
+        return self.status in ("active", *OPEN_STATUSES)
 
     def as_args(self) -> dict:
         """The filters as query arguments (for page links and the CSV link)."""
@@ -78,7 +78,7 @@ class QueueFilters:
 def queue_query(user: User, filters: QueueFilters, now: datetime) -> sa.Select:
     """The cases `user` may see that match `filters`, in the order the queue shows them."""
     query = visible_cases_query(user)
-    if filters.status == "open":
+    if filters.status == "active":
         query = query.where(Case.status.in_(OPEN_STATUSES))
     elif filters.status != "all":
         query = query.where(Case.status == filters.status)
