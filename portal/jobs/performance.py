@@ -15,7 +15,15 @@ from portal.models.performance import DigestDelivery
 
 @job
 def refresh_performance() -> int:
-    """Recompute the performance records of the periods that may still change."""
+    """Every 10 minutes: the performance records of this week, month and quarter."""
+    from portal.metrics.rollup import refresh_current
+
+    return refresh_current()
+
+
+@job
+def settle_performance() -> int:
+    """Daily: every period whose figures can still change (late purchases, reopened cases)."""
     from portal.metrics.rollup import refresh_recent
 
     return refresh_recent()

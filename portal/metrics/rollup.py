@@ -1,8 +1,9 @@
 """The rollup: performance records per rep, per team and for everyone, per period.
 
-`refresh_recent` is the periodic job's work (the periods whose figures can still change);
-`rebuild` recomputes every period from the first fact to now. Both replace a period's rows in
-one transaction, so a page never sees half a period, and running either twice is harmless.
+`refresh_current` (this week, month and quarter) and `refresh_recent` (every period whose
+figures can still change) are the periodic jobs' work; `rebuild` recomputes every period from
+the first fact to now. All replace a period's rows in one transaction, so a page never sees
+half a period, and running any of them twice is harmless.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.metrics.definitions import RETURN_WINDOW, compute
 from portal.metrics.facts import Calendars, load_facts
-from portal.metrics.periods import Period, periods_between
+from portal.metrics.periods import Period, period_of, periods_between
 from portal.models import Case, Sale, SurveyInvitation, User, utcnow
 from portal.models.coaching import PERIODS
 from portal.models.performance import PerformanceRecord, subject_key
@@ -97,14 +98,25 @@ def _store_all(periods: Iterable[Period], now: datetime, progress: Callable | No
     return written
 
 
-def recent_periods(now: datetime) -> list[Period]:
+def current_periods(now: datetime) -> list[Period]:
+    return [period_of(kind, now) for kind in PERIODS]
+
+
+def settling_periods(now: datetime) -> list[Period]:
+    """Every period whose figures may still change (the 90-day purchase windows)."""
     return [p for kind in PERIODS for p in periods_between(kind, now - STILL_CHANGING, now)]
 
 
-def refresh_recent(now: datetime | None = None) -> int:
-    """The periodic job: recompute the periods whose figures may still change."""
+def refresh_current(now: datetime | None = None) -> int:
+    """Every 10 minutes: this week, month and quarter."""
     now = now or utcnow()
-    return _store_all(recent_periods(now), now, None)
+    return _store_all(current_periods(now), now, None)
+
+
+def refresh_recent(now: datetime | None = None) -> int:
+    """Daily: every period whose figures may still change."""
+    now = now or utcnow()
+    return _store_all(settling_periods(now), now, None)
 
 
 def all_periods(now: datetime) -> list[Period]:

@@ -33,8 +33,10 @@
       options: {
         animation: false,
         responsive: true,
+        // Wide on a desktop, taller on a phone so the lines stay readable.
+        aspectRatio: canvas.parentElement.clientWidth < 600 ? 1.2 : 3,
         interaction: { mode: "index", intersect: false },
-        plugins: { legend: { labels: { usePointStyle: true } } },
+        plugins: { legend: { labels: { usePointStyle: true, boxWidth: 10, boxHeight: 8 } } },
         scales: {
           y: {
             beginAtZero: true,
