@@ -282,3 +282,28 @@ def test_exports_quote_cells_a_spreadsheet_would_run(client, login, org, make_us
     login(org["manager"])
     text = client.get("/performance/export/reps.csv").get_data(as_text=True)
     assert "'=HYPERLINK(evil)" in text
+
+
+def test_a_rep_sees_their_place_on_the_leaderboard_but_not_teammates_names(
+    client, login, org, make_sale
+):
+    make_sale(org["ann"])
+    make_sale(org["ben"])
+    make_sale(org["ben"])
+    rebuild(utcnow())
+    login(org["ann"])
+    card = client.get(f"/performance/reps/{org['ann'].id}?rank=sales_count").get_data(True)
+    assert "Place 2 of 2" in card
+    assert "Ben North" not in card and "A teammate" in card
+    log_out(client)
+    login(org["manager"])
+    card = client.get(f"/performance/reps/{org['ann'].id}?rank=sales_count").get_data(True)
+    assert "Ben North" in card
+
+
+def test_a_reps_drill_down_lists_only_their_own_cases(client, login, org):
+    mine = open_case(org["ann"], age_hours=5)
+    open_case(org["ben"], age_hours=5)
+    login(org["ann"])
+    html = client.get(f"/performance/cases?figure=open&rep={org['ben'].id}").get_data(True)
+    assert case_ids(html) == {mine.id}
