@@ -195,6 +195,7 @@ def test_a_manager_sets_a_goal_and_the_scorecard_shows_its_progress(client, logi
     [
         ({"target": "150"}, "A percentage target must be between 0 and 100."),
         ({"target": ""}, "Enter the target as a number"),
+        ({"target": "NaN"}, "Enter the target as a number"),
         ({"metric": "revenue"}, "Not a valid choice"),
         ({"subject": "rep:SOL"}, "Not a valid choice"),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +64,8 @@ def set_goal(
     except ValueError as exc:
         raise GoalError(str(exc)) from None
     unit = GOAL_METRICS[metric].unit
+    if not math.isfinite(target):
+        raise GoalError("Enter the target as a number, e.g. 90 for 90%.")
     if unit == "share" and not 0 <= target <= 100:
         raise GoalError("A percentage target must be between 0 and 100.")
     if unit == "score" and not 1 <= target <= 5:
