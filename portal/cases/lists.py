@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import (
     Response,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -69,12 +70,11 @@ def _queue_page(bulk_form: BulkAssignForm | None = None, status: int = 200):
     if manages and bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
         bulk_form.assignee.choices = assignee_choices()
-    pagination = db.paginate(
-        case_queue.with_rows(case_queue.queue_query(current_user, filters, now)),
-        page=request.args.get("page", 1, type=int),
-        per_page=CASES_PER_PAGE,
-        error_out=False,
+    pagination = case_queue.queue_page(
+        current_user, filters, now, request.args.get("page", 1, type=int), CASES_PER_PAGE
     )
+    if filters == QueueFilters():
+        g.open_case_count = pagination.total  # the navigation's count: the same figure
     replied = case_queue.unanswered_replies([case.id for case in pagination.items])
     bad = bool(form.errors)
     return render_template(

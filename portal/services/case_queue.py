@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy.orm import joinedload
 
-from portal.extensions import db
+from portal.extensions import MAX_PAGE, db
 from portal.models import Case, CaseEvent, Customer, Sale, User
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
 from portal.services.case_triage import csv_cell
@@ -99,22 +100,61 @@ def queue_query(user: User, filters: QueueFilters, now: datetime) -> sa.Select:
 
 
 def _search(query: sa.Select, text: str) -> sa.Select:
+    """Cases whose customer (name, email), order number or subject contains `text`, or whose
+    number it is ("#123"). Joined, so that the database looks only at the customers and sales
+    of the cases in scope (a rep's few hundred), not at every customer."""
     number = CASE_NUMBER.match(text)
-    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
 
     def like(column):
-        return sa.func.lower(column).like(pattern, escape="\\")
+        return column.ilike(pattern, escape="\\")
 
-    matches = [
-        Case.customer_id.in_(
-            sa.select(Customer.id).where(sa.or_(like(Customer.name), like(Customer.email)))
-        ),
-        Case.sale_id.in_(sa.select(Sale.id).where(like(Sale.order_ref))),
-        like(Case.subject),
-    ]
+    matches = [like(Customer.name), like(Customer.email), like(Sale.order_ref), like(Case.subject)]
     if number:
         matches.append(Case.id == int(number.group(1)))
-    return query.where(sa.or_(*matches))
+    return (
+        query.join(Customer, Case.customer_id == Customer.id)
+        .outerjoin(Sale, Case.sale_id == Sale.id)
+        .where(sa.or_(*matches))
+    )
+
+
+class QueuePage(SelectPagination):
+    """A page of the queue in two short queries: the database sorts only the case ids (narrow
+    rows, however long the customers' words) and counts them in the same pass (a window
+    count, instead of a second scan for the total); then the page's cases are loaded with
+    what their rows show."""
+
+    def _query_items(self) -> list[Case]:
+        select = self._query_args["select"]
+        rows = db.session.execute(
+            select.with_only_columns(Case.id, sa.func.count().over())
+            .limit(self.per_page)
+            .offset(self._query_offset)
+        ).all()
+        self._counted = rows[0][1] if rows else None
+        ids = [case_id for case_id, _ in rows]
+        if not ids:
+            return []
+        query = with_rows(sa.select(Case).where(Case.id.in_(ids)))
+        cases = {case.id: case for case in db.session.scalars(query)}
+        return [cases[case_id] for case_id in ids if case_id in cases]
+
+    def _query_count(self) -> int:
+        counted = getattr(self, "_counted", None)
+        return counted if counted is not None else super()._query_count()
+
+
+def queue_page(user: User, filters: QueueFilters, now: datetime, page: int, per_page: int):
+    """One page of `user`'s queue, with the total count (a Flask-SQLAlchemy pagination)."""
+    return QueuePage(
+        select=queue_query(user, filters, now),
+        session=db.session,
+        page=max(1, min(page, MAX_PAGE)),
+        per_page=per_page,
+        error_out=False,
+    )
 
 
 def with_rows(query: sa.Select) -> sa.Select:

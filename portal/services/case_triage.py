@@ -312,10 +312,11 @@ def _assignable_query(actor: User) -> sa.Select:
 
 def assignees(actor: User) -> list[Assignee]:
     """Whom `actor` may give a case to, by name, with how many open cases each has."""
+    people = _assignable_query(actor).with_only_columns(User.id)
     open_counts = dict(
         db.session.execute(
             sa.select(Case.assigned_rep_id, sa.func.count())
-            .where(Case.status.in_(OPEN_STATUSES), Case.assigned_rep_id.is_not(None))
+            .where(Case.status.in_(OPEN_STATUSES), Case.assigned_rep_id.in_(people))
             .group_by(Case.assigned_rep_id)
         ).all()
     )

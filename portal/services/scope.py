@@ -16,13 +16,18 @@ def managed_team_ids(user: User) -> list[int]:
     return sorted(ids)
 
 
+def _managed_team_ids_query(user: User) -> sa.Select:
+    """managed_team_ids as a subquery: no round trip of its own in every scoped query."""
+    return sa.select(Team.id).where(sa.or_(Team.lead_id == user.id, Team.id == user.team_id))
+
+
 def visible_reps_query(user: User) -> sa.Select:
     """Reps whose work `user` may see: themselves (rep), their teams (manager), all (admin)."""
     query = sa.select(User).where(User.role == "rep")
     if user.is_admin:
         return query
     if user.is_manager:
-        return query.where(User.team_id.in_(managed_team_ids(user)))
+        return query.where(User.team_id.in_(_managed_team_ids_query(user)))
     return query.where(User.id == user.id)
 
 
@@ -32,6 +37,6 @@ def visible_cases_query(user: User) -> sa.Select:
     if user.is_admin:
         return query
     if user.is_manager:
-        reps = sa.select(User.id).where(User.team_id.in_(managed_team_ids(user)))
+        reps = sa.select(User.id).where(User.team_id.in_(_managed_team_ids_query(user)))
         return query.where(sa.or_(Case.assigned_rep_id.in_(reps), Case.assigned_rep_id.is_(None)))
     return query.where(Case.assigned_rep_id == user.id)
