@@ -252,3 +252,12 @@ def test_periods_name_and_bound_weeks_months_and_quarters():
         Period("month", date(2026, 3, 2))
     assert Period("week", date(2026, 3, 2)).ends_at - Period("week", date(2026, 3, 2)).starts_at \
         == timedelta(days=7)  # fmt: skip
+
+
+def test_later_purchases_are_found_the_same_way_for_few_or_many_customers(dataset, monkeypatch):
+    from portal.metrics import facts
+
+    few = figures([dataset["ann"].id])
+    monkeypatch.setattr(facts, "MANY_CUSTOMERS", 0)  # take the one-pass route
+    assert figures([dataset["ann"].id]) == few
+    assert few["recovery_rate"] == pytest.approx(1 / 2)
