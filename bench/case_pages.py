@@ -77,8 +77,9 @@ def main() -> None:
     pages = {
         "rep": [
             ("queue", lambda: "/cases/"),
+            ("queue search", lambda: f"/cases/?q=customer+{rng.randrange(9999)}"),
             (
-                "queue filtered+search",
+                "queue search all status",
                 lambda: f"/cases/?q=customer+{rng.randrange(9999)}&status=all",
             ),
             ("queue overdue high", lambda: "/cases/?overdue=y&severity=high"),
@@ -87,8 +88,9 @@ def main() -> None:
         "manager": [
             ("queue", lambda: "/cases/"),
             ("queue page 20", lambda: "/cases/?page=20"),
+            ("queue search", lambda: f"/cases/?q=customer+{rng.randrange(9999)}"),
             (
-                "queue filtered+search",
+                "queue search all status",
                 lambda: f"/cases/?q=customer+{rng.randrange(9999)}&status=all",
             ),
             ("queue rep+overdue", lambda: f"/cases/?rep={ids['rep_id']}&overdue=y"),
