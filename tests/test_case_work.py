@@ -294,6 +294,9 @@ def test_a_form_from_before_someone_elses_change_is_refused_with_what_changed(
     html = response.text
     assert "Someone else changed this case while you had it open, so nothing was saved." in html
     assert "Resolved by Maja Manager with refund: Refunded by the manager" in html
+    # The page opens at the refused form: it says so there too, with the words kept.
+    assert "Not saved:</span> someone else changed this case meanwhile." in html
+    assert "My carefully typed note</textarea>" in html
     case = reload(case)
     assert case.status == "resolved"
     assert [e.actor_id for e in events(case, "contact_logged")] == []

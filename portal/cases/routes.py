@@ -99,6 +99,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         slas=case_triage.severity_slas() if "severity_form" in forms else [],
         outcome_labels=OUTCOME_LABELS,
         changes=changes,
+        stale_form=next(iter(posted)) if changes is not None and posted else None,
         now=utcnow(),
         **forms,
     ), status
