@@ -308,3 +308,14 @@ def test_a_reps_drill_down_lists_only_their_own_cases(client, login, org):
     login(org["ann"])
     html = client.get(f"/performance/cases?figure=open&rep={org['ben'].id}").get_data(True)
     assert case_ids(html) == {mine.id}
+
+
+def test_a_long_drill_down_comes_in_pages_of_50(client, login, org):
+    made = {open_case(org["ann"], age_hours=1 + n).id for n in range(53)}
+    login(org["manager"])
+    first = client.get("/performance/cases?figure=open").get_data(as_text=True)
+    second = client.get("/performance/cases?figure=open&page=2").get_data(as_text=True)
+    assert "53 cases, page 1 of 2" in first
+    assert len(case_ids(first)) == 50 and len(case_ids(second)) == 3
+    assert case_ids(first) | case_ids(second) == made
+    assert "figure=open&amp;page=2" in first  # the pager keeps the filter

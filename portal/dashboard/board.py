@@ -229,9 +229,9 @@ def drill_down(
     period: Period | None,
     rep_id: int | None = None,
     team_id: int | None = None,
-    limit: int = 500,
-) -> list[Case]:
-    """The cases behind `figure`, as the metric definitions count them, in `user`'s scope."""
+) -> sa.Select:
+    """The cases behind `figure`, as the metric definitions count them, in `user`'s scope
+    (a query, oldest first, for the page to paginate)."""
     reps = rep_ids_of(user, rep_id, team_id)
     if figure in LIVE_FIGURES:
         query = _open_cases(user, None).where(live_filter(figure, now))
@@ -243,8 +243,7 @@ def drill_down(
         facts = load_facts(period, now, reps, Calendars())
         ids = [c.id for c in facts.cases if rule(c, period, now)]
         query = visible_cases_query(user).where(Case.id.in_(ids)).order_by(Case.created_at)
-    query = query.options(sa.orm.joinedload(Case.customer), sa.orm.joinedload(Case.assigned_rep))
-    return list(db.session.scalars(query.limit(limit)))
+    return query.options(sa.orm.joinedload(Case.customer), sa.orm.joinedload(Case.assigned_rep))
 
 
 def team_name(team_id: int | None) -> str | None:

@@ -21,11 +21,13 @@ from portal.auth.access import ANY_STAFF, roles_required
 from portal.dashboard import board, exports, goals, scorecard
 from portal.dashboard.forms import GoalForm, NoteForm, PeriodError, parse_id, parse_period
 from portal.dashboard.records import computed_at, format_metric, format_value
+from portal.extensions import db
 from portal.metrics.definitions import METRICS
 from portal.models import utcnow
 
 bp = Blueprint("dashboard", __name__, url_prefix="/performance")
 MANAGERS = ("manager", "admin")
+CASES_PER_PAGE = 50
 
 
 @bp.app_template_filter("metric")
@@ -179,11 +181,15 @@ def cases():
     rep_id, team_id = parse_id(request.args, "rep"), parse_id(request.args, "team")
     if current_user.is_rep:
         rep_id, team_id = current_user.id, None
-    found = board.drill_down(current_user, figure, now, period, rep_id, team_id)
+    query = board.drill_down(current_user, figure, now, period, rep_id, team_id)
+    pagination = db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=CASES_PER_PAGE, error_out=False
+    )
     label = board.LIVE_FIGURES.get(figure) or board.PERIOD_FIGURES[figure][0]
     return render_template(
         "dashboard/cases.html",
-        cases=found,
+        pagination=pagination,
+        page_args={k: v for k, v in request.args.items() if k != "page"},
         label=label,
         live=figure in board.LIVE_FIGURES,
         period=period,
