@@ -218,6 +218,20 @@ def test_the_customers_reply_lands_on_the_case_and_the_rep_is_emailed_once(
     assert len(mails_to(outbox(), "rita@example.com", "wrote back")) == 1
 
 
+def test_a_double_click_on_send_stores_one_message_and_tells_the_rep_once(
+    client, open_case, outbox, run_jobs
+):
+    case = open_case()
+    path = status_path(case)
+    page = client.get(path).get_data(as_text=True)
+    for _ in range(2):
+        data = {"csrf_token": csrf_from(page), "body": "Any news?"}
+        assert client.post(path, data=data).status_code == 303
+    run_jobs()
+    assert [e.message for e in customer_messages.conversation(case)] == ["Any news?"]
+    assert len(mails_to(outbox(), "rita@example.com", "wrote back")) == 1
+
+
 def test_an_empty_reply_explains_what_to_fix_and_stores_nothing(client, open_case):
     case = open_case(locale="sv")
     response = reply(client, status_path(case), "   ")

@@ -14,7 +14,7 @@ Store, commit, then enqueue: nothing is emailed about a message that was not com
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -23,6 +23,8 @@ from portal.models import Case, CaseEvent, User
 from portal.services import outbox
 
 MESSAGE_MAX = 5000
+# The same words on the same case within this time are one message sent twice.
+RESEND_WINDOW = timedelta(minutes=10)
 TO_CUSTOMER = "message_to_customer"
 FROM_CUSTOMER = "customer_message"
 CONVERSATION_KINDS = (TO_CUSTOMER, FROM_CUSTOMER)
@@ -72,6 +74,9 @@ def receive_from_customer(case: Case, body: str, now: datetime) -> CaseEvent:
     from portal.jobs.customer_mail import notify_rep_of_customer_message
 
     text = clean_body(body)
+    again = _sent_just_now(case, text, now)
+    if again is not None:  # a double click, or a reload that posts again: one message
+        return again
     event = CaseEvent(
         case_id=case.id,
         actor_kind="customer",
@@ -85,6 +90,19 @@ def receive_from_customer(case: Case, body: str, now: datetime) -> CaseEvent:
     db.session.commit()
     outbox.flush()
     return event
+
+
+def _sent_just_now(case: Case, text: str, now: datetime) -> CaseEvent | None:
+    return db.session.scalar(
+        sa.select(CaseEvent)
+        .where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind == FROM_CUSTOMER,
+            CaseEvent.created_at >= now - RESEND_WINDOW,
+            CaseEvent.message == text,
+        )
+        .limit(1)
+    )
 
 
 def conversation(case: Case) -> list[CaseEvent]:
