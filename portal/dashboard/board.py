@@ -88,14 +88,21 @@ def damage_control(user: User, now: datetime, team_id: int | None = None) -> Dam
     ]
     row = db.session.execute(_open_cases(user, team_id).with_only_columns(*columns)).one()
     counts = dict(zip(figures, row, strict=True))
-    base = _open_cases(user, team_id).options(
-        sa.orm.joinedload(Case.customer), sa.orm.joinedload(Case.assigned_rep)
+    # The id first (a narrow top-1 over the open cases), then the case with its people.
+    ids = _open_cases(user, team_id).with_only_columns(Case.id).order_by(Case.created_at).limit(1)
+    oldest_open = db.session.scalar(ids)
+    oldest_uncontacted = db.session.scalar(ids.where(Case.first_contact_at.is_(None)))
+    return DamageControl(counts, _with_people(oldest_uncontacted), _with_people(oldest_open))
+
+
+def _with_people(case_id: int | None) -> Case | None:
+    if case_id is None:
+        return None
+    return db.session.get(
+        Case,
+        case_id,
+        options=[sa.orm.joinedload(Case.customer), sa.orm.joinedload(Case.assigned_rep)],
     )
-    oldest_uncontacted = db.session.scalar(
-        base.where(Case.first_contact_at.is_(None)).order_by(Case.created_at).limit(1)
-    )
-    oldest_open = db.session.scalar(base.order_by(Case.created_at).limit(1))
-    return DamageControl(counts, oldest_uncontacted, oldest_open)
 
 
 @dataclass
