@@ -143,6 +143,9 @@ def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
+            # A session left open in a transaction would make TRUNCATE wait for ever: fail
+            # instead, naming the cause.
+            conn.execute(sa.text("SET LOCAL lock_timeout = '20s'"))
             names = ", ".join(f'"{t}"' for t in tables)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:

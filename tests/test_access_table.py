@@ -71,6 +71,9 @@ def build_world(app, make_team, make_user, make_sale):
     not change what the next one gets."""
 
     def build() -> dict:
+        # The previous person's requests left the shared session inside a transaction; on
+        # PostgreSQL its locks would keep TRUNCATE waiting for ever.
+        db.session.remove()
         _empty_tables()
         return _world(make_team, make_user, make_sale)
 
