@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import MAX_PAGE, db
 from portal.models import Case, CaseEvent, Customer, Sale, User
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
-from portal.services.case_triage import csv_cell
+from portal.services.case_corrections import csv_cell
 from portal.services.scope import visible_cases_query, visible_reps_query
 
 CASE_NUMBER = re.compile(r"^#?(\d{1,9})$")
