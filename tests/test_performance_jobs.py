@@ -44,6 +44,9 @@ def last_week_org(make_team, make_user, make_sale):
             satisfaction=2,
             recommend=3,
             submitted_at=sold + timedelta(hours=2),
+            # Already analysed: a real worker must not triage it into a second case meanwhile.
+            analysed_at=sold + timedelta(hours=2),
+            sentiment_label="neutral",
         )
     )
     db.session.add(
