@@ -87,7 +87,15 @@ def reply(client, path: str, body: str, **headers):
 
 
 def mails_to(messages, address: str, subject_part: str = "") -> list:
-    return [m for m in messages if m["To"] == address and subject_part in m["Subject"]]
+    # Not the "we have opened a case" email the customer got when the case was opened.
+    opened = ("We have opened a case", "Vi har öppnat ett ärende")
+    return [
+        m
+        for m in messages
+        if m["To"] == address
+        and subject_part in m["Subject"]
+        and not m["Subject"].startswith(opened)
+    ]
 
 
 # --- the rep's message reaches the customer ------------------------------------------------------

@@ -1,14 +1,27 @@
 """Jobs of the conversation between a case's rep and its customer, and of the follow-up answer.
 
+- `send_case_opened_to_customer`: when the analysis opens a case from a negative survey answer,
+  the customer is told, in their language: sorry to hear it, who will contact them and by when
+  (in their time zone), and the case's status link to follow it and write back.
 - `send_message_to_customer`: the rep's message, to the customer, in their language, with the
   case's status link.
-- `notify_rep_of_customer_message`: the customer's answer, to the assigned rep.
+- `notify_rep_of_customer_message`: the customer's answer, to the assigned rep (or, for a case
+  in the triage queue, to the managers who can assign it).
 - `apply_followup_answer`: the "did this fix it?" answer reopens or closes the case, and
   `notify_rep_of_followup` tells the rep when it reopened.
+- `close_unanswered_followups` (periodic): a follow-up that expired unanswered closes its
+  resolved case (services/followup.py `close_unanswered`).
 
 Each is queued through the outbox in the transaction that stores what it is about. A mail job
 locks its own outbox row while the message goes out and marks it done in the same transaction,
 so a second run (a retry after the commit, a second worker) finds it done and sends nothing.
+
+Who gets the "we've opened a case" email: also a customer who unsubscribed. Unsubscribing stops
+surveys (we stop asking); this is the answer to a complaint they just made, service mail about
+their own case, like the rep's messages and the complaint form's receipt, which go to them too.
+Never to an address that bounces (a message there reaches nobody and hurts our sending
+reputation), checked when the mail goes out. Nor once a rep has already contacted the customer
+or the case is no longer open: then "someone will contact you" would be stale news.
 """
 
 from __future__ import annotations
@@ -21,9 +34,10 @@ from flask_babel import force_locale, gettext
 from portal import jobs, mail
 from portal.extensions import db
 from portal.jobs.context import job
-from portal.models import CaseEvent, OutboxJob, utcnow
-from portal.services import case_links, outbox
+from portal.models import Case, CaseEvent, OutboxJob, User, utcnow
+from portal.services import case_links, outbox, scope
 from portal.services.customer_messages import FROM_CUSTOMER, TO_CUSTOMER
+from portal.services.survey_schedule import zone
 from portal.urls import external_url
 
 
@@ -41,6 +55,52 @@ def _already_done(func: Callable, *args: int) -> bool:
 def _finish(func: Callable, *args: int) -> None:
     outbox.mark_done(func, *args)
     db.session.commit()
+
+
+@job
+def send_case_opened_to_customer(case_id: int) -> bool:
+    """Tell the customer we opened a case from their survey answer (once). Returns False when
+    there was nothing to send (see the module docstring for who gets none)."""
+    if _already_done(send_case_opened_to_customer, case_id):
+        db.session.rollback()
+        return False
+    case = db.session.get(Case, case_id)
+    if (
+        case is None
+        or not case.is_open
+        or case.first_contact_at is not None
+        or case.customer.bounced_at is not None
+    ):
+        _finish(send_case_opened_to_customer, case_id)
+        return False
+    customer = case.customer
+    locale = customer.locale or "en"
+    rep = case.assigned_rep
+    with force_locale(locale):
+        message = mail.build_message(
+            customer.email,
+            gettext("We have opened a case about your feedback (%(ref)s)", ref=f"#{case.id}"),
+            "case_opened_for_customer",
+            locale=locale,
+            customer=customer,
+            case=case,
+            rep_name=rep.name.split()[0] if rep and rep.name.strip() else None,
+            due=case.first_contact_due,
+            tz=zone(customer.timezone, locale),
+            link=case_links.status_url(case),
+        )
+    mail.send(message)
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="system",
+            kind="customer_told_case_opened",
+            message="The customer was emailed that a case was opened, with its status link.",
+            created_at=utcnow(),
+        )
+    )
+    _finish(send_case_opened_to_customer, case_id)
+    return True
 
 
 @job
@@ -77,29 +137,65 @@ def send_message_to_customer(event_id: int) -> bool:
 @job
 def notify_rep_of_customer_message(event_id: int) -> bool:
     """Email the assigned rep that the customer wrote on their case. A case in the triage
-    queue has no rep to tell: its managers see the message on the case."""
+    queue has no rep: then the managers who can assign it are told (see `triage_recipients`),
+    so the customer's words never wait unseen."""
     if _already_done(notify_rep_of_customer_message, event_id):
         db.session.rollback()
         return False
     event = db.session.get(CaseEvent, event_id)
-    if event is None or event.kind != FROM_CUSTOMER or event.case.assigned_rep is None:
+    if event is None or event.kind != FROM_CUSTOMER:
         _finish(notify_rep_of_customer_message, event_id)
         return False
     case = event.case
-    rep = case.assigned_rep
-    message = mail.build_message(
-        rep.email,
-        f"Case #{case.id}: {case.customer.name} wrote back",
-        "case_customer_message",
-        case=case,
-        rep=rep,
-        body=event.message,
-        link=external_url("cases.show", case_id=case.id),
-    )
-    mail.send(message)
-    event.data = {**(event.data or {}), "rep_emailed_at": utcnow().isoformat()}
+    readers = [case.assigned_rep] if case.assigned_rep is not None else triage_recipients(case)
+    if not readers:
+        _finish(notify_rep_of_customer_message, event_id)
+        return False
+    unassigned = case.assigned_rep is None
+    subject = f"Case #{case.id}: {case.customer.name} wrote back"
+    messages = [
+        mail.build_message(
+            reader.email,
+            f"{subject} (no rep assigned)" if unassigned else subject,
+            "case_customer_message",
+            case=case,
+            rep=reader,
+            unassigned=unassigned,
+            body=event.message,
+            link=external_url("cases.show", case_id=case.id),
+        )
+        for reader in readers
+    ]
+    mail.send(messages)
+    key = "managers_emailed_at" if unassigned else "rep_emailed_at"
+    event.data = {**(event.data or {}), key: utcnow().isoformat()}
     _finish(notify_rep_of_customer_message, event_id)
     return True
+
+
+def triage_recipients(case: Case) -> list[User]:
+    """Who to tell about a case with no rep: the managers who may see it (services/scope.py)
+    and are here to assign it. The lead of the sale's team when they are among them, else all
+    of them; admins only when no manager is available."""
+    now = utcnow()
+    staff = db.session.scalars(
+        sa.select(User)
+        .where(User.active.is_(True), User.role.in_(("manager", "admin")))
+        .order_by(User.id)
+    )
+    able = [
+        user
+        for user in staff
+        if not user.is_away(now)
+        and db.session.scalar(
+            scope.visible_cases_query(user).with_only_columns(Case.id).where(Case.id == case.id)
+        )
+        is not None
+    ]
+    managers = [user for user in able if user.is_manager]
+    team = case.sale.rep.team if case.sale and case.sale.rep else None
+    leads = [user for user in managers if team is not None and team.lead_id == user.id]
+    return leads or managers or [user for user in able if user.is_admin]
 
 
 @job
@@ -151,3 +247,11 @@ def apply_followup_answer(response_id: int) -> str:
     outcome = apply_answer(response_id, utcnow())
     outbox.flush()  # the rep's email, queued with the reopening
     return outcome
+
+
+@job
+def close_unanswered_followups() -> int:
+    """Periodic: close resolved cases whose follow-up expired unanswered (idempotent)."""
+    from portal.services.followup import close_unanswered
+
+    return close_unanswered(utcnow())

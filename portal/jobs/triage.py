@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import mail
 from portal.extensions import db
 from portal.jobs.context import job
+from portal.jobs.customer_mail import send_case_opened_to_customer
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
 from portal.services import outbox
 from portal.services.triage import open_case
@@ -73,7 +74,7 @@ def analyse_response(response_id: int) -> str:
         exists = db.session.scalar(sa.select(Case.id).where(Case.response_id == response.id))
         if exists is None:
             sale = invitation.sale
-            open_case(
+            case = open_case(
                 source="survey",
                 customer=invitation.customer,
                 sale=sale,
@@ -86,6 +87,8 @@ def analyse_response(response_id: int) -> str:
                 subject=_subject(response.comment),
                 description=response.comment,
             )
+            # The customer hears from us in the same transaction that opens the case.
+            outbox.add(send_case_opened_to_customer, case.id, family="mail")
             opened = "case opened"
         else:
             opened = "case already open"
