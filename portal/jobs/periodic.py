@@ -46,6 +46,11 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "dispatch"),
         Periodic("sweep-outbox", "portal.jobs.maintenance:sweep_outbox", 60),
         Periodic("sweep-breaches", "portal.jobs.escalation:sweep_breaches", 60),
+        Periodic(
+            "close-unanswered-followups",
+            "portal.jobs.customer_mail:close_unanswered_followups",
+            600,
+        ),
         Periodic("performance-rollup", "portal.jobs.performance:refresh_performance", 600),
         Periodic("performance-settle", "portal.jobs.performance:settle_performance", 86400),
         Periodic("weekly-digests", "portal.jobs.performance:queue_weekly_digests", 3600),

@@ -98,11 +98,19 @@ def _text(value: str | None, message: str, field: str, limit: int = NOTE_LENGTH)
     return value
 
 
-def _event(case: Case, actor: User | None, kind: str, message: str, data: dict, now: datetime):
+def _event(
+    case: Case,
+    actor: User | None,
+    kind: str,
+    message: str,
+    data: dict,
+    now: datetime,
+    actor_kind: str | None = None,
+):
     db.session.add(
         CaseEvent(
             case_id=case.id,
-            actor_kind="staff" if actor is not None else "customer",
+            actor_kind=actor_kind or ("staff" if actor is not None else "customer"),
             actor_id=actor.id if actor is not None else None,
             kind=kind,
             message=message,
@@ -264,24 +272,31 @@ def reopen(
 
 
 def close(
-    case: Case, actor: User | None, reason: str, now: datetime, *, by_customer: bool = False
+    case: Case,
+    actor: User | None,
+    reason: str,
+    now: datetime,
+    *,
+    by_customer: bool = False,
+    by_system: bool = False,
 ) -> None:
-    """Close a resolved case: the customer confirmed the fix (by_customer), or staff close it
-    when the follow-up went unanswered. Committed."""
-    if actor is None and not by_customer:
-        raise ValueError("close needs a staff actor unless by_customer=True")
+    """Close a resolved case: the customer confirmed the fix (by_customer), staff close it, or
+    the system does when the follow-up expired unanswered (by_system). Committed."""
+    if actor is None and not (by_customer or by_system):
+        raise ValueError("close needs a staff actor unless by_customer or by_system")
     status = _next_status(case, "close")
-    who = "the customer" if by_customer else actor.name
+    who = "the customer" if by_customer else "the system" if by_system else actor.name
     with _saving():
         case.status = status
         case.closed_at = now
         _event(
             case,
-            None if by_customer else actor,
+            None if by_customer or by_system else actor,
             "closed",
             f"Closed by {who}: {reason}" if reason else f"Closed by {who}.",
-            {"reason": reason, "by_customer": by_customer},
+            {"reason": reason, "by_customer": by_customer, "by_system": by_system},
             now,
+            actor_kind="system" if by_system else None,
         )
 
 

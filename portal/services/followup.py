@@ -8,6 +8,10 @@
 - `apply_answer` (a job, after the answer is committed): a "no" or a rating of
   REOPEN_AT_OR_BELOW or less reopens the case and tells the rep; otherwise the case is closed.
   The rating is recorded as the case's satisfaction after.
+- `close_unanswered` (a periodic sweep): when the latest follow-up of a still-resolved case
+  expires unanswered, the system closes the case, saying "no answer to the follow-up". Silence
+  after a fix is taken as the fix holding; the customer's status link still works for
+  LINK_DAYS_AFTER_CLOSE days (services/case_links.py), and staff can reopen.
 
 The budget for follow-ups: the survey that opened the case, and earlier follow-ups of the same
 case, are part of the same conversation and do not count. Any other survey sent to the customer
@@ -265,3 +269,51 @@ def _latest_followup_id(case: Case) -> int | None:
         .order_by(SurveyInvitation.id.desc())
         .limit(1)
     )
+
+
+# --- no answer -----------------------------------------------------------------------------------
+
+NO_ANSWER_REASON = "no answer to the follow-up"
+
+
+def close_unanswered(now: datetime) -> int:
+    """Close every resolved case whose latest follow-up expired unanswered. Returns how many.
+
+    Idempotent: a closed case no longer matches. A case changed meanwhile (a rep reopened it,
+    the customer's answer was applied: a new version) is left to that change.
+    """
+    from portal.services import case_work
+    from portal.services.case_triage import StaleCaseError
+
+    latest = (
+        sa.select(sa.func.max(SurveyInvitation.id))
+        .where(SurveyInvitation.kind == FOLLOWUP_KIND)
+        .group_by(SurveyInvitation.case_id)
+    )
+    case_ids = list(
+        db.session.scalars(
+            sa.select(SurveyInvitation.case_id)
+            .join(Case, Case.id == SurveyInvitation.case_id)
+            .where(
+                SurveyInvitation.id.in_(latest),
+                SurveyInvitation.sent_at.is_not(None),
+                SurveyInvitation.answered_at.is_(None),
+                SurveyInvitation.expires_at <= now,
+                Case.status == "resolved",
+            )
+            .order_by(SurveyInvitation.case_id)
+        )
+    )
+    db.session.rollback()
+    closed = 0
+    for case_id in case_ids:
+        case = db.session.get(Case, case_id)
+        if case is None or case.status != "resolved":
+            db.session.rollback()
+            continue
+        try:
+            case_work.close(case, None, NO_ANSWER_REASON, now, by_system=True)
+        except StaleCaseError:
+            continue
+        closed += 1
+    return closed
