@@ -117,3 +117,53 @@ def test_the_sweep_runs_periodically(resolved_case):
     assert close_unanswered_followups() == 0
     db.session.expire_all()
     assert resolved_case.status == "closed" and len(closed_events(resolved_case)) == 1
+
+
+def test_a_followup_and_a_post_sale_survey_in_one_batch_do_not_both_go_out(
+    app, client, make_sale, rita, run_jobs, outbox
+):
+    """The budget is taken atomically for follow-ups too: one survey per customer per batch."""
+    now = utcnow()
+    long_ago = now - timedelta(days=60)
+    customer = Customer(email="carl@example.org", name="Carl Kund", locale="en")
+    sale = make_sale(rep=rita, customer=customer, sold_at=long_ago - timedelta(days=4))
+    opening = SurveyInvitation(
+        kind="post_sale",
+        customer=customer,
+        sale=sale,
+        scheduled_for=now - timedelta(days=1),
+        sent_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=27),
+    )
+    db.session.add(opening)
+    db.session.commit()
+    path = f"/s/{make_token('survey', opening.id)}"
+    page = client.get(path).get_data(as_text=True)
+    answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": "Broken, again."}
+    assert client.post(path, data=answer).status_code == 303
+    run_jobs()
+    db.session.expire_all()
+    case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+    # That survey went out two months ago: the customer's budget is free again.
+    opening.sent_at = customer.last_surveyed_at = long_ago
+    db.session.commit()
+    case_work.log_contact(case, rita, "phone", "Called Carl", case.version, utcnow())
+    case_work.resolve(case, rita, "refund", "Refunded to your card.", case.version, utcnow())
+    # Meanwhile Carl bought again: that sale's survey is due in the same batch as the follow-up.
+    new_sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
+    db.session.add(
+        SurveyInvitation(
+            kind="post_sale", customer=customer, sale=new_sale, scheduled_for=now, send_attempts=0
+        )
+    )
+    db.session.commit()
+
+    dispatch(now=LATER)
+    surveys = [
+        m for m in outbox() if m["To"] == "carl@example.org" and "opened a case" not in m["Subject"]
+    ]
+    assert len(surveys) == 1
+    skipped = db.session.scalars(
+        sa.select(SurveyInvitation).where(SurveyInvitation.skip_reason == "budget")
+    ).all()
+    assert len(skipped) == 1

@@ -242,6 +242,33 @@ def _take_budget(customer_ids: set[int], now: datetime, policy: SurveyPolicy) ->
     return taken
 
 
+def _take_followup_budget(case: Case, customer_id: int, now: datetime, policy) -> bool:
+    """The follow-up's budget, taken the way `_take_budget` takes a post-sale one: one guarded
+    UPDATE, so a post-sale survey (or another follow-up) for the same customer in this batch,
+    or in a concurrent dispatch, cannot go out too. The customer's last survey may be within
+    the budget only if it was part of this case's own conversation (the survey that opened it,
+    an earlier follow-up): then it was sent no later than that conversation's latest send."""
+    cutoff = budget_cutoff(now, policy)
+    conversation_sent = db.session.scalar(
+        sa.select(sa.func.max(SurveyInvitation.sent_at)).where(
+            sa.or_(
+                SurveyInvitation.case_id == case.id,
+                SurveyInvitation.id.in_(followup._opening_invitation_ids(case) or [0]),
+            )
+        )
+    )
+    allowed = [Customer.last_surveyed_at.is_(None), Customer.last_surveyed_at <= cutoff]
+    if conversation_sent is not None:
+        allowed.append(Customer.last_surveyed_at <= conversation_sent)
+    result = db.session.execute(
+        sa.update(Customer)
+        .where(Customer.id == customer_id, sa.or_(*allowed))
+        .values(last_surveyed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def _give_back_budget(customer_id: int, previous: datetime | None, now: datetime) -> None:
     db.session.execute(
         sa.update(Customer)
@@ -401,10 +428,11 @@ def _send_batch(batch, now, policy, reminder, result: DispatchResult) -> None:
                 # The follow-up's own budget rule (services/followup.py): the survey that
                 # opened the case is part of the same conversation and does not count.
                 case = db.session.get(Case, inv.case_id)
-                if followup.over_budget(case, inv.customer, now):
+                if followup.over_budget(case, inv.customer, now) or not _take_followup_budget(
+                    case, inv.customer_id, now, policy
+                ):
                     _finish_skipped(inv, "budget", now, result)
                 else:
-                    inv.customer.last_surveyed_at = now
                     fresh.append(inv)
             elif inv.customer_id in taken:
                 taken.discard(inv.customer_id)  # one survey per customer, even in one batch
