@@ -18,11 +18,15 @@ portal_cli = AppGroup("portal", help="Aftersale administration commands.")
 
 @portal_cli.command("init")
 def init_command():
-    """Create the default SLA policies (safe to run again)."""
+    """Create the default SLA policies and survey policy (safe to run again)."""
+    from portal.extensions import db
     from portal.services.setup import ensure_sla_policies
+    from portal.services.survey_schedule import get_policy
 
     created = ensure_sla_policies()
-    click.echo(f"SLA policies: {created} created.")
+    get_policy()
+    db.session.commit()
+    click.echo(f"SLA policies: {created} created; survey policy in place.")
 
 
 @portal_cli.command("create-user")

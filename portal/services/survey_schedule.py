@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.dialects import postgresql, sqlite
+
 from portal.extensions import db
 from portal.models.survey_policy import SurveyPolicy
 
@@ -15,12 +17,18 @@ LATEST_SURVEY_DAYS_AFTER_DUE = 14
 
 
 def get_policy() -> SurveyPolicy:
-    """The survey policy, created with its defaults on first use."""
+    """The survey policy, created with its defaults on first use (`flask portal init` creates
+    it up front), in the caller's transaction.
+
+    Two requests may be first at once: the insert skips a row that another transaction
+    created meanwhile (ON CONFLICT DO NOTHING waits for that transaction instead of failing on
+    the duplicate key, which answered 500 under load)."""
     policy = db.session.get(SurveyPolicy, 1)
     if policy is None:
-        policy = SurveyPolicy(id=1)
-        db.session.add(policy)
-        db.session.commit()
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        db.session.execute(insert(SurveyPolicy).values(id=1).on_conflict_do_nothing())
+        policy = db.session.get(SurveyPolicy, 1)
     return policy
 
 
