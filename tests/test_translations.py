@@ -16,6 +16,7 @@ METHODS = [
     ("templates/complaints/**.html", "jinja2"),
     ("templates/email/complaint_*.html", "jinja2"),
     ("templates/email/complaint_*.txt", "jinja2"),
+    ("templates/email/case_opened_for_customer.*", "jinja2"),
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
