@@ -26,8 +26,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, SurveyResponse
-from portal.models.survey_policy import SurveyPolicy
-from portal.services.survey_schedule import budget_cutoff, in_daytime, zone
+from portal.services.survey_schedule import budget_cutoff, get_policy, in_daytime, zone
 
 FOLLOWUP_KIND = "resolution"
 # Time for the fix to reach the customer before we ask whether it worked.
@@ -44,17 +43,6 @@ SKIP_MESSAGES = {
 }
 
 
-def _policy() -> SurveyPolicy:
-    """The survey policy, created with its defaults if missing, in the caller's transaction
-    (survey_schedule.get_policy commits, which must not happen in the middle of a resolve)."""
-    policy = db.session.get(SurveyPolicy, 1)
-    if policy is None:
-        policy = SurveyPolicy(id=1)
-        db.session.add(policy)
-        db.session.flush()
-    return policy
-
-
 # --- scheduling ------------------------------------------------------------------------------
 
 
@@ -64,7 +52,7 @@ def on_resolved(case: Case, now: datetime) -> SurveyInvitation | None:
     round_ = case.reopen_count or 0
     if _round_handled(case, round_):
         return None
-    policy = _policy()
+    policy = get_policy()
     customer = db.session.get(Customer, case.customer_id)
     reason = why_no_followup(case, customer, now)
     if reason is not None:
@@ -139,7 +127,7 @@ def why_no_followup(case: Case, customer: Customer, now: datetime) -> str | None
 
 
 def over_budget(case: Case, customer: Customer, now: datetime) -> bool:
-    cutoff = budget_cutoff(now, _policy())
+    cutoff = budget_cutoff(now, get_policy())
     # Spelled out, not NOT(case_id = x): a NULL case_id would make that NULL, never true.
     other_conversation = [
         sa.or_(SurveyInvitation.case_id.is_(None), SurveyInvitation.case_id != case.id),
@@ -184,7 +172,7 @@ def record_skip(case: Case, reason: str, now: datetime, round_: int | None = Non
             case_id=case.id,
             actor_kind="system",
             kind="followup_skipped",
-            message=message.format(days=_policy().budget_days),
+            message=message.format(days=get_policy().budget_days),
             data={"round": case.reopen_count if round_ is None else round_, "reason": reason},
             created_at=now,
         )
