@@ -26,28 +26,14 @@ from rq.serializers import JSONSerializer
 from portal import create_app
 from portal.extensions import db
 from portal.jobs import QUEUE_NAMES, connection, enqueue, periodic, queue_name
-
-JOB_MODULES = (
-    "portal.jobs.complaints",
-    "portal.jobs.customer_mail",
-    "portal.jobs.escalation",
-    "portal.jobs.maintenance",
-    "portal.jobs.performance",
-    "portal.jobs.periodic",
-    "portal.jobs.staff_mail",
-    "portal.jobs.surveys",
-    "portal.jobs.triage",
-)
+from portal.jobs.registry import load_job_modules
 
 
 def preload(app) -> None:
     """Import every job module, warm the sentiment model and compile the email templates
     once, in the parent: RQ forks a work horse per job, and each fork inherits all of this
     instead of paying for it again (it was most of a job's time)."""
-    import importlib
-
-    for name in JOB_MODULES:
-        importlib.import_module(name)
+    load_job_modules()  # also registers every job under its key (portal/jobs/registry.py)
     from portal.sentiment import analyze
 
     analyze("Warm-up: the delivery was late and nobody answered.", 2, 3)

@@ -226,7 +226,7 @@ def run_import(csv_path: Path, url: str) -> dict:
     from portal import create_app
     from portal.extensions import db
     from portal.models import Customer, Sale, User
-    from portal.services.sales_import import import_sales_file
+    from portal.services.sales.file_import import import_sales_file
 
     url = _fresh_database(url)
     app = create_app(

@@ -21,7 +21,7 @@ def init_command():
     """Create the default SLA policies and survey policy (safe to run again)."""
     from portal.extensions import db
     from portal.services.setup import ensure_sla_policies
-    from portal.services.survey_schedule import get_policy
+    from portal.services.surveys.schedule import get_policy
 
     created = ensure_sla_policies()
     get_policy()
@@ -44,7 +44,8 @@ def create_user_command(email, name, role, team_name, password, prompt_password)
     """Create a staff account."""
     from email_validator import EmailNotValidError, validate_email
 
-    from portal.auth.services import create_user, normalise_email
+    from portal.services.addresses import normalise_email
+    from portal.services.staff.accounts import create_user
 
     try:
         validate_email(email, check_deliverability=False)
@@ -78,7 +79,9 @@ def create_user_command(email, name, role, team_name, password, prompt_password)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_demo_command(customers, sales, seed, if_empty):
     """Fill the database with a realistic demo organisation."""
-    from portal.services.demo import DEMO_PASSWORD, DemoSeedError, demo_logins, seed_demo
+    from portal.services.demo.content import DEMO_PASSWORD
+    from portal.services.demo.plans import DemoSeedError
+    from portal.services.demo.seeding import demo_logins, seed_demo
 
     if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
         click.echo("The database already has users: demo data not added.")
@@ -112,7 +115,7 @@ def import_sales_command(path, errors_path):
     (en or sv). Comma or semicolon delimited, UTF-8. Order refs already stored are skipped,
     so importing a file again is safe. Exits with status 1 when rows were rejected.
     """
-    from portal.services.sales_import import ImportFormatError, import_sales_file
+    from portal.services.sales.file_import import ImportFormatError, import_sales_file
 
     try:
         result = import_sales_file(path, progress=_progress_bar, errors_path=errors_path)

@@ -60,8 +60,8 @@ def _nav_context() -> dict:
         from flask_login import current_user
 
         if "triage_count" not in g:
-            from portal.services.case_triage import can_manage
-            from portal.services.case_triage import triage_count as count
+            from portal.services.cases.assignment import triage_count as count
+            from portal.services.cases.rules import can_manage
 
             user = current_user
             g.triage_count = count(user) if user.is_authenticated and can_manage(user) else 0

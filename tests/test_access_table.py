@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from portal.auth.services import set_password_token
 from portal.extensions import db, limiter
 from portal.metrics.definitions import GOAL_METRICS
 from portal.models import (
@@ -22,8 +21,9 @@ from portal.models import (
     SurveyResponse,
     utcnow,
 )
-from portal.services import api_keys
 from portal.services.setup import ensure_sla_policies
+from portal.services.staff import api_keys
+from portal.services.staff.passwords import set_password_token
 from portal.tokens import make_token
 
 from .access_table import ACCESS, OK, PERSONAS, L, R

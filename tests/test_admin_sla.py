@@ -13,10 +13,13 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Case, Customer, Holiday, SlaPolicy, Team, utcnow
-from portal.services import sla_admin, staff
+from portal.services import rules
+from portal.services.cases.opening import open_case
 from portal.services.setup import ensure_sla_policies
-from portal.services.sla import calendar_for_team, deadlines_for, policy_for
-from portal.services.triage import open_case
+from portal.services.sla import admin as sla_admin
+from portal.services.sla.calendar import calendar_for_team
+from portal.services.sla.deadlines import deadlines_for, policy_for
+from portal.services.staff import teams
 from tests.conftest import submit
 
 DEADLINE_PAGES = ["/admin/sla", "/admin/holidays", "/admin/sla/preview?severity=high"]
@@ -385,7 +388,7 @@ def test_a_new_team_can_be_created_with_its_calendar(client, admin):
     submit(client, "/admin/teams/new", {**CALENDAR, "name": "Night owls", "workdays": ["6", "7"]})
     team = db.session.scalar(sa.select(Team).where(Team.name == "Night owls"))
     assert (team.workdays, team.timezone) == ("6,7", "Europe/London")
-    assert staff.describe_calendar(team) == "Sat, Sun 09:00\N{EN DASH}16:30"
+    assert teams.describe_calendar(team) == "Sat, Sun 09:00\N{EN DASH}16:30"
 
 
 def test_a_team_form_without_the_calendar_keeps_the_calendar(client, admin, make_team):
@@ -429,13 +432,13 @@ def test_a_bad_calendar_is_refused_with_the_message_next_to_the_field(
 
 def test_the_staff_service_checks_the_calendar_too(app, make_team):
     team = make_team("North")
-    calendar = staff.TeamCalendar("Europe/Stockholm", frozenset(), time(8), time(17))
-    with pytest.raises(staff.StaffRuleError, match="at least one working day") as caught:
-        staff.update_team(team, "North", None, calendar)
+    calendar = teams.TeamCalendar("Europe/Stockholm", frozenset(), time(8), time(17))
+    with pytest.raises(rules.RuleError, match="at least one working day") as caught:
+        teams.update_team(team, "North", None, calendar)
     assert caught.value.field == "workdays"
-    bad_zone = staff.TeamCalendar("Nowhere/Else", frozenset({1}), time(8), time(17))
-    with pytest.raises(staff.StaffRuleError, match="time zone"):
-        staff.update_team(team, "North", None, bad_zone)
+    bad_zone = teams.TeamCalendar("Nowhere/Else", frozenset({1}), time(8), time(17))
+    with pytest.raises(rules.RuleError, match="time zone"):
+        teams.update_team(team, "North", None, bad_zone)
 
 
 @pytest.mark.parametrize(
@@ -448,7 +451,7 @@ def test_the_staff_service_checks_the_calendar_too(app, make_team):
     ],
 )
 def test_working_days_are_described_briefly(days, text):
-    assert staff.describe_workdays(frozenset(days)) == text
+    assert teams.describe_workdays(frozenset(days)) == text
 
 
 # --- holidays -------------------------------------------------------------------------------

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import ApiKey, Customer, SurveyInvitation, utcnow
 from portal.models.survey_policy import SurveyPolicy
-from portal.services import api_keys, survey_admin
-from portal.services.survey_dispatch import dispatch
-from portal.services.survey_schedule import get_policy
+from portal.services.staff import api_keys
+from portal.services.surveys import admin as survey_admin
+from portal.services.surveys.schedule import get_policy
+from portal.services.surveys.sending import dispatch
 from tests.conftest import csrf_from, submit
 
 SURVEY_PAGES = [

@@ -6,7 +6,7 @@ from openapi_spec_validator import validate
 
 from portal.extensions import db
 from portal.models import ApiKey, Sale
-from portal.services import api_keys
+from portal.services.staff import api_keys
 
 
 @pytest.fixture
@@ -164,6 +164,6 @@ def test_the_openapi_description_is_valid_and_documents_every_field(client):
     document = response.json
     validate(document)
     documented = set(document["components"]["schemas"]["Sale"]["properties"])
-    from portal.services.sales_intake import FIELDS
+    from portal.services.sales.api_intake import FIELDS
 
     assert documented == set(FIELDS)

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from portal.auth import services
 from portal.extensions import db
 from portal.models import User
+from portal.services.staff import accounts, passwords
 
 from .conftest import PASSWORD, body_text, submit
 
@@ -76,7 +76,7 @@ def test_a_deactivated_users_session_stops_working(client, login, make_user):
     rep = make_user("rep")
     login(rep)
     assert client.get("/home").status_code == 200
-    services.deactivate(db.session.get(User, rep.id))
+    accounts.deactivate(db.session.get(User, rep.id))
     response = client.get("/home")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
@@ -100,7 +100,7 @@ def test_remember_me_cookie_stops_working_after_deactivation(client, login, make
     _remember_only(client)
     assert client.get("/home").status_code == 200  # the cookie logs them back in
     _remember_only(client)
-    services.deactivate(db.session.get(User, rep.id))
+    accounts.deactivate(db.session.get(User, rep.id))
     assert client.get("/home").status_code == 302
 
 
@@ -108,7 +108,7 @@ def test_changing_the_password_ends_other_sessions(app, client, login, make_user
     rep = make_user("rep")
     login(rep)
     user = db.session.get(User, rep.id)
-    services.set_password(user, "a brand new password")
+    passwords.set_password(user, "a brand new password")
     assert client.get("/home").status_code == 302
 
 
@@ -215,7 +215,7 @@ def test_forgot_password_for_an_unknown_address_says_the_same_and_sends_nothing(
 
 def test_short_or_mismatched_passwords_are_refused_with_a_reason(client, app, make_user):
     rep = make_user("rep")
-    path = f"/password/set/{services.set_password_token(rep)}"
+    path = f"/password/set/{passwords.set_password_token(rep)}"
     short = submit(client, path, {"password": "short", "confirm": "short"})
     assert "Use at least 10 characters." in short.get_data(as_text=True)
     differ = submit(client, path, {"password": "long enough 1", "confirm": "long enough 2"})
@@ -226,7 +226,7 @@ def test_tampered_expired_and_foreign_tokens_are_refused(app, client, make_user)
     from portal.tokens import make_token
 
     rep = make_user("rep")
-    token = services.set_password_token(rep)
+    token = passwords.set_password_token(rep)
     assert client.get(f"/password/set/{token}").status_code == 200
     assert client.get(f"/password/set/{token[:-2]}xx").status_code == 410
     app.config["TOKEN_MAX_AGE_SET_PASSWORD"] = -1

@@ -12,8 +12,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.services import case_queue
-from portal.services.case_queue import QueueFilters
+from portal.services.cases import queue as case_queue
+from portal.services.cases.queue import QueueFilters
 from portal.services.setup import ensure_sla_policies
 
 from .case_helpers import events, make_case, reload, send_case_form

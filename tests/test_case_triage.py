@@ -26,7 +26,9 @@ from portal.models import (
     SurveyResponse,
     utcnow,
 )
-from portal.services import case_triage
+from portal.services.cases import assignment, corrections, labels
+from portal.services.cases import rules as case_rules
+from portal.services.cases import severity as severity_rules
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
@@ -331,7 +333,7 @@ def test_corrections_are_listed_and_downloaded_safely(client, login, open_case, 
 
 def test_another_teams_manager_sees_none_of_the_corrections(client, login, open_case, rita, south):
     case = open_case(rep=rita)
-    case_triage.correct_label(case, rita, "neutral", None, case.version, utcnow())
+    labels.correct_label(case, rita, "neutral", None, case.version, utcnow())
     login(south["manager"])
     assert "No corrections yet" in client.get("/cases/corrections").get_data(as_text=True)
     lines = client.get("/cases/corrections.csv").get_data(as_text=True).splitlines()
@@ -343,7 +345,7 @@ def test_another_teams_manager_sees_none_of_the_corrections(client, login, open_
     [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("ok", "ok")],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_are_prefixed(cell, expected):
-    assert case_triage.csv_cell(cell) == expected
+    assert corrections.csv_cell(cell) == expected
 
 
 def test_correcting_to_the_same_label_is_refused(client, login, open_case, rita):
@@ -472,7 +474,7 @@ def test_a_breach_the_new_deadline_no_longer_makes_is_lifted(app, open_case, rit
     case.first_contact_due = now - timedelta(hours=1)
     case.first_contact_breached_at = now - timedelta(minutes=59)
     db.session.commit()
-    case_triage.change_severity(case, team.lead, "low", "Only a question", case.version, now)
+    severity_rules.change_severity(case, team.lead, "low", "Only a question", case.version, now)
     case = reload(case)
     assert case.first_contact_due > now  # two business days from the opening
     assert case.first_contact_breached_at is None  # the sweep watches the new deadline
@@ -501,7 +503,9 @@ def test_a_stale_version_is_refused_and_nothing_changes(client, login, open_case
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     seen = case.version
     # Meanwhile another manager changes the case.
-    case_triage.change_severity(case, team.lead, "critical", "Escalated by phone", seen, utcnow())
+    severity_rules.change_severity(
+        case, team.lead, "critical", "Escalated by phone", seen, utcnow()
+    )
     case = reload(case)
     due, events = (case.first_contact_due, case.resolve_due), len(case.events)
 
@@ -531,8 +535,8 @@ def test_a_race_lost_at_the_commit_is_refused_not_a_server_error(app, open_case,
         other.execute(
             sa.text("UPDATE cases SET version = version + 1 WHERE id = :id"), {"id": case.id}
         )
-    with pytest.raises(case_triage.StaleCaseError, match="reload the page"):
-        case_triage.change_severity(case, team.lead, "low", "Mild", seen, utcnow())
+    with pytest.raises(case_rules.StaleCaseError, match="reload the page"):
+        severity_rules.change_severity(case, team.lead, "low", "Mild", seen, utcnow())
     case = reload(case)
     assert case.severity != "low"
     assert case.version == seen + 1
@@ -548,8 +552,8 @@ def test_a_race_lost_while_assigning_is_refused_too(app, open_case, rita, make_u
         other.execute(
             sa.text("UPDATE cases SET version = version + 1 WHERE id = :id"), {"id": case.id}
         )
-    with pytest.raises(case_triage.StaleCaseError, match="reload the page"):
-        case_triage.assign_case(case, team.lead, olle.id, "Busy", seen, utcnow())
+    with pytest.raises(case_rules.StaleCaseError, match="reload the page"):
+        assignment.assign_case(case, team.lead, olle.id, "Busy", seen, utcnow())
     assert reload(case).assigned_rep_id == rita.id
     assert [e for e in case_events(case.id, "assigned") if e.actor_id] == []
 
@@ -562,7 +566,7 @@ def test_a_stale_assignment_from_the_case_page_is_refused(
     login(team.lead)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     seen = case.version
-    case_triage.change_severity(case, team.lead, "low", "Calm now", seen, utcnow())
+    severity_rules.change_severity(case, team.lead, "low", "Calm now", seen, utcnow())
     response = client.post(
         f"/cases/{case.id}/assign",
         data={
@@ -606,12 +610,12 @@ def test_assigning_from_triage_sets_the_rep_records_it_and_mails_them_once(
     assert f"/cases/{case.id}" in mail.get_body(("plain",)).get_content()
     assert case.rep_notified_at is not None
 
-    from portal.services import outbox as work_outbox
+    from portal.jobs import outbox as work_outbox
 
     work_outbox.flush()  # a second flush, a second worker run: still one email
     run_jobs()
     assert len(mails_to(outbox, rita.email)) == 1
-    assert case.id not in [c.id for c in db.session.scalars(case_triage.triage_query(team.lead))]
+    assert case.id not in [c.id for c in db.session.scalars(assignment.triage_query(team.lead))]
 
 
 def test_reassigning_mails_the_new_assignee_and_keeps_the_deadlines(
@@ -682,7 +686,7 @@ def test_a_bulk_assignment_is_all_or_nothing(client, login, triage_case, rita, t
     page = client.get("/cases/triage").get_data(as_text=True)
     assert f'value="{first.id}:{first.version}"' in page
     # Someone else takes the second case meanwhile.
-    case_triage.assign_case(second, team.lead, rita.id, "Quick", second.version, utcnow())
+    assignment.assign_case(second, team.lead, rita.id, "Quick", second.version, utcnow())
     response = client.post(
         "/cases/triage",
         data={
@@ -740,10 +744,10 @@ def test_the_triage_badge_counts_the_unassigned_open_cases(
     html = client.get("/home").get_data(as_text=True)
     assert 'href="/cases/triage"' in html
     assert '<span class="badge nav-count">2<span class="visually-hidden"> unassigned cases' in html
-    case_triage.assign_case(first, team.lead, rita.id, "Hers", first.version, utcnow())
+    assignment.assign_case(first, team.lead, rita.id, "Hers", first.version, utcnow())
     html = client.get("/home").get_data(as_text=True)
     assert '<span class="badge nav-count">1<span class="visually-hidden"> unassigned case<' in html
-    assert case_triage.triage_count(team.lead) == 1
+    assert assignment.triage_count(team.lead) == 1
 
 
 def test_reps_have_no_triage_link(client, login, triage_case, rita):

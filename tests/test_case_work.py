@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import SurveyInvitation, utcnow
-from portal.services import case_work, customer_messages
-from portal.services.case_triage import CaseRuleError
-from portal.services.case_work import TRANSITIONS
+from portal.services.cases import messages as customer_messages
+from portal.services.cases import work as case_work
+from portal.services.cases.work import TRANSITIONS
+from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
 
 from .case_helpers import events, make_case, reload, send_case_form
@@ -113,7 +114,7 @@ def test_each_action_moves_only_the_statuses_the_table_allows(app, case, rita, a
         _run(action, case, rita, utcnow())
         assert reload(case).status == TRANSITIONS[action][status]
     else:
-        with pytest.raises(CaseRuleError) as refused:
+        with pytest.raises(RuleError) as refused:
             _run(action, case, rita, utcnow())
         assert refused.value.message  # a sentence, not a code
         case = reload(case)

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from itsdangerous import TimestampSigner
 
 from portal.extensions import db
+from portal.jobs import outbox as work_outbox
 from portal.models import Case, Complaint, Customer, OutboxJob, SurveyInvitation, utcnow
-from portal.services import outbox as work_outbox
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 

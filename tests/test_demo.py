@@ -23,8 +23,9 @@ from portal.models import (
     User,
 )
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
-from portal.services.demo import DEMO_PASSWORD, seed_demo
-from portal.services.overview import rep_overview
+from portal.services.cases.overview import rep_overview
+from portal.services.demo.content import DEMO_PASSWORD
+from portal.services.demo.seeding import seed_demo
 from tests.conftest import _empty_tables, submit
 
 SMALL = ["--customers", "60", "--sales", "300"]

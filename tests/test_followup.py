@@ -11,11 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.jobs.customer_mail import apply_followup_answer, notify_rep_of_followup
+from portal.jobs.customer_mail import notify_rep_of_followup
+from portal.jobs.followup import apply_followup_answer
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
-from portal.services import case_work, followup
+from portal.services.cases import followup_survey
+from portal.services.cases import work as case_work
 from portal.services.setup import ensure_sla_policies
-from portal.services.survey_dispatch import dispatch
+from portal.services.surveys.sending import dispatch
 from portal.tokens import make_token
 
 from .conftest import body_text, csrf_from
@@ -137,7 +139,7 @@ def test_resolving_schedules_one_followup_which_is_emailed_with_the_case_link(
     [scheduled] = events(case, "followup_scheduled")
     assert "Follow-up survey scheduled" in scheduled.message
     # Resolving does not plan a second one in the same round.
-    followup.on_resolved(case, utcnow())
+    followup_survey.on_resolved(case, utcnow())
     db.session.commit()
     assert len(followups(case)) == 1
 

@@ -10,11 +10,13 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.jobs import periodic
-from portal.jobs.customer_mail import close_unanswered_followups
+from portal.jobs.followup import close_unanswered_followups
+from portal.jobs.registry import resolve
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
-from portal.services import case_work, followup
+from portal.services.cases import followup
+from portal.services.cases import work as case_work
 from portal.services.setup import ensure_sla_policies
-from portal.services.survey_dispatch import dispatch
+from portal.services.surveys.sending import dispatch
 from portal.tokens import make_token
 
 from .conftest import csrf_from
@@ -83,12 +85,12 @@ def test_an_expired_unanswered_followup_closes_the_case_once(resolved_case):
     expires = the_followup(resolved_case).expires_at
     assert expires is not None
 
-    assert followup.close_unanswered(expires - timedelta(minutes=1)) == 0
+    assert followup.close_unanswered_followups(expires - timedelta(minutes=1)) == 0
     db.session.expire_all()
     assert resolved_case.status == "resolved"  # the customer still has time to answer
 
-    assert followup.close_unanswered(expires) == 1
-    assert followup.close_unanswered(expires + timedelta(hours=1)) == 0  # the next sweep
+    assert followup.close_unanswered_followups(expires) == 1
+    assert followup.close_unanswered_followups(expires + timedelta(hours=1)) == 0  # the next sweep
     db.session.expire_all()
     assert resolved_case.status == "closed" and resolved_case.closed_at == expires
     [event] = closed_events(resolved_case)
@@ -102,14 +104,14 @@ def test_a_case_reopened_meanwhile_is_left_alone(resolved_case, rita):
     case_work.reopen(
         resolved_case, rita, "Carl phoned: still broken", utcnow(), version=resolved_case.version
     )
-    assert followup.close_unanswered(expires + timedelta(days=1)) == 0
+    assert followup.close_unanswered_followups(expires + timedelta(days=1)) == 0
     db.session.expire_all()
     assert resolved_case.status == "reopened" and closed_events(resolved_case) == []
 
 
 def test_the_sweep_runs_periodically(resolved_case):
     spec = periodic.PERIODIC["close-unanswered-followups"]
-    assert spec.func() is close_unanswered_followups
+    assert resolve(spec.key) is close_unanswered_followups
     invitation = the_followup(resolved_case)
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from portal.extensions import db, limiter
 from portal.models import Complaint, Customer, Sale, SurveyInvitation, SurveyResponse, utcnow
-from portal.services import api_keys
-from portal.services.survey_schedule import get_policy
+from portal.services.staff import api_keys
+from portal.services.surveys.schedule import get_policy
 from portal.tokens import make_token
 
 from .conftest import csrf_from

@@ -9,10 +9,10 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
 from portal import jobs
-from portal.auth import services
 from portal.extensions import db
 from portal.jobs.staff_mail import send_set_password_email
 from portal.models import Team, User, utcnow
+from portal.services.staff import accounts
 
 from .conftest import TEST_REDIS_URL
 
@@ -36,7 +36,7 @@ def test_job_ids_are_deterministic_and_safe_for_rq():
 
 
 def test_new_user_without_password_gets_one_welcome_email(app, outbox, run_jobs):
-    services.create_user("new.rep@example.com", "New Rep", "rep")
+    accounts.create_user("new.rep@example.com", "New Rep", "rep")
     run_jobs()
     messages = outbox()
     assert [m["To"] for m in messages] == ["new.rep@example.com"]

@@ -19,7 +19,7 @@ from portal.metrics.definitions import METRICS, percentile
 from portal.metrics.facts import load_facts
 from portal.metrics.periods import Period, period_of
 from portal.models import Case, Customer, SurveyInvitation, SurveyResponse
-from portal.services.sla import DEFAULT_CALENDAR, add_working_minutes
+from portal.services.sla.calendar import DEFAULT_CALENDAR, add_working_minutes
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 MARCH = Period("month", date(2026, 3, 1))

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal.auth.services import create_user
 from portal.extensions import db
 from portal.models import Case, Customer, SurveyInvitation, SurveyResponse, utcnow
+from portal.services.staff.accounts import create_user
 from tests.conftest import CSRF_INPUT, PASSWORD, body_text, submit
 
 SET_PASSWORD_LINK = re.compile(r"https://portal\.example\.test/password/set/[\w.\-]+")

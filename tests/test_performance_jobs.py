@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from portal import jobs
-from portal.dashboard.digest import digest_week
 from portal.extensions import db
 from portal.jobs.performance import queue_weekly_digests, refresh_performance, settle_performance
 from portal.metrics.periods import period_of
@@ -21,6 +20,7 @@ from portal.models import (
     SurveyResponse,
     utcnow,
 )
+from portal.services.performance.digest import digest_week
 
 from .conftest import body_text
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Customer, Sale, utcnow
-from portal.services.sales_import import (
+from portal.services.sales.file_import import (
     ImportFormatError,
     Problem,
     import_sales,

@@ -23,8 +23,8 @@ from itsdangerous.timed import TimestampSigner
 from portal import create_app
 from portal.extensions import db, limiter
 from portal.models import Case, Complaint, Customer, SurveyResponse, User
-from portal.services import api_keys
-from portal.services.survey_schedule import get_policy
+from portal.services.staff import api_keys
+from portal.services.surveys.schedule import get_policy
 from portal.tokens import PURPOSES
 
 from .conftest import PASSWORD, csrf_from, submit

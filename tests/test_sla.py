@@ -7,7 +7,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import Holiday, SlaPolicy
-from portal.services.sla import Calendar, add_working_minutes, calendar_for_team, deadlines_for
+from portal.services.sla.calendar import Calendar, add_working_minutes, calendar_for_team
+from portal.services.sla.deadlines import deadlines_for
 
 UTC_WEEK = Calendar(ZoneInfo("UTC"), frozenset(range(1, 6)), time(8), time(18))
 STOCKHOLM = Calendar(ZoneInfo("Europe/Stockholm"), frozenset(range(1, 6)), time(8), time(17))

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Customer, SurveyInvitation
-from portal.services import survey_dispatch
-from portal.services.survey_dispatch import TemporaryMailFailure, dispatch
-from portal.services.survey_schedule import get_policy
+from portal.services.surveys import planning, sending
+from portal.services.surveys.schedule import get_policy
+from portal.services.surveys.sending import TemporaryMailFailure, dispatch
 
 # A fixed clock: a weekday 10:00 UTC is 11:00 in Stockholm and 10:00 in London, daytime.
 NOW = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
@@ -193,7 +193,7 @@ def test_smtp_down_is_recorded_retried_with_backoff_then_sent_once(
     assert invitation.sent_at is None
     assert invitation.send_attempts == 1
     assert "Connection refused" in invitation.last_error
-    assert invitation.scheduled_for == NOW + survey_dispatch.RETRY_BACKOFF[0]
+    assert invitation.scheduled_for == NOW + sending.RETRY_BACKOFF[0]
     # The budget taken for the failed send is given back.
     assert db.session.get(Customer, invitation.customer_id).last_surveyed_at is None
     smtp_server.start()
@@ -206,20 +206,20 @@ def test_repeated_smtp_failures_end_in_a_recorded_failure(app, make_sale, custom
     make_sale(customer=customer(), sold_at=NOW - timedelta(days=3))
     smtp_server.stop()
     at = NOW
-    for _ in range(survey_dispatch.MAX_SEND_ATTEMPTS):
+    for _ in range(sending.MAX_SEND_ATTEMPTS):
         with pytest.raises(TemporaryMailFailure):
             dispatch(now=at)
         at += timedelta(days=1)
     invitation = db.session.scalar(sa.select(SurveyInvitation))
     assert invitation.failed_at is not None
-    assert invitation.send_attempts == survey_dispatch.MAX_SEND_ATTEMPTS
+    assert invitation.send_attempts == sending.MAX_SEND_ATTEMPTS
     smtp_server.start()
     assert dispatch(now=at).sent == 0  # given up: an admin decides (resend)
 
 
 def test_an_interrupted_send_is_not_repeated_automatically(app, make_sale, customer, smtp_server):
     make_sale(customer=customer(), sold_at=NOW - timedelta(days=3))
-    survey_dispatch.plan_post_sale_invitations(NOW, get_policy())
+    planning.plan_post_sale_invitations(NOW, get_policy())
     invitation = db.session.scalar(sa.select(SurveyInvitation))
     invitation.claimed_at = NOW - timedelta(hours=1)  # a worker claimed it, then died
     invitation.claim_token = "dead-worker"

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Customer, SurveyInvitation, SurveyResponse, utcnow
-from portal.services import survey_answers
-from portal.services.survey_answers import Answer, LinkState
+from portal.services.surveys import answers as survey_answers
+from portal.services.surveys.answers import Answer, LinkState
 from portal.tokens import make_token
 
 from .conftest import csrf_from

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models.survey_policy import SurveyPolicy
-from portal.services.survey_schedule import get_policy
+from portal.services.surveys.schedule import get_policy
 
 
 def test_init_creates_the_survey_policy_with_its_defaults(app, runner):

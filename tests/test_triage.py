@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from portal import jobs
 from portal.extensions import db
+from portal.jobs import outbox as work_outbox
 from portal.jobs.escalation import sweep_breaches
 from portal.jobs.triage import analyse_response
 from portal.models import (
@@ -18,10 +19,9 @@ from portal.models import (
     SurveyResponse,
     utcnow,
 )
-from portal.services import outbox as work_outbox
-from portal.services import survey_answers
-from portal.services.escalation import mark_breaches
+from portal.services.cases.escalation import mark_breaches
 from portal.services.setup import ensure_sla_policies
+from portal.services.surveys import answers as survey_answers
 from portal.tokens import make_token
 
 from .conftest import csrf_from

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Case, Customer, utcnow
-from portal.services import case_links
+from portal.services.cases import links as case_links
+from portal.services.cases.opening import open_case
 from portal.services.setup import ensure_sla_policies
-from portal.services.triage import open_case
 
 from .conftest import body_text, csrf_from
 

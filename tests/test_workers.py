@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal import jobs
-from portal.auth import services
 from portal.extensions import db
 from portal.jobs.periodic import PERIODIC
 from portal.jobs.surveys import dispatch_surveys
 from portal.models import Customer
-from portal.services.survey_schedule import get_policy
+from portal.services.staff import accounts
+from portal.services.surveys.schedule import get_policy
 
 from .conftest import ROOT
 
@@ -50,7 +50,7 @@ def test_a_fast_lane_worker_sends_staff_mail_while_a_survey_backlog_waits_for_it
     get_policy().window_start_hour, get_policy().window_end_hour = 0, 24
     db.session.commit()
     jobs.enqueue(dispatch_surveys, family="dispatch")
-    services.create_user("new.rep@example.com", "New Rep", "rep")
+    accounts.create_user("new.rep@example.com", "New Rep", "rep")
 
     # The fast lane: jobs in the worker process itself (the default).
     run_jobs(worker_args=("--queues", "mail", "analysis"))

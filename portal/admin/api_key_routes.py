@@ -1,5 +1,5 @@
 """Administration of API keys, which other systems (shop, CRM, ERP) use to send sales in.
-Admins only; the keys are made and checked in services.api_keys. Registered on the admin
+Admins only; the keys are made and checked in services/staff/api_keys.py. Registered on the admin
 blueprint."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from portal.admin.routes import bp
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models import ApiKey, utcnow
-from portal.services import api_keys as key_service
+from portal.services.staff import api_keys as key_service
 
 
 @bp.get("/api-keys")

@@ -1,7 +1,7 @@
 """Forms of the administration pages. Choices that come from the database (teams, reps,
-managers) are filled in by the view; the rules behind them live in portal.services.staff,
-portal.services.survey_admin and portal.services.api_keys. The forms of the deadline pages
-are in sla_forms.py."""
+managers) are filled in by the view; the rules behind them live in portal/services/staff/,
+portal/services/surveys/admin.py and portal/services/staff/api_keys.py. The forms of the
+deadline pages are in sla_forms.py."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ from wtforms.validators import (
 )
 
 from portal.models.user import ROLES
-from portal.services import staff
-from portal.services.survey_admin import (
+from portal.services import rules
+from portal.services.staff import teams
+from portal.services.surveys.admin import (
     POLICY_LIMITS,
     STATES,
     PolicyRuleError,
@@ -147,7 +148,7 @@ TIME_MESSAGE = "Enter a time of day, like 08:00."
 
 def team_form_data(team) -> dict:
     """What the team form shows for an existing team."""
-    calendar = staff.TeamCalendar.of(team)
+    calendar = teams.TeamCalendar.of(team)
     return {
         "name": team.name,
         "lead": team.lead_id,
@@ -161,7 +162,7 @@ def team_form_data(team) -> dict:
 def timezone_choices() -> list[SelectChoice]:
     """Every zone Python knows (zoneinfo.available_timezones), sorted, the common European
     ones first."""
-    zones = staff.known_timezones()
+    zones = teams.known_timezones()
     common = [zone for zone in COMMON_TIMEZONES if zone in zones]
     return [
         *(SelectChoice(zone, zone.replace("_", " "), optgroup="Common") for zone in common),
@@ -193,7 +194,7 @@ class TeamForm(FlaskForm):
     workdays = SelectMultipleField(
         "Working days",
         coerce=int,
-        choices=[SelectChoice(n, day) for n, day in enumerate(staff.WEEKDAYS, start=1)],
+        choices=[SelectChoice(n, day) for n, day in enumerate(teams.WEEKDAYS, start=1)],
         default=[1, 2, 3, 4, 5],
     )
     workday_start = TimeField("Work starts", default=time(8), invalid_value_message=TIME_MESSAGE)
@@ -213,15 +214,15 @@ class TeamForm(FlaskForm):
         if field.errors or start.errors or start.data is None or field.data is None:
             return
         try:
-            staff.check_working_hours(start.data, field.data)
-        except staff.StaffRuleError as exc:
+            teams.check_working_hours(start.data, field.data)
+        except rules.RuleError as exc:
             raise ValidationError(exc.message) from None
 
-    def working_calendar(self) -> staff.TeamCalendar | None:
+    def working_calendar(self) -> teams.TeamCalendar | None:
         """The calendar as entered; None when the form came without it."""
         if not self.calendar_posted:
             return None
-        return staff.TeamCalendar(
+        return teams.TeamCalendar(
             timezone=self.timezone.data,
             workdays=frozenset(self.workdays.data),
             start=self.workday_start.data,

@@ -1,4 +1,4 @@
-"""Administration: staff accounts and teams. Admins only; the rules are in services.staff.
+"""Administration: staff accounts and teams. Admins only; the rules are in services/staff/.
 
 The survey pages (survey_routes.py), the API key pages (api_key_routes.py) and the deadline
 pages (sla_routes.py) are on this blueprint too, in modules of their own; they are imported
@@ -22,7 +22,9 @@ from portal.admin.forms import (
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models import Team, User, utcnow
-from portal.services import staff
+from portal.services import rules
+from portal.services.staff import accounts
+from portal.services.staff import teams as staff_teams
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -30,7 +32,7 @@ USERS_PER_PAGE = 50
 
 
 def show_rule_error(form, exc) -> None:
-    """Put the message of a rule error (a StaffRuleError, a PolicyRuleError: anything with a
+    """Put the message of a rule error (a RuleError, a PolicyRuleError: anything with a
     `message` and a `field`) next to the field it is about; otherwise at the top of the page."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
@@ -49,12 +51,12 @@ def users():
     filters.team.choices = [
         SelectChoice("", "Any team"),
         SelectChoice("none", "No team"),
-        *(SelectChoice(str(team.id), team.name) for team in staff.all_teams()),
+        *(SelectChoice(str(team.id), team.name) for team in staff_teams.all_teams()),
     ]
     search = _user_search(filters)
     page = request.args.get("page", 1, type=int)
     pagination = db.paginate(
-        staff.users_query(search), page=page, per_page=USERS_PER_PAGE, error_out=False
+        accounts.users_query(search), page=page, per_page=USERS_PER_PAGE, error_out=False
     )
     page_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -66,15 +68,15 @@ def users():
     )
 
 
-def _user_search(filters: UserFilterForm) -> staff.UserSearch:
+def _user_search(filters: UserFilterForm) -> accounts.UserSearch:
     """The filters as a search; a value that is not one of the choices is ignored."""
     filters.validate()
     valid = {field.name: field.data for field in filters if not field.errors}
     team = valid.get("team") or ""
-    return staff.UserSearch(
+    return accounts.UserSearch(
         text=valid.get("q") or "",
         role=valid.get("role") or None,
-        team_id=staff.NO_TEAM if team == "none" else (int(team) if team else None),
+        team_id=accounts.NO_TEAM if team == "none" else (int(team) if team else None),
         active={"active": True, "inactive": False}.get(valid.get("status")),
     )
 
@@ -83,13 +85,13 @@ def _user_search(filters: UserFilterForm) -> staff.UserSearch:
 @roles_required("admin")
 def new_user():
     form = UserCreateForm()
-    form.team.choices = id_choices(staff.all_teams(), "No team")
+    form.team.choices = id_choices(staff_teams.all_teams(), "No team")
     if form.validate_on_submit():
         try:
-            user = staff.create_staff_user(
+            user = accounts.create_staff_user(
                 form.email.data, form.name.data, form.role.data, form.team.data
             )
-        except staff.StaffRuleError as exc:
+        except rules.RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(
@@ -110,15 +112,15 @@ def edit_user(user_id: int):
             "name": user.name,
             "role": user.role,
             "team": user.team_id,
-            "away_until": staff.away_until_date(user, now),
+            "away_until": accounts.away_until_date(user, now),
             "stand_in": user.stand_in_id,
         }
     )
-    form.team.choices = id_choices(staff.all_teams(), "No team")
-    form.stand_in.choices = id_choices(staff.stand_in_candidates(user), "No stand-in")
+    form.team.choices = id_choices(staff_teams.all_teams(), "No team")
+    form.stand_in.choices = id_choices(accounts.stand_in_candidates(user), "No stand-in")
     if form.validate_on_submit():
         try:
-            staff.update_user(
+            accounts.update_user(
                 current_user,
                 user,
                 name=form.name.data,
@@ -128,7 +130,7 @@ def edit_user(user_id: int):
                 stand_in_id=form.stand_in.data,
                 today=now.date(),
             )
-        except staff.StaffRuleError as exc:
+        except rules.RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(f"Changes to {user.name} are saved.", "success")
@@ -141,8 +143,8 @@ def edit_user(user_id: int):
 def deactivate_user(user_id: int):
     user = db.get_or_404(User, user_id)
     try:
-        released = staff.deactivate_user(current_user, user)
-    except staff.StaffRuleError as exc:
+        released = accounts.deactivate_user(current_user, user)
+    except rules.RuleError as exc:
         flash(exc.message, "error")
     else:
         message = f"{user.name} is deactivated and logged out everywhere."
@@ -157,7 +159,7 @@ def deactivate_user(user_id: int):
 @roles_required("admin")
 def reactivate_user(user_id: int):
     user = db.get_or_404(User, user_id)
-    staff.reactivate_user(user)
+    accounts.reactivate_user(user)
     flash(f"{user.name} is active again and can log in.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -167,8 +169,8 @@ def reactivate_user(user_id: int):
 def send_password_link(user_id: int):
     user = db.get_or_404(User, user_id)
     try:
-        staff.resend_password_link(user)
-    except staff.StaffRuleError as exc:
+        accounts.resend_password_link(user)
+    except rules.RuleError as exc:
         flash(exc.message, "error")
     else:
         flash(f"A link to set a password is on its way to {user.email}.", "success")
@@ -182,7 +184,9 @@ def send_password_link(user_id: int):
 @roles_required("admin")
 def teams():
     return render_template(
-        "admin/teams.html", rows=staff.team_rows(), describe_calendar=staff.describe_calendar
+        "admin/teams.html",
+        rows=staff_teams.team_rows(),
+        describe_calendar=staff_teams.describe_calendar,
     )
 
 
@@ -190,12 +194,12 @@ def teams():
 @roles_required("admin")
 def new_team():
     form = TeamForm()
-    form.lead.choices = id_choices(staff.lead_candidates(), "No lead yet")
+    form.lead.choices = id_choices(accounts.lead_candidates(), "No lead yet")
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         try:
-            team = staff.create_team(form.name.data, form.lead.data, form.working_calendar())
-        except staff.StaffRuleError as exc:
+            team = staff_teams.create_team(form.name.data, form.lead.data, form.working_calendar())
+        except rules.RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(f"Team {team.name} is added.", "success")
@@ -208,12 +212,12 @@ def new_team():
 def edit_team(team_id: int):
     team = db.get_or_404(Team, team_id)
     form = TeamForm(data=team_form_data(team))
-    form.lead.choices = id_choices(staff.lead_candidates(team), "No lead")
+    form.lead.choices = id_choices(accounts.lead_candidates(team), "No lead")
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         try:
-            staff.update_team(team, form.name.data, form.lead.data, form.working_calendar())
-        except staff.StaffRuleError as exc:
+            staff_teams.update_team(team, form.name.data, form.lead.data, form.working_calendar())
+        except rules.RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(f"Team {team.name} is saved.", "success")

@@ -1,5 +1,5 @@
 """Forms of the deadline pages: the SLA policies and the holidays. The rules behind them are
-in portal.services.sla_admin; the team calendar is part of the team form (forms.py)."""
+in portal/services/sla/admin.py; the team calendar is part of the team form (forms.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 
 from portal.admin.forms import WholeNumberField, _strip, optional_id
 from portal.models.case import SEVERITIES
-from portal.services import sla_admin
+from portal.services.sla import admin as sla_admin
 
 UNIT_CHOICES = [SelectChoice("hours", "hours"), SelectChoice("days", "days")]
 

@@ -1,6 +1,6 @@
 """Administration of deadlines: the SLA policy of each severity, and the holidays that
 business-hours deadlines skip. (Each team's working days and hours are on its team page.)
-Admins only; the rules are in services.sla_admin. Registered on the admin blueprint."""
+Admins only; the rules are in services/sla/admin.py. Registered on the admin blueprint."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models import Holiday, utcnow
 from portal.models.case import SEVERITIES
-from portal.services import sla_admin, staff
+from portal.services.sla import admin as sla_admin
+from portal.services.staff import teams
 
 HOLIDAYS_PER_PAGE = 50
 
@@ -98,7 +99,7 @@ def holidays():
     add_form = HolidayForm()
     import_form = HolidayImportForm(data={"import_year": today.year})
     add_form.team.choices = import_form.import_team.choices = id_choices(
-        staff.all_teams(), "All teams"
+        teams.all_teams(), "All teams"
     )
     if add_form.submit.data and add_form.validate_on_submit():
         done = _add_holiday(add_form)

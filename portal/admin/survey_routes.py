@@ -1,5 +1,5 @@
 """Administration of surveys: invitations and their funnel, the policy, the unsubscribed.
-Admins only; the rules are in services.survey_admin. Registered on the admin blueprint."""
+Admins only; the rules are in services/surveys/admin.py. Registered on the admin blueprint."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from portal.admin.routes import bp, show_rule_error
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models import SurveyInvitation, utcnow
-from portal.services import survey_admin
-from portal.services.survey_schedule import get_policy
+from portal.services.surveys import admin as survey_admin
+from portal.services.surveys.schedule import get_policy
 
 INVITATIONS_PER_PAGE = 50
 CUSTOMERS_PER_PAGE = 50

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from portal.services.sales_intake import MAX_BATCH
+from portal.services.sales.api_intake import MAX_BATCH
 
 _SALE = {
     "type": "object",

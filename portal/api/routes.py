@@ -8,7 +8,8 @@ from flask import Blueprint, g, jsonify, request
 
 from portal.api.openapi import spec
 from portal.extensions import csrf, limiter
-from portal.services import api_keys, sales_intake
+from portal.services.sales import api_intake as sales_intake
+from portal.services.staff import api_keys
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # authenticated by API key, never by cookie

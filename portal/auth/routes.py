@@ -13,10 +13,12 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.auth import services
+from portal import urls
 from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.extensions import limiter
 from portal.security import token_page
+from portal.services import addresses
+from portal.services.staff import passwords
 
 bp = Blueprint("auth", __name__)
 
@@ -24,7 +26,7 @@ BAD_LOGIN = "Email or password is incorrect."
 
 
 def _account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+    return "login-account:" + addresses.normalise_email(request.form.get("email", ""))
 
 
 def _failed(response) -> bool:
@@ -51,10 +53,10 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = passwords.authenticate(form.email.data, form.password.data)
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(services.safe_next_url(form.next.data) or url_for("main.home"))
+            return redirect(urls.safe_next_url(form.next.data) or url_for("main.home"))
         flash(BAD_LOGIN, "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -73,7 +75,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        passwords.request_password_reset(form.email.data)
         flash("If that address has an account, a link to set a new password is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
@@ -82,12 +84,12 @@ def forgot_password():
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
 @token_page
 def set_password(token: str):
-    user = services.user_for_set_password_token(token)
+    user = passwords.user_for_set_password_token(token)
     if user is None:
         return render_template("auth/link_invalid.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
+        passwords.set_password(user, form.password.data)
         flash("Your password is set. Log in with it now.", "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)

@@ -15,8 +15,9 @@ from wtforms import SelectChoice
 from portal.extensions import db
 from portal.models import Case, CaseEvent
 from portal.models.case import SEVERITIES
-from portal.services import case_queue, case_triage
-from portal.services.case_triage import CaseRuleError
+from portal.services.cases import assignment
+from portal.services.cases import queue as case_queue
+from portal.services.rules import RuleError
 from portal.services.scope import visible_cases_query
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -42,7 +43,7 @@ def get_visible_case(case_id: int) -> Case:
     return case
 
 
-def show_rule_error(form, exc: CaseRuleError) -> None:
+def show_rule_error(form, exc: RuleError) -> None:
     """The rule's message next to the field it is about; otherwise at the top of the page."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
@@ -52,7 +53,7 @@ def show_rule_error(form, exc: CaseRuleError) -> None:
 
 
 def assignee_choices() -> list[SelectChoice]:
-    people = case_triage.assignees(current_user)
+    people = assignment.assignees(current_user)
     return [
         SelectChoice("", "Choose a person"),
         *(SelectChoice(a.user.id, a.label) for a in people),

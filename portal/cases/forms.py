@@ -1,6 +1,6 @@
 """Forms of the case pages. Choices that come from the database (who may be assigned, the
-SLA of each severity) are filled in by the view; the rules are in services.case_triage and
-services.case_work.
+SLA of each severity) are filled in by the view; the rules are in services/cases/ (work.py,
+severity.py, assignment.py, labels.py).
 
 The case page shows several forms at once: each has a prefix, so that their fields (and
 their CSRF tokens) keep ids of their own. Every form that changes the case carries the case
@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from portal.models.case import CASE_STATUSES, OUTCOMES, SEVERITIES
 from portal.models.survey import SENTIMENT_LABELS
-from portal.services.case_work import CONTACT_CHANNELS, NOTE_LENGTH
+from portal.services.cases.work import CONTACT_CHANNELS, NOTE_LENGTH
 
 REASON_LENGTH = 500
 
@@ -113,7 +113,7 @@ class AssignForm(CaseForm):
     assignee = SelectField(  # choices: the view
         "Assign to",
         coerce=optional_id,
-        validate_choice=False,  # services.case_triage names what is wrong with the choice
+        validate_choice=False,  # services/cases/ names what is wrong with the choice
         validators=[InputRequired(message="Choose who takes the case.")],
     )
     reason = _reason(
@@ -138,7 +138,7 @@ class BulkAssignForm(FlaskForm):
     assignee = SelectField(  # choices: the view
         "Assign the ticked cases to",
         coerce=optional_id,
-        validate_choice=False,  # services.case_triage names what is wrong with the choice
+        validate_choice=False,  # services/cases/ names what is wrong with the choice
         validators=[InputRequired(message="Choose who takes the ticked cases.")],
     )
     reason = _reason(
@@ -180,7 +180,7 @@ class ContactForm(CaseForm):
 
 
 class NoteForm(FlaskForm):
-    # A note overwrites nothing: no version check (see services.case_work).
+    # A note overwrites nothing: no version check (see services/cases/work.py).
     text = _text("Internal note", "Write the note first.", "Only staff see notes.", rows=2)
     submit = SubmitField("Add note")
 

@@ -1,8 +1,8 @@
 """The case lists: the queue (a rep's own cases, a manager's team's) with filters, search, CSV
 and bulk assignment; the triage queue; the label corrections.
 
-Every list starts from services.scope.visible_cases_query (through services.case_queue and
-services.case_triage): a case someone may not see is in none of them.
+Every list starts from services.scope.visible_cases_query (through services/cases/queue.py
+and services/cases/assignment.py): a case someone may not see is in none of them.
 """
 
 from __future__ import annotations
@@ -31,9 +31,13 @@ from portal.cases.common import (
 from portal.cases.forms import BulkAssignForm, QueueFilterForm
 from portal.extensions import db
 from portal.models import utcnow
-from portal.services import case_queue, case_triage
-from portal.services.case_queue import QueueFilters
-from portal.services.case_triage import CaseRuleError, StaleCaseError
+from portal.services.cases import assignment
+from portal.services.cases import corrections as case_corrections
+from portal.services.cases import queue as case_queue
+from portal.services.cases import rules as case_rules
+from portal.services.cases.queue import QueueFilters
+from portal.services.cases.rules import StaleCaseError
+from portal.services.rules import RuleError
 
 CORRECTIONS_PER_PAGE = 50
 
@@ -42,7 +46,7 @@ def _filters() -> tuple[QueueFilterForm, QueueFilters]:
     """The queue's filters from the address. A value that is not one of the choices is
     named next to its field, and that filter is left out (the rest still apply)."""
     form = QueueFilterForm(formdata=request.args)
-    manages = case_triage.can_manage(current_user)
+    manages = case_rules.can_manage(current_user)
     reps = case_queue.rep_choices(current_user) if manages else [("", "")]
     form.rep.choices = [SelectChoice(value, label) for value, label in reps]
     form.validate()
@@ -66,7 +70,7 @@ def _filters() -> tuple[QueueFilterForm, QueueFilters]:
 def _queue_page(bulk_form: BulkAssignForm | None = None, status: int = 200):
     form, filters = _filters()
     now = utcnow()
-    manages = case_triage.can_manage(current_user)
+    manages = case_rules.can_manage(current_user)
     if manages and bulk_form is None:
         bulk_form = BulkAssignForm(formdata=None)
         bulk_form.assignee.choices = assignee_choices()
@@ -127,13 +131,13 @@ def bulk_assign():
     form.assignee.choices = assignee_choices()
     if form.validate_on_submit():
         try:
-            user, ids = case_triage.assign_many(
+            user, ids = assignment.assign_many(
                 current_user, form.picked, form.assignee.data, form.reason.data, utcnow()
             )
         except StaleCaseError as exc:
             flash(exc.message, "error")
             return redirect(url_for("cases.index", **request.args))
-        except CaseRuleError as exc:
+        except RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(_assigned_message(user, ids), "success")
@@ -148,18 +152,18 @@ def triage():
     form.assignee.choices = assignee_choices()
     if form.validate_on_submit():
         try:
-            user, ids = case_triage.assign_from_triage(
+            user, ids = assignment.assign_from_triage(
                 current_user, form.picked, form.assignee.data, form.reason.data, utcnow()
             )
         except StaleCaseError as exc:
             flash(exc.message, "error")
             return redirect(url_for("cases.triage"))
-        except CaseRuleError as exc:
+        except RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(_assigned_message(user, ids), "success")
             return redirect(url_for("cases.triage"))
-    query = case_queue.with_rows(case_triage.triage_query(current_user))
+    query = case_queue.with_rows(assignment.triage_query(current_user))
     pagination = db.paginate(
         query, page=request.args.get("page", 1, type=int), per_page=CASES_PER_PAGE, error_out=False
     )
@@ -172,7 +176,7 @@ def triage():
 @roles_required(*MANAGERS)
 def corrections():
     pagination = db.paginate(
-        case_triage.corrections_query(current_user),
+        case_corrections.corrections_query(current_user),
         page=request.args.get("page", 1, type=int),
         per_page=CORRECTIONS_PER_PAGE,
         error_out=False,
@@ -185,7 +189,7 @@ def corrections():
 def corrections_csv():
     filename = f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv"
     return Response(
-        stream_with_context(case_triage.corrections_csv(current_user)),
+        stream_with_context(case_corrections.corrections_csv(current_user)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

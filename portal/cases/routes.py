@@ -4,8 +4,8 @@ resolve, reopen, correct the label; managers also change the severity and reassi
 Each action is the same shape (`_act`): validate the form, call the service, redirect. A rule
 the action would break is shown next to the form; a form rendered from an older version of
 the case is refused, and the page comes back with what changed meanwhile and the person's
-text kept. The rules are in services.case_work and services.case_triage. The lists (queue,
-triage, corrections) are in portal/cases/lists.py.
+text kept. The rules are in services/cases/ (work.py, severity.py, assignment.py, labels.py).
+The lists (queue, triage, corrections) are in portal/cases/lists.py.
 """
 
 from __future__ import annotations
@@ -38,8 +38,14 @@ from portal.cases.forms import (
 )
 from portal.extensions import db
 from portal.models import Case, utcnow
-from portal.services import case_history, case_queue, case_triage, case_work
-from portal.services.case_triage import CaseRuleError, StaleCaseError
+from portal.services.cases import assignment, labels
+from portal.services.cases import history as case_history
+from portal.services.cases import queue as case_queue
+from portal.services.cases import rules as case_rules
+from portal.services.cases import severity as severity_rules
+from portal.services.cases import work as case_work
+from portal.services.cases.rules import StaleCaseError
+from portal.services.rules import RuleError
 
 __all__ = ["bp"]
 
@@ -67,7 +73,7 @@ def _offered(case: Case) -> list[str]:
         keys.append("resolve_form")  # an open case shows why it cannot be resolved yet
     if case_work.allowed("reopen", case.status):
         keys.append("reopen_form")
-    if case_triage.can_manage(current_user):
+    if case_rules.can_manage(current_user):
         keys += ["severity_form", "assign_form"]
     return keys
 
@@ -93,10 +99,10 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
     return render_template(
         "cases/show.html",
         case=case,
-        analysis=case_triage.analysis_for(case),
+        analysis=labels.analysis_for(case),
         history=case_history.customer_history(case, current_user),
         unanswered=case.id in case_queue.unanswered_replies([case.id]),
-        slas=case_triage.severity_slas() if "severity_form" in forms else [],
+        slas=severity_rules.severity_slas() if "severity_form" in forms else [],
         outcome_labels=OUTCOME_LABELS,
         changes=changes,
         stale_form=next(iter(posted)) if changes is not None and posted else None,
@@ -127,7 +133,7 @@ def _act(case_id: int, key: str, run: Callable[[Case, object], str]):
             changes = case_work.changes_since(case, form.seen.data)
             form.version.data, form.seen.data = case.version, case_work.last_event_id(case)
             return _show(case, {key: form}, changes=changes, status=409)
-        except CaseRuleError as exc:
+        except RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash(message, "success")
@@ -199,7 +205,7 @@ def reopen(case_id: int):
 @roles_required(*ANY_STAFF)
 def correct_label(case_id: int):
     def run(case, form):
-        correction = case_triage.correct_label(
+        correction = labels.correct_label(
             case, current_user, form.label.data, form.note.data, form.version.data, utcnow()
         )
         return f"The label is now {correction.corrected_label}. Thank you."
@@ -211,7 +217,7 @@ def correct_label(case_id: int):
 @roles_required(*MANAGERS)
 def change_severity(case_id: int):
     def run(case, form):
-        case_triage.change_severity(
+        severity_rules.change_severity(
             case, current_user, form.severity.data, form.reason.data, form.version.data, utcnow()
         )
         return f"Severity is now {case.severity}; the deadlines follow it."
@@ -223,7 +229,7 @@ def change_severity(case_id: int):
 @roles_required(*MANAGERS)
 def assign(case_id: int):
     def run(case, form):
-        user = case_triage.assign_case(
+        user = assignment.assign_case(
             case, current_user, form.assignee.data, form.reason.data, form.version.data, utcnow()
         )
         return f"Case #{case.id} is assigned to {user.name}, who gets an email."

@@ -11,7 +11,7 @@ from wtforms import EmailField, RadioField, SelectChoice, StringField, SubmitFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
-from portal.services.customer_messages import MESSAGE_MAX
+from portal.services.cases.messages import MESSAGE_MAX
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000

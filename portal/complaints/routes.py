@@ -31,10 +31,12 @@ from portal.extensions import limiter
 from portal.i18n import LANGUAGES
 from portal.models import utcnow
 from portal.security import token_page
-from portal.services import case_links, complaints, customer_messages
-from portal.services import survey_answers as answers
+from portal.services import complaints
+from portal.services.cases import links as case_links
+from portal.services.cases import messages as customer_messages
 from portal.services.complaints import Complainant, Details
-from portal.services.survey_answers import LinkState
+from portal.services.surveys import answers
+from portal.services.surveys.answers import LinkState
 
 bp = Blueprint("complaints", __name__)
 

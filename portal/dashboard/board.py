@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal.dashboard.records import records_for, trend
 from portal.extensions import db
 from portal.metrics import definitions as d
 from portal.metrics.facts import Calendars, load_facts
@@ -16,6 +15,7 @@ from portal.metrics.periods import Period, recent
 from portal.models import Case, Team, User
 from portal.models.case import OPEN_STATUSES
 from portal.models.performance import subject_key
+from portal.services.performance.records import records_for, trend
 from portal.services.scope import visible_cases_query
 
 AGE_BUCKETS = (  # (figure, label, min days, max days)
@@ -116,7 +116,7 @@ class RepRow:
 def comparison(reps: list[User], period: Period, cases_url: str) -> list[RepRow]:
     """Each rep's figures for the comparison table, with their drill-down links (built here
     with plain string joins: 300 reps x 9 figures through url_for took most of the page)."""
-    from portal.dashboard.records import format_metric
+    from portal.services.performance.records import format_metric
 
     records = records_for([subject_key("rep", r.id) for r in reps], period)
     when = f"period={period.kind}&start={period.start.isoformat()}"  # nothing to quote
@@ -143,8 +143,8 @@ def response_trend(subject: str, now: datetime, weeks: int = 12):
 
 def trend_chart(history) -> dict:
     """Chart data (hours per week) for the response-time trend; the page's table has the same."""
-    from portal.dashboard.records import chart_number
     from portal.metrics.definitions import METRICS
+    from portal.services.performance.records import chart_number
 
     return {
         "unit": "hours",

@@ -15,10 +15,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from portal.dashboard.goals import MAX_NOTE_LENGTH
 from portal.metrics.definitions import GOAL_METRICS
 from portal.metrics.periods import Period, period_of
 from portal.models.coaching import PERIODS
+from portal.services.performance.goals import MAX_NOTE_LENGTH
 
 GOAL_UNITS = {"share": "%", "hours": "hours", "score": "out of 5", "nps": "NPS points"}
 

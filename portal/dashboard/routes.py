@@ -18,12 +18,13 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.auth.access import ANY_STAFF, roles_required
-from portal.dashboard import board, exports, goals, scorecard
+from portal.dashboard import board, exports, scorecard
 from portal.dashboard.forms import GoalForm, NoteForm, PeriodError, parse_id, parse_period
-from portal.dashboard.records import computed_at, format_metric, format_value
 from portal.extensions import db
 from portal.metrics.definitions import METRICS
 from portal.models import utcnow
+from portal.services.performance import goals
+from portal.services.performance.records import computed_at, format_metric, format_value
 
 bp = Blueprint("dashboard", __name__, url_prefix="/performance")
 MANAGERS = ("manager", "admin")

@@ -7,13 +7,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.dashboard import goals as goal_service
-from portal.dashboard.records import chart_number, records_for, trend
 from portal.extensions import db
 from portal.metrics.definitions import METRICS
 from portal.metrics.periods import Period
 from portal.models import CoachingNote, Goal, User
 from portal.models.performance import subject_key
+from portal.services.performance import goals as goal_service
+from portal.services.performance.records import chart_number, records_for, trend
 
 TILES = (
     "sales_count",

@@ -22,6 +22,9 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.extensions import db
+from portal.jobs.registry import key_of, resolve
+
 log = logging.getLogger(__name__)
 _UNSAFE_ID_CHARS = re.compile(r"[^A-Za-z0-9_]")
 
@@ -94,34 +97,35 @@ def get_queue(name: str) -> Queue:
     )
 
 
-def job_id_for(func: Callable, args: tuple) -> str:
-    """Deterministic: the same function on the same ids is the same job.
+def job_id_for(work: str | Callable, args: tuple) -> str:
+    """Deterministic: the same job (by key, registry.py) on the same ids is the same job.
+    "triage.analyse_response" on 12 is "triage-analyse_response-12".
 
     RQ allows only letters, digits, "_" and "-" in ids; anything else becomes "_".
     """
-    parts = [func.__module__.rsplit(".", 1)[-1], func.__name__, *map(str, args)]
+    parts = [*key_of(work).split(".", 1), *map(str, args)]
     return "-".join(_UNSAFE_ID_CHARS.sub("_", part) for part in parts)
 
 
 def enqueue(
-    func: Callable,
+    work: str | Callable,
     *args: int | str,
     family: str,
     job_id: str | None = None,
     allow_open_transaction: bool = False,
 ) -> Job:
-    """Queue `func(*args)` as a job of `family`, once.
+    """Queue the job `work` (a registry key, or a registered job function) on `args` as a
+    job of `family`, once.
 
     If a job with the same id is already waiting or running, that job is returned and no second
     one is queued. A job with that id that has finished or failed is replaced by a fresh one.
     """
-    from portal.extensions import db
-
+    func = resolve(work) if isinstance(work, str) else work
     if not allow_open_transaction:  # the outbox enqueues committed work from its own claim
         _refuse_uncommitted(db.session())
     spec = FAMILIES[family]
     queue = get_queue(spec.queue)
-    job_id = job_id or job_id_for(func, args)
+    job_id = job_id or job_id_for(work, args)
     options = dict(
         job_id=job_id,
         job_timeout=spec.timeout,

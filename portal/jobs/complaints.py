@@ -8,49 +8,31 @@ finds it done and sends nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
-from portal import jobs, mail
+from portal import mail
 from portal.extensions import db
-from portal.jobs.context import job
-from portal.models import Complaint, OutboxJob
-from portal.services import complaints, outbox
+from portal.jobs import outbox
+from portal.jobs.registry import job
+from portal.models import Complaint
+from portal.services import complaints
 from portal.services.complaints import CONFIRM_MAX_AGE
 from portal.urls import external_url
 
 
-def _already_sent(func: Callable, complaint_id: int) -> bool:
-    """Lock this job's outbox row (PostgreSQL: a concurrent run waits here, then finds it
-    done) and say whether the message went out already."""
-    done_at = db.session.scalar(
-        sa.select(OutboxJob.done_at)
-        .where(OutboxJob.job_id == jobs.job_id_for(func, (complaint_id,)))
-        .with_for_update()
-    )
-    return done_at is not None
-
-
-def _finish(func: Callable, complaint_id: int) -> None:
-    outbox.mark_done(func, complaint_id)
-    db.session.commit()
-
-
-@job
+@job("complaints.send_complaint_confirmation")
 def send_complaint_confirmation(complaint_id: int) -> bool:
     """Email the confirmation link to the address the complaint was filed with.
 
     The message holds nothing the sender typed (no name, no description, no order number):
     the address is not proven yet, and the form must not be a way to mail strangers text.
     """
-    if _already_sent(send_complaint_confirmation, complaint_id):
+    if outbox.is_done("complaints.send_complaint_confirmation", complaint_id):
         db.session.rollback()
         return False
     complaint = db.session.get(Complaint, complaint_id)
     if complaint is None or complaint.confirmed_at is not None:
-        _finish(send_complaint_confirmation, complaint_id)
+        outbox.finish("complaints.send_complaint_confirmation", complaint_id)
         return False
     with force_locale(complaint.locale or "en"):
         link = external_url("complaints.confirm", token=complaints.confirm_token(complaint))
@@ -63,19 +45,19 @@ def send_complaint_confirmation(complaint_id: int) -> bool:
             days=CONFIRM_MAX_AGE // 86400,
         )
     mail.send(message)
-    _finish(send_complaint_confirmation, complaint_id)
+    outbox.finish("complaints.send_complaint_confirmation", complaint_id)
     return True
 
 
-@job
+@job("complaints.send_complaint_received")
 def send_complaint_received(complaint_id: int) -> bool:
     """Tell the customer we have their (confirmed) complaint, with the status page link."""
-    if _already_sent(send_complaint_received, complaint_id):
+    if outbox.is_done("complaints.send_complaint_received", complaint_id):
         db.session.rollback()
         return False
     complaint = db.session.get(Complaint, complaint_id)
     if complaint is None or complaint.confirmed_at is None:
-        _finish(send_complaint_received, complaint_id)
+        outbox.finish("complaints.send_complaint_received", complaint_id)
         return False
     with force_locale(complaint.locale or "en"):
         link = external_url("complaints.status", token=complaints.status_token(complaint))
@@ -88,5 +70,5 @@ def send_complaint_received(complaint_id: int) -> bool:
             link=link,
         )
     mail.send(message)
-    _finish(send_complaint_received, complaint_id)
+    outbox.finish("complaints.send_complaint_received", complaint_id)
     return True

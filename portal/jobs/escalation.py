@@ -6,14 +6,14 @@ import sqlalchemy as sa
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs.context import job
+from portal.jobs import outbox
+from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, utcnow
-from portal.services import outbox
-from portal.services.escalation import managers_for, mark_breaches
+from portal.services.cases.escalation import managers_for, mark_breaches
 from portal.urls import external_url
 
 
-@job
+@job("escalation.sweep_breaches")
 def sweep_breaches() -> int:
     """Periodic: record newly breached deadlines and queue the managers' emails."""
     marked = mark_breaches(utcnow())
@@ -21,7 +21,7 @@ def sweep_breaches() -> int:
     return len(marked)
 
 
-@job
+@job("escalation.notify_manager_of_breach")
 def notify_manager_of_breach(case_id: int, which: str) -> int:
     """Email the manager(s) about one breach, once (a timeline event remembers it)."""
     case = db.session.get(Case, case_id)
@@ -35,7 +35,7 @@ def notify_manager_of_breach(case_id: int, which: str) -> int:
         )
     )
     if case is None or already:
-        outbox.mark_done(notify_manager_of_breach, case_id, which)
+        outbox.mark_done("escalation.notify_manager_of_breach", case_id, which)
         db.session.commit()
         return 0
     managers = managers_for(case)
@@ -64,6 +64,6 @@ def notify_manager_of_breach(case_id: int, which: str) -> int:
             data={"deadline": which, "manager_ids": [m.id for m in managers]},
         )
     )
-    outbox.mark_done(notify_manager_of_breach, case_id, which)
+    outbox.mark_done("escalation.notify_manager_of_breach", case_id, which)
     db.session.commit()
     return len(managers)

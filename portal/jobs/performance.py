@@ -8,32 +8,35 @@ import sqlalchemy as sa
 
 from portal import jobs, mail
 from portal.extensions import db
-from portal.jobs.context import job
+from portal.jobs.registry import job
+from portal.metrics.periods import Period
+from portal.metrics.rollup import refresh_current, refresh_recent
 from portal.models import User, utcnow
 from portal.models.performance import DigestDelivery
+from portal.services.performance.digest import (
+    FIGURES,
+    build_digest,
+    digest_week,
+    managers_to_notify,
+)
+from portal.urls import external_url
 
 
-@job
+@job("performance.refresh_performance")
 def refresh_performance() -> int:
     """Every 10 minutes: the performance records of this week, month and quarter."""
-    from portal.metrics.rollup import refresh_current
-
     return refresh_current()
 
 
-@job
+@job("performance.settle_performance")
 def settle_performance() -> int:
     """Daily: every period whose figures can still change (late purchases, reopened cases)."""
-    from portal.metrics.rollup import refresh_recent
-
     return refresh_recent()
 
 
-@job
+@job("performance.queue_weekly_digests")
 def queue_weekly_digests() -> int:
     """Hourly: queue last week's digest for every manager who has not had it yet."""
-    from portal.dashboard.digest import digest_week, managers_to_notify
-
     week = digest_week(utcnow())
     sent = set(
         db.session.scalars(
@@ -43,18 +46,16 @@ def queue_weekly_digests() -> int:
     queued = 0
     for manager in managers_to_notify():
         if manager.id not in sent:
-            jobs.enqueue(send_weekly_digest, manager.id, week.start.isoformat(), family="mail")
+            jobs.enqueue(
+                "performance.send_weekly_digest", manager.id, week.start.isoformat(), family="mail"
+            )
             queued += 1
     return queued
 
 
-@job
+@job("performance.send_weekly_digest")
 def send_weekly_digest(manager_id: int, week_start: str) -> bool:
     """Email one manager the digest of one week. False (nothing sent) when already sent."""
-    from portal.dashboard.digest import FIGURES, build_digest
-    from portal.metrics.periods import Period
-    from portal.urls import external_url
-
     start = date.fromisoformat(week_start)
     manager = db.session.get(User, manager_id)
     if manager is None or not manager.active:

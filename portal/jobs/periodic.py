@@ -13,13 +13,13 @@ once (`--every 60` keeps doing so), which is what `make run` starts next to the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rq.exceptions import DuplicateJobError
 
 from portal import jobs
+from portal.jobs.registry import resolve
 from portal.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,32 +28,26 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Periodic:
     name: str
-    func_path: str  # "module:function", imported lazily so this module stays light
+    key: str  # the job's key (registry.py)
     interval: int  # seconds
     family: str = "maintenance"
-
-    def func(self) -> Callable:
-        import importlib
-
-        module, _, attr = self.func_path.partition(":")
-        return getattr(importlib.import_module(module), attr)
 
 
 # Every periodic job of the portal, in one table.
 PERIODIC: dict[str, Periodic] = {
     p.name: p
     for p in (
-        Periodic("dispatch-surveys", "portal.jobs.surveys:dispatch_surveys", 60, "dispatch"),
-        Periodic("sweep-outbox", "portal.jobs.maintenance:sweep_outbox", 60),
-        Periodic("sweep-breaches", "portal.jobs.escalation:sweep_breaches", 60),
+        Periodic("dispatch-surveys", "surveys.dispatch_surveys", 60, "dispatch"),
+        Periodic("sweep-outbox", "maintenance.sweep_outbox", 60),
+        Periodic("sweep-breaches", "escalation.sweep_breaches", 60),
         Periodic(
             "close-unanswered-followups",
-            "portal.jobs.customer_mail:close_unanswered_followups",
+            "followup.close_unanswered_followups",
             600,
         ),
-        Periodic("performance-rollup", "portal.jobs.performance:refresh_performance", 600),
-        Periodic("performance-settle", "portal.jobs.performance:settle_performance", 86400),
-        Periodic("weekly-digests", "portal.jobs.performance:queue_weekly_digests", 3600),
+        Periodic("performance-rollup", "performance.refresh_performance", 600),
+        Periodic("performance-settle", "performance.settle_performance", 86400),
+        Periodic("weekly-digests", "performance.queue_weekly_digests", 3600),
     )
 }
 
@@ -94,7 +88,7 @@ def schedule_all(now: datetime | None = None) -> int:
 def run_periodic(name: str, slot: int) -> None:
     """The job RQ runs for each slot: chain the next slot, then do the work."""
     schedule_slot(name, slot + 1)
-    PERIODIC[name].func()()
+    resolve(PERIODIC[name].key)()
 
 
 def run_all_once() -> dict[str, object]:
@@ -102,7 +96,7 @@ def run_all_once() -> dict[str, object]:
     results = {}
     for name, spec in PERIODIC.items():
         try:
-            results[name] = spec.func()()
+            results[name] = resolve(spec.key)()
         except Exception:
             log.exception("periodic job %s failed", name)
             results[name] = "failed"

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from portal import mail
-from portal.auth.services import link_already_sent, set_password_token
 from portal.extensions import db
-from portal.jobs.context import job
+from portal.jobs.registry import job
 from portal.models import User, utcnow
+from portal.services.staff.passwords import link_already_sent, set_password_token
 from portal.urls import external_url
 
 SUBJECTS = {
@@ -19,7 +19,7 @@ SUBJECTS = {
 }
 
 
-@job
+@job("staff_mail.send_set_password_email")
 def send_set_password_email(user_id: int, kind: str, requested_at: int) -> bool:
     """Email a set-password link. Returns False (and sends nothing) when already sent."""
     user = db.session.get(User, user_id)

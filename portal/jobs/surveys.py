@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from portal.jobs import FAMILIES
-from portal.jobs.context import job
-from portal.services.survey_dispatch import dispatch
+from portal.jobs.registry import job
+from portal.services.surveys.sending import dispatch
 
 log = logging.getLogger(__name__)
 
 
-@job
+@job("surveys.dispatch_surveys")
 def dispatch_surveys() -> dict:
     """Plan and send every due survey invitation and reminder (periodic, every minute).
 

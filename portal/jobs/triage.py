@@ -14,14 +14,17 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs.context import job
-from portal.jobs.customer_mail import send_case_opened_to_customer
+from portal.jobs import outbox
+from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
-from portal.services import outbox
-from portal.services.triage import open_case
+from portal.services.cases.opening import open_case
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
+
+ANALYSE_RESPONSE = "triage.analyse_response"
+ANALYSE_COMPLAINT = "triage.analyse_complaint"
+NOTIFY_CASE_ASSIGNED = "triage.notify_case_assigned"
 
 
 def _store_analysis(row, result, now) -> None:
@@ -33,7 +36,7 @@ def _store_analysis(row, result, now) -> None:
     row.analysed_at = now
 
 
-def _commit_or_lose_race(func, *args) -> bool:
+def _commit_or_lose_race(key: str, *args) -> bool:
     """Commit; if another run of the same job committed its case first (unique violation),
     roll back and count the work as done by that run."""
     try:
@@ -41,28 +44,28 @@ def _commit_or_lose_race(func, *args) -> bool:
         return True
     except IntegrityError:
         db.session.rollback()
-        outbox.mark_done(func, *args)
+        outbox.mark_done(key, *args)
         db.session.commit()
-        log.info("%s%r: another run opened the case first", func.__name__, args)
+        log.info("%s%r: another run opened the case first", key, args)
         return False
 
 
 def _analyze(*args):
     """The sentiment model, imported on first use: TextBlob takes a third of a second to load,
-    which the web process (it imports this module to queue the job) should never pay. The
-    worker loads it once at start (worker.preload)."""
-    from portal.sentiment import analyze
+    which a process that imports the job modules without running an analysis (the web process
+    registers the jobs) should never pay. The worker loads it once at start (worker.preload)."""
+    from portal.sentiment import analyze  # heavy optional load (TextBlob): on first use only
 
     return analyze(*args)
 
 
-@job
+@job(ANALYSE_RESPONSE)
 def analyse_response(response_id: int) -> str:
     """Analyse a survey answer; a negative one opens exactly one case."""
     now = utcnow()
     response = db.session.get(SurveyResponse, response_id)
     if response is None:
-        outbox.mark_done(analyse_response, response_id)
+        outbox.mark_done(ANALYSE_RESPONSE, response_id)
         db.session.commit()
         return "gone"
     invitation = response.invitation
@@ -88,23 +91,23 @@ def analyse_response(response_id: int) -> str:
                 description=response.comment,
             )
             # The customer hears from us in the same transaction that opens the case.
-            outbox.add(send_case_opened_to_customer, case.id, family="mail")
+            outbox.add("customer_mail.send_case_opened_to_customer", case.id, family="mail")
             opened = "case opened"
         else:
             opened = "case already open"
-    outbox.mark_done(analyse_response, response_id)
-    _commit_or_lose_race(analyse_response, response_id)
+    outbox.mark_done(ANALYSE_RESPONSE, response_id)
+    _commit_or_lose_race(ANALYSE_RESPONSE, response_id)
     outbox.flush()  # the rep's email, queued with the case
     return opened
 
 
-@job
+@job(ANALYSE_COMPLAINT)
 def analyse_complaint(complaint_id: int) -> str:
     """Analyse a confirmed complaint and open its case (every complaint gets one)."""
     now = utcnow()
     complaint = db.session.get(Complaint, complaint_id)
     if complaint is None or complaint.confirmed_at is None:
-        outbox.mark_done(analyse_complaint, complaint_id)
+        outbox.mark_done(ANALYSE_COMPLAINT, complaint_id)
         db.session.commit()
         return "not confirmed"
     result = _analyze(complaint.description)
@@ -129,8 +132,8 @@ def analyse_complaint(complaint_id: int) -> str:
             contact_preference=complaint.contact_preference,
         )
         outcome = "case opened"
-    outbox.mark_done(analyse_complaint, complaint_id)
-    _commit_or_lose_race(analyse_complaint, complaint_id)
+    outbox.mark_done(ANALYSE_COMPLAINT, complaint_id)
+    _commit_or_lose_race(ANALYSE_COMPLAINT, complaint_id)
     outbox.flush()
     return outcome
 
@@ -151,12 +154,12 @@ def _subject(text: str | None) -> str | None:
     return first if len(first) <= 80 else first[:77].rstrip() + "..."
 
 
-@job
+@job(NOTIFY_CASE_ASSIGNED)
 def notify_case_assigned(case_id: int) -> bool:
     """Email the assigned rep the case link, once."""
     case = db.session.get(Case, case_id)
     if case is None or case.assigned_rep is None or case.rep_notified_at is not None:
-        outbox.mark_done(notify_case_assigned, case_id)
+        outbox.mark_done(NOTIFY_CASE_ASSIGNED, case_id)
         db.session.commit()
         return False
     rep = case.assigned_rep
@@ -178,6 +181,6 @@ def notify_case_assigned(case_id: int) -> bool:
             message=f"{rep.name} was emailed about the case.",
         )
     )
-    outbox.mark_done(notify_case_assigned, case_id)
+    outbox.mark_done(NOTIFY_CASE_ASSIGNED, case_id)
     db.session.commit()
     return True

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from portal.auth.access import ANY_STAFF, roles_required
 from portal.models import utcnow
-from portal.services import overview
+from portal.services.cases import overview
 
 bp = Blueprint("main", __name__)
 

@@ -1,10 +1,11 @@
-"""Working time between two moments: the inverse of `services.sla.add_working_minutes`."""
+"""Working time between two moments: the inverse of `add_working_minutes`
+(services/sla/calendar.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.services.sla import MAX_DAYS_AHEAD, Calendar
+from portal.services.sla.calendar import MAX_DAYS_AHEAD, Calendar
 
 
 def working_minutes_between(start: datetime, end: datetime, calendar: Calendar) -> float:

@@ -27,7 +27,7 @@ from portal.metrics.definitions import (
 from portal.metrics.periods import Period
 from portal.models import Case, Sale, SlaPolicy, SurveyInvitation, SurveyResponse, Team, User
 from portal.models.sla import DEFAULT_SLA_POLICIES
-from portal.services.sla import DEFAULT_CALENDAR, Calendar, calendar_for_team
+from portal.services.sla.calendar import Calendar, calendar_for_team
 
 CHUNK = 2000  # ids per IN (...) list
 MANY_CUSTOMERS = 20_000
@@ -38,7 +38,10 @@ class Calendars:
     """Per-run cache: each rep's team calendar and whether a severity counts business hours."""
 
     def __init__(self):
+        # The calendar that counts a case's deadlines (services/sla/deadlines.py): the rep's
+        # team's, and for a rep in no team the default with everyone's holidays.
         teams = {t.id: calendar_for_team(t) for t in db.session.scalars(sa.select(Team))}
+        self.no_team = calendar_for_team(None)
         self.rep_calendar: dict[int, Calendar] = {
             rep_id: teams[team_id]
             for rep_id, team_id in db.session.execute(
@@ -54,7 +57,7 @@ class Calendars:
             return None
         if not self.business.get(severity, True):
             return max((end - start).total_seconds(), 0) / 3600
-        calendar = self.rep_calendar.get(rep_id, DEFAULT_CALENDAR)
+        calendar = self.rep_calendar.get(rep_id, self.no_team)
         return working_minutes_between(start, end, calendar) / 60
 
 

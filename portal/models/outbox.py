@@ -18,7 +18,7 @@ class OutboxJob(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The deterministic RQ job id: one outbox row, and one queued job, per piece of work.
     job_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    func: Mapped[str] = mapped_column(sa.String(120))  # "module:function"
+    func: Mapped[str] = mapped_column(sa.String(120))  # the job key: "triage.analyse_response"
     args: Mapped[list] = mapped_column(sa.JSON)
     family: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

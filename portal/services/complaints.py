@@ -17,9 +17,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.jobs import outbox
 from portal.models import Case, Complaint, Customer, Sale, SurveyInvitation
-from portal.services import outbox
-from portal.services.survey_schedule import zone
+from portal.services.addresses import normalise_email
+from portal.services.surveys.schedule import zone
 from portal.tokens import InvalidToken, make_token, read_token
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
@@ -27,10 +28,6 @@ STATUS_MAX_AGE = 365 * 24 * 3600
 # The same words from the same address within this time are one complaint sent twice (a
 # double click, a reload that re-posts), not two.
 RESEND_WINDOW = timedelta(minutes=10)
-
-
-def normalise_email(address: str) -> str:
-    return (address or "").strip().lower()
 
 
 @dataclass(frozen=True)
@@ -63,8 +60,6 @@ def _fields(details: Details) -> dict:
 
 def file_complaint(who: Complainant, details: Details, locale: str, now: datetime) -> Complaint:
     """Store a complaint from the public form and queue its confirmation email."""
-    from portal.jobs.complaints import send_complaint_confirmation
-
     fields = {
         "email": normalise_email(who.email),
         "name": who.name.strip(),
@@ -78,7 +73,7 @@ def file_complaint(who: Complainant, details: Details, locale: str, now: datetim
     complaint = Complaint(locale=locale, created_at=now, **fields)
     db.session.add(complaint)
     db.session.flush()
-    outbox.add(send_complaint_confirmation, complaint.id, family="mail")
+    outbox.add("complaints.send_complaint_confirmation", complaint.id, family="mail")
     db.session.commit()
     outbox.flush()
     return complaint
@@ -155,11 +150,8 @@ def confirm(complaint: Complaint, now: datetime) -> bool:
 def _queue_confirmed_work(complaint_id: int) -> None:
     """In the confirming transaction: the analysis (which opens the case) and the customer's
     receipt with the status link exist exactly when the confirmation does."""
-    from portal.jobs.complaints import send_complaint_received
-    from portal.jobs.triage import analyse_complaint
-
-    outbox.add(analyse_complaint, complaint_id, family="analysis")
-    outbox.add(send_complaint_received, complaint_id, family="mail")
+    outbox.add("triage.analyse_complaint", complaint_id, family="analysis")
+    outbox.add("complaints.send_complaint_received", complaint_id, family="mail")
 
 
 def match_sale(order_ref: str | None, email: str) -> Sale | None:
@@ -256,7 +248,7 @@ def status_of(complaint: Complaint) -> Status:
 
 
 def status_of_case(case: Case) -> Status:
-    """The status page of a case reached through its own link (services/case_links.py)."""
+    """The status page of a case reached through its own link (services/cases/links.py)."""
     customer = case.customer
     return Status(
         db.session.get(Complaint, case.complaint_id) if case.complaint_id else None,

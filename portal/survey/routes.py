@@ -18,10 +18,11 @@ from flask_wtf.csrf import CSRFError
 from portal.extensions import csrf, db, limiter
 from portal.models import Case, utcnow
 from portal.security import token_page
-from portal.services import case_links
-from portal.services import survey_answers as answers
-from portal.services.followup import FOLLOWUP_KIND, wants_reopen
-from portal.services.survey_answers import Answer, LinkState
+from portal.services.cases import links as case_links
+from portal.services.cases.followup import wants_reopen
+from portal.services.cases.followup_survey import FOLLOWUP_KIND
+from portal.services.surveys import answers
+from portal.services.surveys.answers import Answer, LinkState
 from portal.survey.forms import FollowupForm, SurveyForm
 
 bp = Blueprint("survey", __name__)

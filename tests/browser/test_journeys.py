@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.metrics.rollup import rebuild
 from portal.models import Case, SurveyInvitation, SurveyResponse
-from portal.services import api_keys
 from portal.services.setup import ensure_sla_policies
-from portal.services.survey_dispatch import dispatch
+from portal.services.staff import api_keys
+from portal.services.surveys.sending import dispatch
 
 from ..conftest import PASSWORD
 

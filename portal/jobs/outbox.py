@@ -1,0 +1,173 @@
+"""The outbox: how work reaches the queue without ever being lost.
+
+Work is named by its job key (`portal/jobs/registry.py`), so a service that wants work done
+imports this module, never a job module.
+
+1. `add()` writes an outbox row in the same transaction as the rows the work is about (a
+   customer's answer, a complaint, a new case). If that transaction commits, the work exists.
+2. After the commit, `flush()` claims unsent rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+   several web processes and workers never claim the same row), enqueues each with its
+   deterministic job id, and marks it enqueued. If Redis is down, nothing is lost: the rows
+   wait, and the customer still gets their page.
+3. The job does its work and marks its row done in the same transaction (`mark_done`).
+4. A periodic sweep (and every worker start) flushes what is waiting and re-enqueues what was
+   enqueued but never done: a job lost with a flushed Redis, or abandoned by a killed worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.serializers import JSONSerializer
+
+from portal import jobs
+from portal.extensions import db
+from portal.jobs.registry import key_of, resolve
+from portal.models import OutboxJob, utcnow
+
+log = logging.getLogger(__name__)
+
+# A job enqueued this long ago and not done is looked at again.
+STALLED_AFTER = timedelta(minutes=3)
+# After this many enqueues a job that keeps failing is left for a person (see admin).
+MAX_ENQUEUES = 5
+LIVE = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+
+
+def add(work: str | Callable, *args: int | str, family: str) -> OutboxJob:
+    """Record that the job `work` (its key, registry.py) must run on `args`. Call inside the
+    transaction that creates the work; it is enqueued after the commit. Adding the same work
+    again re-arms it."""
+    key = key_of(work)
+    job_id = jobs.job_id_for(key, args)
+    row = db.session.scalar(sa.select(OutboxJob).where(OutboxJob.job_id == job_id))
+    if row is None:
+        row = OutboxJob(
+            job_id=job_id,
+            func=key,
+            args=list(args),
+            family=family,
+        )
+        db.session.add(row)
+    else:
+        row.done_at = None
+        row.enqueued_at = None
+        row.enqueue_attempts = 0
+    return row
+
+
+def mark_done(key: str, *args: int | str) -> None:
+    """Called by the job, inside the transaction that commits its work."""
+    db.session.execute(
+        sa.update(OutboxJob)
+        .where(OutboxJob.job_id == jobs.job_id_for(key, args), OutboxJob.done_at.is_(None))
+        .values(done_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def is_done(key: str, *args: int | str) -> bool:
+    """Lock the outbox row of the job `key` on `args` (PostgreSQL: a concurrent run waits
+    here, then finds it done) and say whether its work is done already. A job that sends
+    an email calls it first: a second run (a retry after the commit, a second worker) then
+    sends nothing."""
+    done_at = db.session.scalar(
+        sa.select(OutboxJob.done_at)
+        .where(OutboxJob.job_id == jobs.job_id_for(key, args))
+        .with_for_update()
+    )
+    return done_at is not None
+
+
+def finish(key: str, *args: int | str) -> None:
+    """Mark the job done and commit it with the job's work."""
+    mark_done(key, *args)
+    db.session.commit()
+
+
+def flush(limit: int = 200) -> int:
+    """Enqueue waiting outbox rows. Returns how many; never raises for a Redis outage."""
+    sent = 0
+    while True:
+        query = (
+            sa.select(OutboxJob)
+            .where(OutboxJob.enqueued_at.is_(None), OutboxJob.done_at.is_(None))
+            .order_by(OutboxJob.id)
+            .limit(limit)
+        )
+        if db.engine.dialect.name == "postgresql" and not jobs.is_inline():
+            # Inline, the job runs inside this loop and marks its own row done: a lock
+            # held here would make it wait for itself.
+            query = query.with_for_update(skip_locked=True)
+        rows = list(db.session.scalars(query))
+        if not rows:
+            db.session.rollback()
+            return sent
+        try:
+            for row in rows:
+                jobs.enqueue(
+                    resolve(row.func),
+                    *row.args,
+                    family=row.family,
+                    job_id=row.job_id,
+                    allow_open_transaction=True,
+                )
+                row.enqueued_at = utcnow()
+                row.enqueue_attempts += 1
+                sent += 1
+        except (RedisError, OSError) as exc:
+            log.warning("outbox: Redis unavailable, jobs wait in the database: %s", exc)
+            db.session.commit()  # keep what did reach the queue marked as enqueued
+            return sent
+        db.session.commit()
+        if len(rows) < limit:
+            return sent
+
+
+def requeue_stalled(now: datetime | None = None) -> int:
+    """Make jobs that were enqueued but never done eligible for `flush` again."""
+    now = now or utcnow()
+    try:
+        connection = jobs.connection()
+        for name in jobs.QUEUE_NAMES:
+            # Abandoned by a killed worker: RQ retries them (or marks them failed) now,
+            # not at the worker's next maintenance.
+            StartedJobRegistry(queue=jobs.get_queue(name)).cleanup()
+        rows = list(
+            db.session.scalars(
+                sa.select(OutboxJob).where(
+                    OutboxJob.done_at.is_(None),
+                    OutboxJob.enqueued_at < now - STALLED_AFTER,
+                    OutboxJob.enqueue_attempts < MAX_ENQUEUES,
+                )
+            )
+        )
+        rearmed = 0
+        for row in rows:
+            try:
+                job = Job.fetch(row.job_id, connection=connection, serializer=JSONSerializer)
+                status = job.get_status()
+            except NoSuchJobError:
+                status = None
+            if status not in LIVE:
+                row.enqueued_at = None
+                rearmed += 1
+        db.session.commit()
+        return rearmed
+    except (RedisError, OSError) as exc:
+        db.session.rollback()
+        log.warning("outbox: Redis unavailable, stalled jobs checked later: %s", exc)
+        return 0
+
+
+def pending_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
+    )

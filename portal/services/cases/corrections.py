@@ -1,0 +1,73 @@
+"""Label corrections as managers list and download them: newest first, within their scope,
+as CSV that a spreadsheet shows as text. (A correction is made by
+services/cases/labels.py correct_label.)"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.models import Case, SentimentCorrection, User
+from portal.services.scope import visible_cases_query
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "corrected_at_utc",
+    "case_id",
+    "text",
+    "original_label",
+    "corrected_label",
+    "original_reasons",
+    "note",
+    "corrected_by",
+)
+
+
+def corrections_query(user: User) -> sa.Select:
+    """Label corrections, newest first: an admin sees all; a manager those on the cases they
+    can see (the customers' words of other teams stay with those teams)."""
+    query = sa.select(SentimentCorrection).options(joinedload(SentimentCorrection.corrected_by))
+    if not user.is_admin:
+        visible = visible_cases_query(user).with_only_columns(Case.id).order_by(None)
+        query = query.where(SentimentCorrection.case_id.in_(visible))
+    return query.order_by(SentimentCorrection.created_at.desc(), SentimentCorrection.id.desc())
+
+
+def csv_cell(value) -> str:
+    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def corrections_csv(user: User) -> Iterator[str]:
+    """The corrections `user` may see as CSV text, line by line (constant memory)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([csv_cell(cell) for cell in cells])
+        return buffer.getvalue()
+
+    yield line(CSV_COLUMNS)
+    rows = db.session.scalars(corrections_query(user).execution_options(yield_per=500))
+    for row in rows:
+        yield line(
+            (
+                f"{row.created_at:%Y-%m-%d %H:%M:%S}",
+                row.case_id,
+                row.text,
+                row.original_label,
+                row.corrected_label,
+                "; ".join(row.original_reasons or []),
+                row.note,
+                row.corrected_by.name if row.corrected_by else "",
+            )
+        )

@@ -1,0 +1,80 @@
+"""Opening a case from a customer's words: its severity, who gets it, its deadlines, its
+timeline, and the assigned rep's email, all in the transaction of the job that analysed them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from portal.extensions import db
+from portal.jobs import outbox
+from portal.models import Case, CaseEvent, Complaint, Customer, Sale, SurveyResponse
+from portal.services.cases.routing import choose_assignee
+from portal.services.cases.severity import is_key_customer, severity_for
+from portal.services.sla.deadlines import deadlines_for_case
+
+
+def open_case(
+    *,
+    source: str,
+    customer: Customer,
+    sale: Sale | None,
+    now: datetime,
+    polarity: float | None,
+    satisfaction: int | None,
+    reasons: list[str] | None,
+    needs_review: bool,
+    response: SurveyResponse | None = None,
+    complaint: Complaint | None = None,
+    subject: str | None = None,
+    description: str | None = None,
+    category: str | None = None,
+    contact_preference: str | None = None,
+) -> Case:
+    """Open, route and schedule one case (flushed, not committed)."""
+    severity = severity_for(polarity, satisfaction, is_key_customer(customer.id))
+    route = choose_assignee(sale, now)
+    case = Case(
+        source=source,
+        customer_id=customer.id,
+        sale=sale,
+        response_id=response.id if response else None,
+        complaint_id=complaint.id if complaint else None,
+        assigned_rep=route.rep,
+        severity=severity,
+        category=category,
+        subject=subject,
+        description=description,
+        contact_preference=contact_preference,
+        satisfaction_before=satisfaction,
+        needs_review=needs_review,
+        created_at=now,
+    )
+    due = deadlines_for_case(case, now)
+    case.first_contact_due, case.resolve_due = due.first_contact_due, due.resolve_due
+    db.session.add(case)
+    db.session.flush()
+    why = "; ".join(reasons or []) or "no reasons recorded"
+    db.session.add_all(
+        [
+            CaseEvent(
+                case_id=case.id,
+                actor_kind="system",
+                kind="opened",
+                message=f"Opened from {source.replace('_', ' ')} ({severity}): {why}.",
+                data={"reasons": reasons or [], "polarity": polarity},
+                created_at=now,
+            ),
+            CaseEvent(
+                case_id=case.id,
+                actor_kind="system",
+                kind="assigned" if route.rep else "triaged",
+                message=route.reason,
+                data={"rep_id": route.rep.id if route.rep else None},
+                created_at=now,
+            ),
+        ]
+    )
+    if route.rep is not None:
+        outbox.add("triage.notify_case_assigned", case.id, family="mail")
+    return case

@@ -1,0 +1,74 @@
+"""When is a case's deadline: the one place that turns an SLA policy into due times.
+
+Business-hours policies count only the working time of the team's calendar
+(`services/sla/calendar.py`). "Days" in business mode are working days: N days later at the
+same point of the working day. Every case deadline comes from `deadlines_for_case`: opening,
+a severity change, an assignment that fills missing deadlines, and a reopening.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Case, SlaPolicy, Team
+from portal.services.setup import default_policy
+from portal.services.sla.calendar import (
+    DEFAULT_CALENDAR,
+    Calendar,
+    add_working_minutes,
+    calendar_for_team,
+)
+
+
+class Deadlines(NamedTuple):
+    first_contact_due: datetime
+    resolve_due: datetime
+
+
+def _due(start: datetime, amount: int, unit: str, business: bool, calendar: Calendar):
+    if not business:
+        return start + (timedelta(days=amount) if unit == "days" else timedelta(hours=amount))
+    minutes = amount * (calendar.day_minutes if unit == "days" else 60)
+    return add_working_minutes(start, minutes, calendar)
+
+
+def deadlines_for(
+    policy: SlaPolicy, opened_at: datetime, calendar: Calendar | None = None
+) -> Deadlines:
+    """When a case opened at `opened_at` must be first contacted and resolved."""
+    if opened_at.tzinfo is None:
+        raise ValueError(f"naive datetime {opened_at!r}: pass a timezone-aware (UTC) value")
+    calendar = calendar or DEFAULT_CALENDAR
+    business = policy.business_hours
+    return Deadlines(
+        first_contact_due=_due(
+            opened_at, policy.first_contact_amount, policy.first_contact_unit, business, calendar
+        ),
+        resolve_due=_due(opened_at, policy.resolve_amount, policy.resolve_unit, business, calendar),
+    )
+
+
+def policy_for(severity: str) -> SlaPolicy:
+    """The SLA policy of a severity. Reads only, never writes: a severity with no stored
+    policy gets the default one, unsaved (storing the defaults is `flask portal init`,
+    services/setup.py `ensure_sla_policies`)."""
+    policy = db.session.scalar(sa.select(SlaPolicy).where(SlaPolicy.severity == severity))
+    return policy if policy is not None else default_policy(severity)
+
+
+def calendar_team(case: Case) -> Team | None:
+    """The team whose working calendar counts the case's deadlines: the assigned rep's; for
+    a triage case, that of the rep who made the sale (as when the case was opened)."""
+    rep = case.assigned_rep or (case.sale.rep if case.sale else None)
+    return rep.team if rep is not None else None
+
+
+def deadlines_for_case(case: Case, start: datetime, *, severity: str | None = None) -> Deadlines:
+    """When `case` must be first contacted and resolved, counted from `start`: the SLA policy
+    of its severity (or of `severity`, about to be set) on the calendar of `calendar_team`."""
+    policy = policy_for(severity or case.severity)
+    return deadlines_for(policy, start, calendar_for_team(calendar_team(case)))

@@ -1,0 +1,162 @@
+"""What happens when a customer opens or answers their survey link.
+
+Opening the link (a GET, perhaps by a mail scanner) records nothing. Only the customer's own
+POST stores an answer, and the answer is committed before anything else happens to it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.jobs import outbox
+from portal.models import Customer, SurveyInvitation, SurveyResponse
+from portal.services.cases.followup import APPLY_ANSWER_JOB
+from portal.services.cases.followup_survey import FOLLOWUP_KIND
+from portal.services.surveys.schedule import get_policy
+from portal.tokens import InvalidToken, read_token
+
+# For how long after answering a customer may still change their answer.
+CHANGE_WINDOW = timedelta(hours=24)
+# Unsubscribe links keep working long after the survey closed.
+UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600
+
+
+class LinkState(enum.Enum):
+    INVALID = "invalid"  # tampered, unknown, or never sent: reveals nothing
+    EXPIRED = "expired"
+    OPEN = "open"  # not answered yet
+    EDITABLE = "editable"  # answered, still inside the change window
+    CLOSED = "closed"  # answered, change window over
+
+
+@dataclass
+class Link:
+    state: LinkState
+    invitation: SurveyInvitation | None = None
+
+    @property
+    def response(self) -> SurveyResponse | None:
+        return self.invitation.response if self.invitation else None
+
+
+def resolve(token: str, now: datetime) -> Link:
+    policy = get_policy()
+    try:
+        invitation_id = read_token("survey", token, max_age=policy.link_expiry_days * 86400 * 2)
+    except InvalidToken as exc:
+        return Link(LinkState.EXPIRED if str(exc) == "expired" else LinkState.INVALID)
+    if not isinstance(invitation_id, int):
+        return Link(LinkState.INVALID)
+    invitation = db.session.get(SurveyInvitation, invitation_id)
+    if invitation is None or invitation.sent_at is None:
+        return Link(LinkState.INVALID)
+    response = invitation.response
+    if response is not None:
+        if now - response.submitted_at <= CHANGE_WINDOW:
+            return Link(LinkState.EDITABLE, invitation)
+        return Link(LinkState.CLOSED, invitation)
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        return Link(LinkState.EXPIRED, invitation)
+    return Link(LinkState.OPEN, invitation)
+
+
+def change_deadline(link: Link) -> datetime | None:
+    response = link.response
+    return response.submitted_at + CHANGE_WINDOW if response else None
+
+
+@dataclass
+class Answer:
+    satisfaction: int
+    recommend: int | None
+    comment: str | None
+    may_contact: bool
+    resolved_concern: bool | None = None
+
+
+def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResponse, bool]:
+    """Store the answer (or the change to it). Returns (response, created).
+
+    Two submits racing for the same invitation: the unique invitation_id lets one insert
+    win; the other becomes a change of that answer, so nothing is lost and nothing doubles.
+    """
+    invitation = link.invitation
+    comment = (answer.comment or "").strip() or None
+    fields = {
+        "satisfaction": answer.satisfaction,
+        "recommend": answer.recommend,
+        "comment": comment,
+        "may_contact": answer.may_contact,
+        "resolved_concern": answer.resolved_concern,
+    }
+    if link.state is LinkState.OPEN:
+        response = SurveyResponse(invitation_id=invitation.id, submitted_at=now, **fields)
+        db.session.add(response)
+        invitation.answered_at = now
+        try:
+            db.session.flush()
+            _analyse_later(response)
+            db.session.commit()
+            outbox.flush()
+            return response, True
+        except IntegrityError:
+            db.session.rollback()
+    response = db.session.scalar(
+        sa.select(SurveyResponse).where(SurveyResponse.invitation_id == invitation.id)
+    )
+    for name, value in fields.items():
+        setattr(response, name, value)
+    response.updated_at = now
+    # The words changed: they must be analysed again.
+    response.analysed_at = None
+    _analyse_later(response)
+    db.session.commit()
+    outbox.flush()
+    return response, False
+
+
+def _analyse_later(response: SurveyResponse) -> None:
+    """In the answer's own transaction: the analysis job exists exactly when the answer does.
+    A follow-up answer also reopens or closes its case (a changed answer is applied again)."""
+    outbox.add("triage.analyse_response", response.id, family="analysis")
+    if response.invitation.kind == FOLLOWUP_KIND:
+        outbox.add(APPLY_ANSWER_JOB, response.id, family="analysis")
+
+
+def mark_opened(link: Link, now: datetime) -> None:
+    invitation = link.invitation
+    if invitation is not None and invitation.opened_at is None:
+        db.session.execute(
+            sa.update(SurveyInvitation)
+            .where(SurveyInvitation.id == invitation.id, SurveyInvitation.opened_at.is_(None))
+            .values(opened_at=now)
+        )
+        db.session.commit()
+
+
+def invitation_for_unsubscribe(token: str) -> SurveyInvitation | None:
+    try:
+        invitation_id = read_token("unsubscribe", token, max_age=UNSUBSCRIBE_MAX_AGE)
+    except InvalidToken:
+        return None
+    if not isinstance(invitation_id, int):
+        return None
+    return db.session.get(SurveyInvitation, invitation_id)
+
+
+def unsubscribe(invitation: SurveyInvitation, now: datetime) -> None:
+    """Never survey this customer again. Safe to repeat."""
+    customer = db.session.get(Customer, invitation.customer_id)
+    if customer.unsubscribed_at is None:
+        customer.unsubscribed_at = now
+    if invitation.unsubscribed_at is None:
+        invitation.unsubscribed_at = now
+    db.session.commit()
+    current_app.logger.info("customer %s unsubscribed from surveys", customer.id)
