@@ -1,4 +1,9 @@
-"""Aftersale: customer feedback and complaint resolution for sales teams."""
+"""Aftersale: customer feedback and complaint resolution for sales teams.
+
+The factory imports the parts it wires (extensions, blueprints, CLI) inside its functions, on
+purpose: importing any `portal.*` module runs this file first, and a worker or script that
+imports `portal.jobs` or `portal.models` must not load every blueprint and form with it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
+from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, Config, load_config
@@ -77,7 +83,6 @@ def _tune_sqlite(engine) -> None:
     (WAL), and wait for a lock instead of failing at once."""
     if engine.dialect.name != "sqlite":
         return
-    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, connection_record):

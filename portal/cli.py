@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import AppGroup
 
 from portal.extensions import db
+from portal.jobs.periodic import run_all_once
+from portal.metrics.commands import rebuild_performance_command
 from portal.models import Team, User
 from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
+from portal.services.addresses import normalise_email
+from portal.services.demo.content import DEMO_PASSWORD
+from portal.services.demo.plans import DemoSeedError
+from portal.services.demo.seeding import demo_logins, seed_demo
+from portal.services.sales.file_import import ImportFormatError, import_sales_file
+from portal.services.setup import ensure_sla_policies
+from portal.services.staff.accounts import create_user
+from portal.services.surveys.schedule import get_policy
 
 portal_cli = AppGroup("portal", help="Aftersale administration commands.")
 
@@ -19,9 +31,6 @@ portal_cli = AppGroup("portal", help="Aftersale administration commands.")
 @portal_cli.command("init")
 def init_command():
     """Create the default SLA policies and survey policy (safe to run again)."""
-    from portal.extensions import db
-    from portal.services.setup import ensure_sla_policies
-    from portal.services.surveys.schedule import get_policy
 
     created = ensure_sla_policies()
     get_policy()
@@ -42,10 +51,6 @@ def init_command():
 @click.option("--prompt-password", is_flag=True, help="Ask for the password on the terminal.")
 def create_user_command(email, name, role, team_name, password, prompt_password):
     """Create a staff account."""
-    from email_validator import EmailNotValidError, validate_email
-
-    from portal.services.addresses import normalise_email
-    from portal.services.staff.accounts import create_user
 
     try:
         validate_email(email, check_deliverability=False)
@@ -79,9 +84,6 @@ def create_user_command(email, name, role, team_name, password, prompt_password)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed_demo_command(customers, sales, seed, if_empty):
     """Fill the database with a realistic demo organisation."""
-    from portal.services.demo.content import DEMO_PASSWORD
-    from portal.services.demo.plans import DemoSeedError
-    from portal.services.demo.seeding import demo_logins, seed_demo
 
     if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
         click.echo("The database already has users: demo data not added.")
@@ -115,7 +117,6 @@ def import_sales_command(path, errors_path):
     (en or sv). Comma or semicolon delimited, UTF-8. Order refs already stored are skipped,
     so importing a file again is safe. Exits with status 1 when rows were rejected.
     """
-    from portal.services.sales.file_import import ImportFormatError, import_sales_file
 
     try:
         result = import_sales_file(path, progress=_progress_bar, errors_path=errors_path)
@@ -135,9 +136,6 @@ def import_sales_command(path, errors_path):
 def tick_command(every):
     """Run every periodic job once now (surveys, sweeps). With Redis, workers do this by
     themselves; without Redis, `make run` keeps this running next to the web server."""
-    import time
-
-    from portal.jobs.periodic import run_all_once
 
     while True:
         for name, outcome in run_all_once().items():
@@ -165,6 +163,7 @@ def score_command(path, column, output_path):
     Comma, semicolon or tab delimited (the same comes out), UTF-8 with or without a BOM.
     Rows with an empty text are scored too. Needs no database.
     """
+    # Heavy (TextBlob, a third of a second): loaded only by the command that scores.
     from portal.sentiment.csvfile import CsvFormatError, score_csv_file
 
     try:
@@ -187,7 +186,6 @@ def _progress_bar(total_bytes: int):
 
 
 def init_app(app: Flask) -> None:
-    from portal.metrics.commands import rebuild_performance_command
 
     portal_cli.add_command(rebuild_performance_command)
     app.cli.add_command(portal_cli)

@@ -8,6 +8,7 @@ setting, instead of surfacing later as a confusing error deep inside a request o
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -158,7 +159,6 @@ class ProductionConfig(Config):
 
 
 def _dev_secret_key() -> str:
-    import secrets
 
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     path = INSTANCE_DIR / "dev-secret-key"

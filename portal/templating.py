@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, g
+from flask_login import current_user
 
 from portal.models import utcnow
+from portal.services.cases.assignment import triage_count as count
+from portal.services.cases.rules import can_manage
 
 
 def humanize_delta(target: datetime | None, now: datetime | None = None) -> str:
@@ -56,13 +59,8 @@ def _nav_context() -> dict:
     shows it (an error page for a database outage shows none), and once per request."""
 
     def triage_count() -> int:
-        from flask import g
-        from flask_login import current_user
 
         if "triage_count" not in g:
-            from portal.services.cases.assignment import triage_count as count
-            from portal.services.cases.rules import can_manage
-
             user = current_user
             g.triage_count = count(user) if user.is_authenticated and can_manage(user) else 0
         return g.triage_count

@@ -345,10 +345,10 @@ def test_every_mistake_is_shown_at_once_and_nothing_is_saved(client, admin):
 
 def test_the_service_refuses_what_the_form_would(app):
     settings = sla_admin.PolicySettings(4, "hours", 2, "hours", True)
-    with pytest.raises(sla_admin.SlaRuleError) as caught:
+    with pytest.raises(rules.RuleError) as caught:
         sla_admin.update_policies({"high": settings})
     assert (caught.value.field, caught.value.severity) == ("resolve_amount", "high")
-    with pytest.raises(sla_admin.SlaRuleError, match="from 1 to 1000"):
+    with pytest.raises(rules.RuleError, match="from 1 to 1000"):
         sla_admin.update_policies({"low": sla_admin.PolicySettings(0, "hours", 2, "days", True)})
 
 

@@ -16,7 +16,7 @@ from markupsafe import escape
 from portal.extensions import db
 from portal.jobs.customer_mail import notify_rep_of_customer_message, send_message_to_customer
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
-from portal.services.cases import links as case_links
+from portal.services import status_links as case_links
 from portal.services.cases import messages as customer_messages
 from portal.services.cases import work as case_work
 from portal.services.cases.messages import MESSAGE_MAX, MessageError

@@ -14,9 +14,9 @@ from portal.extensions import db
 from portal.jobs.customer_mail import notify_rep_of_followup
 from portal.jobs.followup import apply_followup_answer
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
-from portal.services.cases import followup_survey
 from portal.services.cases import work as case_work
 from portal.services.setup import ensure_sla_policies
+from portal.services.surveys import followup as followup_survey
 from portal.services.surveys.sending import dispatch
 from portal.tokens import make_token
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Case, Customer, utcnow
-from portal.services.cases import links as case_links
+from portal.services import status_links as case_links
 from portal.services.cases.opening import open_case
 from portal.services.setup import ensure_sla_policies
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import flash, make_response, redirect, render_template, url_for
 from flask_login import current_user
 
+from portal.admin.common import bp
 from portal.admin.forms import ApiKeyForm
-from portal.admin.routes import bp
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models import ApiKey, utcnow

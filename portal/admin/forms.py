@@ -32,13 +32,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.form_helpers import strip
 from portal.models.user import ROLES
 from portal.services import rules
 from portal.services.staff import teams
 from portal.services.surveys.admin import (
     POLICY_LIMITS,
     STATES,
-    PolicyRuleError,
     check_sending_hours,
 )
 
@@ -52,10 +52,6 @@ def optional_id(value) -> int | None:
     return int(value)
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def id_choices(rows, empty_label: str) -> list[SelectChoice]:
     """Options for picking a row by id (a team, a rep...), "nothing" first."""
     return [SelectChoice("", empty_label), *(SelectChoice(row.id, row.name) for row in rows)]
@@ -67,7 +63,7 @@ class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: a token would only leak into URLs and logs
 
-    q = SearchField("Name or email", filters=[_strip])
+    q = SearchField("Name or email", filters=[strip])
     role = SelectField("Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], default="")
     team = SelectField("Team", default="")  # choices: "", "none", then team ids
     status = SelectField(
@@ -85,7 +81,7 @@ class _UserFields(FlaskForm):
     name = StringField(
         "Full name",
         validators=[DataRequired(message="Enter a name."), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="rep", validators=[DataRequired()])
     team = SelectField("Team", coerce=optional_id)
@@ -99,7 +95,7 @@ class UserCreateForm(_UserFields):
             Email(message="Enter a valid email address, like name@example.com."),
             Length(max=254),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     submit = SubmitField("Add user and email a link")
 
@@ -177,7 +173,7 @@ class TeamForm(FlaskForm):
     name = StringField(
         "Team name",
         validators=[DataRequired(message="Enter a name."), Length(max=120)],
-        filters=[_strip],
+        filters=[strip],
     )
     lead = SelectField(
         "Lead", coerce=optional_id, description="A manager. They see this team's cases and figures."
@@ -315,7 +311,7 @@ class SurveyPolicyForm(FlaskForm):
             return
         try:
             check_sending_hours(start.data, field.data)
-        except PolicyRuleError as exc:
+        except rules.RuleError as exc:
             raise ValidationError(exc.message) from None
 
 
@@ -325,7 +321,7 @@ class InvitationFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: a token would only leak into URLs and logs
 
-    q = SearchField("Customer or order", filters=[_strip])
+    q = SearchField("Customer or order", filters=[strip])
     state = SelectField(
         "State",
         choices=[
@@ -342,7 +338,7 @@ class CustomerSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Name or email", filters=[_strip])
+    q = SearchField("Name or email", filters=[strip])
 
 
 # --- API keys ---------------------------------------------------------------------------------
@@ -355,7 +351,7 @@ class ApiKeyForm(FlaskForm):
             DataRequired(message="Enter a name, such as the system that will use the key."),
             Length(max=120, message="Keep the name to 120 characters or fewer."),
         ],
-        filters=[_strip],
+        filters=[strip],
         description='Which system uses this key, e.g. "Webshop" or "ERP export". '
         "It helps you find the key when it has to be revoked.",
     )

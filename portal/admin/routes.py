@@ -6,10 +6,12 @@ at the end of this one."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal.admin import api_key_routes, sla_routes, survey_routes  # noqa: F401  (their pages)
+from portal.admin.common import bp
 from portal.admin.forms import (
     TeamForm,
     UserCreateForm,
@@ -21,24 +23,13 @@ from portal.admin.forms import (
 )
 from portal.auth.access import roles_required
 from portal.extensions import db
+from portal.form_helpers import show_rule_error
 from portal.models import Team, User, utcnow
 from portal.services import rules
 from portal.services.staff import accounts
 from portal.services.staff import teams as staff_teams
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
 USERS_PER_PAGE = 50
-
-
-def show_rule_error(form, exc) -> None:
-    """Put the message of a rule error (a RuleError, a PolicyRuleError: anything with a
-    `message` and a `field`) next to the field it is about; otherwise at the top of the page."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors.append(exc.message)
-    else:
-        flash(exc.message, "error")
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -226,4 +217,3 @@ def edit_team(team_id: int):
 
 
 # The other admin pages register their views on `bp` when imported: after it is complete.
-from portal.admin import api_key_routes, sla_routes, survey_routes  # noqa: E402, F401

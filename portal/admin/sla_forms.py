@@ -16,8 +16,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from portal.admin.forms import WholeNumberField, _strip, optional_id
+from portal.admin.forms import WholeNumberField, optional_id
+from portal.form_helpers import strip
 from portal.models.case import SEVERITIES
+from portal.services.rules import RuleError
 from portal.services.sla import admin as sla_admin
 
 UNIT_CHOICES = [SelectChoice("hours", "hours"), SelectChoice("days", "days")]
@@ -46,7 +48,7 @@ class SlaRowForm(Form):
             return
         try:
             sla_admin.check_resolution_after_first_contact(self.settings())
-        except sla_admin.SlaRuleError as exc:
+        except RuleError as exc:
             raise ValidationError(exc.message) from None
 
     def settings(self) -> sla_admin.PolicySettings:
@@ -87,7 +89,7 @@ class HolidayForm(FlaskForm):
             DataRequired(message="Enter a name, like Midsummer Eve."),
             Length(max=120, message="Keep the name to 120 characters or fewer."),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     team = SelectField("For", coerce=optional_id)  # choices: "All teams", then the teams
     submit = SubmitField("Add holiday")

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from portal.admin.common import bp
 from portal.admin.forms import id_choices
-from portal.admin.routes import bp, show_rule_error
 from portal.admin.sla_forms import HolidayForm, HolidayImportForm, SlaPoliciesForm, SlaRowForm
 from portal.auth.access import roles_required
 from portal.extensions import db
+from portal.form_helpers import show_rule_error
 from portal.models import Holiday, utcnow
 from portal.models.case import SEVERITIES
+from portal.services.rules import RuleError
 from portal.services.sla import admin as sla_admin
 from portal.services.staff import teams
 
@@ -29,8 +31,8 @@ def sla_policies():
     if form.validate_on_submit():
         try:
             changed = sla_admin.update_policies(form.settings())
-        except sla_admin.SlaRuleError as exc:
-            show_rule_error(form[exc.severity] if exc.severity else form, exc)
+        except RuleError as exc:
+            show_rule_error(form[exc.row] if exc.row else form, exc)
         else:
             if changed:
                 flash(
@@ -72,7 +74,7 @@ def _previews(form: SlaPoliciesForm) -> dict[str, list[str]]:
         settings = row.form.settings()
         try:
             sla_admin.check_policy(settings)
-        except sla_admin.SlaRuleError:
+        except RuleError:
             continue
         previews[severity] = sla_admin.preview_lines(settings, now, calendar)
     return previews
@@ -128,7 +130,7 @@ def holidays():
 def _add_holiday(form: HolidayForm) -> bool:
     try:
         holiday = sla_admin.add_holiday(form.day.data, form.name.data, form.team.data)
-    except sla_admin.SlaRuleError as exc:
+    except RuleError as exc:
         show_rule_error(form, exc)
         return False
     whom = "every team" if holiday.team_id is None else sla_admin.team_names()[holiday.team_id]
@@ -141,7 +143,7 @@ def _add_public_holidays(form: HolidayImportForm) -> bool:
         result = sla_admin.add_public_holidays(
             form.chosen_source(), form.import_year.data, form.import_team.data
         )
-    except sla_admin.SlaRuleError as exc:
+    except RuleError as exc:
         exc.field = f"import_{exc.field}" if exc.field else None
         show_rule_error(form, exc)
         return False

@@ -8,16 +8,18 @@ from datetime import timedelta
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from portal.admin.common import bp
 from portal.admin.forms import (
     STATE_LABELS,
     CustomerSearchForm,
     InvitationFilterForm,
     SurveyPolicyForm,
 )
-from portal.admin.routes import bp, show_rule_error
 from portal.auth.access import roles_required
 from portal.extensions import db
+from portal.form_helpers import show_rule_error
 from portal.models import SurveyInvitation, utcnow
+from portal.services.rules import RuleError
 from portal.services.surveys import admin as survey_admin
 from portal.services.surveys.schedule import get_policy
 
@@ -92,7 +94,7 @@ def survey_policy():
         )
         try:
             survey_admin.update_policy(current_user, settings)
-        except survey_admin.PolicyRuleError as exc:
+        except RuleError as exc:
             show_rule_error(form, exc)
         else:
             flash("The survey policy is saved. It applies from the next send run.", "success")

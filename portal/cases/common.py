@@ -7,7 +7,7 @@ a case someone may not see does not exist for them).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g
+from flask import Blueprint, abort, g
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
@@ -17,7 +17,6 @@ from portal.models import Case, CaseEvent
 from portal.models.case import SEVERITIES
 from portal.services.cases import assignment
 from portal.services.cases import queue as case_queue
-from portal.services.rules import RuleError
 from portal.services.scope import visible_cases_query
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -41,15 +40,6 @@ def get_visible_case(case_id: int) -> Case:
     if case is None:
         abort(404)
     return case
-
-
-def show_rule_error(form, exc: RuleError) -> None:
-    """The rule's message next to the field it is about; otherwise at the top of the page."""
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, "error")
 
 
 def assignee_choices() -> list[SelectChoice]:

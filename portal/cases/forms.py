@@ -23,15 +23,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from portal.form_helpers import strip
 from portal.models.case import CASE_STATUSES, OUTCOMES, SEVERITIES
 from portal.models.survey import SENTIMENT_LABELS
 from portal.services.cases.work import CONTACT_CHANNELS, NOTE_LENGTH
 
 REASON_LENGTH = 500
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def optional_id(value) -> int | None:
@@ -55,7 +52,7 @@ def _reason(label: str, message: str, description: str) -> StringField:
             DataRequired(message=message),
             Length(max=REASON_LENGTH, message=f"Keep it to {REASON_LENGTH} characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=description,
     )
 
@@ -67,7 +64,7 @@ def _text(label: str, message: str, description: str = "", rows: int = 3) -> Tex
             DataRequired(message=message),
             Length(max=NOTE_LENGTH, message=f"Keep it to {NOTE_LENGTH} characters."),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=description,
         render_kw={"rows": rows},
     )
@@ -92,7 +89,7 @@ class LabelCorrectionForm(CaseForm):
     note = TextAreaField(
         "Note",
         validators=[Optional(), Length(max=1000, message="Keep the note to 1000 characters.")],
-        filters=[_strip],
+        filters=[strip],
         description="What the rules missed. It helps whoever tunes them.",
         render_kw={"rows": 2},
     )
@@ -246,7 +243,7 @@ class QueueFilterForm(FlaskForm):
 
     q = StringField(
         "Search",
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=100, message="Keep the search to 100 characters.")],
         description="Customer name or email, order number, subject or #case number.",
     )

@@ -26,10 +26,10 @@ from portal.cases.common import (
     MANAGERS,
     assignee_choices,
     bp,
-    show_rule_error,
 )
 from portal.cases.forms import BulkAssignForm, QueueFilterForm
 from portal.extensions import db
+from portal.form_helpers import show_rule_error
 from portal.models import utcnow
 from portal.services.cases import assignment
 from portal.services.cases import corrections as case_corrections

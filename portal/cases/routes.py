@@ -23,7 +23,6 @@ from portal.cases.common import (
     bp,
     get_visible_case,
     severity_choices,
-    show_rule_error,
 )
 from portal.cases.forms import (
     OUTCOME_LABELS,
@@ -37,6 +36,7 @@ from portal.cases.forms import (
     SeverityForm,
 )
 from portal.extensions import db
+from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
 from portal.services.cases import assignment, labels
 from portal.services.cases import history as case_history

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from portal.form_helpers import strip
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
 from portal.services.cases.messages import MESSAGE_MAX
 
@@ -34,10 +35,6 @@ assert set(CATEGORY_LABELS) == set(COMPLAINT_CATEGORIES)
 assert set(CONTACT_LABELS) == set(CONTACT_PREFERENCES)
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
 class ComplaintDetailsForm(FlaskForm):
     """What went wrong and how to reach the customer: the part every complaint has."""
 
@@ -49,7 +46,7 @@ class ComplaintDetailsForm(FlaskForm):
     description = TextAreaField(
         _l("What happened?"),
         description=_l("Tell us in your own words. What would put it right for you?"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired(message=_l("Tell us what happened.")),
             Length(
@@ -72,7 +69,7 @@ class ComplaintDetailsForm(FlaskForm):
     phone = StringField(
         _l("Phone number"),
         description=_l("Only needed if you would like us to call you."),
-        filters=[_strip],
+        filters=[strip],
         # Not Optional(): it would end the checks before validate_phone sees an empty field.
         validators=[Length(max=40, message=_l("That phone number is too long."))],
     )
@@ -96,13 +93,13 @@ class ComplaintForm(ComplaintDetailsForm):
         description=_l(
             "You find it in your order confirmation. Leave it empty if you do not have it."
         ),
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=64, message=_l("That order number is too long."))],
     )
     email = EmailField(
         _l("Email address"),
         description=_l("The address you used for the order. We send a confirmation link to it."),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired(message=_l("Enter your email address.")),
             Length(max=254, message=_l("That email address is too long.")),
@@ -111,7 +108,7 @@ class ComplaintForm(ComplaintDetailsForm):
     )
     name = StringField(
         _l("Your name"),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             InputRequired(message=_l("Enter your name.")),
             Length(max=200, message=_l("That name is too long.")),
@@ -144,7 +141,7 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(
         _l("Write to us"),
         description=_l("Your message goes to the person handling your case."),
-        filters=[_strip],
+        filters=[strip],
         validators=[
             # DataRequired, not InputRequired: only spaces is no message either.
             DataRequired(message=_l("Write your message first.")),

@@ -32,7 +32,7 @@ from portal.i18n import LANGUAGES
 from portal.models import utcnow
 from portal.security import token_page
 from portal.services import complaints
-from portal.services.cases import links as case_links
+from portal.services import status_links as case_links
 from portal.services.cases import messages as customer_messages
 from portal.services.complaints import Complainant, Details
 from portal.services.surveys import answers

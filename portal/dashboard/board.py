@@ -10,13 +10,14 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.metrics import definitions as d
+from portal.metrics.definitions import METRICS
 from portal.metrics.facts import Calendars, load_facts
 from portal.metrics.periods import Period, recent
 from portal.models import Case, Team, User
 from portal.models.case import OPEN_STATUSES
 from portal.models.performance import subject_key
-from portal.services.performance.records import records_for, trend
-from portal.services.scope import visible_cases_query
+from portal.services.performance.records import chart_number, format_metric, records_for, trend
+from portal.services.scope import visible_cases_query, visible_reps_query
 
 AGE_BUCKETS = (  # (figure, label, min days, max days)
     ("age_0_1", "Under 1 day", 0, 1),
@@ -116,7 +117,6 @@ class RepRow:
 def comparison(reps: list[User], period: Period, cases_url: str) -> list[RepRow]:
     """Each rep's figures for the comparison table, with their drill-down links (built here
     with plain string joins: 300 reps x 9 figures through url_for took most of the page)."""
-    from portal.services.performance.records import format_metric
 
     records = records_for([subject_key("rep", r.id) for r in reps], period)
     when = f"period={period.kind}&start={period.start.isoformat()}"  # nothing to quote
@@ -143,8 +143,6 @@ def response_trend(subject: str, now: datetime, weeks: int = 12):
 
 def trend_chart(history) -> dict:
     """Chart data (hours per week) for the response-time trend; the page's table has the same."""
-    from portal.metrics.definitions import METRICS
-    from portal.services.performance.records import chart_number
 
     return {
         "unit": "hours",
@@ -217,7 +215,6 @@ LIVE_FIGURES = {
 
 def rep_ids_of(user: User, rep_id: int | None, team_id: int | None) -> list[int] | None:
     """The reps a drill-down covers, within `user`'s scope (None: everyone, admins only)."""
-    from portal.services.scope import visible_reps_query
 
     query = visible_reps_query(user).with_only_columns(User.id)
     if rep_id is not None:

@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
         connection = Redis.from_url(url)  # connects lazily, on first command
         is_async = True
     else:
-        import fakeredis
+        import fakeredis  # only without Redis: the inline stand-in is not loaded otherwise
 
         connection = fakeredis.FakeRedis()
         is_async = False

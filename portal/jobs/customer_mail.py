@@ -33,7 +33,7 @@ from portal.jobs import outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, SurveyResponse, User, utcnow
 from portal.services import scope
-from portal.services.cases import links as case_links
+from portal.services import status_links as case_links
 from portal.services.cases.messages import FROM_CUSTOMER, TO_CUSTOMER
 from portal.services.surveys.schedule import zone
 from portal.urls import external_url

@@ -6,6 +6,9 @@ import sys
 
 import click
 
+from portal.metrics.rollup import all_periods, rebuild
+from portal.models import utcnow
+
 
 @click.command("rebuild-performance")
 def rebuild_performance_command():
@@ -14,8 +17,6 @@ def rebuild_performance_command():
     Safe at any time: each period's rows are replaced in one transaction, and the figures are
     the same as the periodic rollup's.
     """
-    from portal.metrics.rollup import all_periods, rebuild
-    from portal.models import utcnow
 
     now = utcnow()
     periods = all_periods(now)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.metrics.definitions import RETURN_WINDOW, compute
+from portal.metrics.definitions import RETURN_WINDOW, Facts, compute
 from portal.metrics.facts import Calendars, load_facts
 from portal.metrics.periods import Period, period_of, periods_between
 from portal.models import Case, Sale, SurveyInvitation, User, utcnow
@@ -52,7 +52,6 @@ def compute_period(period: Period, now: datetime, calendars: Calendars | None = 
 
 def _split_by_rep(facts):
     """facts.only(rep) for every rep in one pass (300 reps x 1M rows would be slow)."""
-    from portal.metrics.definitions import Facts
 
     split: dict[int, Facts] = defaultdict(lambda: Facts(facts.period, facts.now, [], [], [], []))
     for name in ("sales", "invitations", "responses", "cases"):
@@ -136,8 +135,6 @@ def all_periods(now: datetime) -> list[Period]:
     if first is None:
         return []
     if first.tzinfo is None:  # min() over SQLite text comes back naive
-        from datetime import UTC
-
         first = datetime.fromisoformat(str(first)).replace(tzinfo=UTC)
     return [p for kind in PERIODS for p in periods_between(kind, first, now)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -65,7 +66,6 @@ class Money(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        from decimal import ROUND_HALF_UP, Decimal
 
         if value is None:
             return None
@@ -73,7 +73,6 @@ class Money(sa.types.TypeDecorator):
         return int(cents)
 
     def process_result_value(self, value, dialect):
-        from decimal import Decimal
 
         if value is None:
             return None

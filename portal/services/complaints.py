@@ -248,7 +248,7 @@ def status_of(complaint: Complaint) -> Status:
 
 
 def status_of_case(case: Case) -> Status:
-    """The status page of a case reached through its own link (services/cases/links.py)."""
+    """The status page of a case reached through its own link (services/status_links.py)."""
     customer = case.customer
     return Status(
         db.session.get(Complaint, case.complaint_id) if case.complaint_id else None,

@@ -2,7 +2,7 @@
 
 Every domain (cases, staff, SLA, surveys, goals, messages) raises `RuleError` with a message
 that says what to fix and, when it is about one form field, that field's name: the blueprints
-show it next to the field (`portal/forms_feedback.py`, `show_rule_error`).
+show it next to the field (`show_rule_error`, portal/form_helpers.py).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 class RuleError(ValueError):
     """A change someone asked for would break a rule; `message` says what to fix."""
 
-    def __init__(self, message: str, field: str | None = None, **context: object) -> None:
+    def __init__(self, message: str, field: str | None = None, row: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
-        self.context = context  # e.g. the SLA severity row the message is about
+        self.row = row  # in a form of several rows (the SLA of each severity): which one

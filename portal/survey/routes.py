@@ -18,11 +18,11 @@ from flask_wtf.csrf import CSRFError
 from portal.extensions import csrf, db, limiter
 from portal.models import Case, utcnow
 from portal.security import token_page
-from portal.services.cases import links as case_links
+from portal.services import status_links as case_links
 from portal.services.cases.followup import wants_reopen
-from portal.services.cases.followup_survey import FOLLOWUP_KIND
 from portal.services.surveys import answers
 from portal.services.surveys.answers import Answer, LinkState
+from portal.services.surveys.followup import FOLLOWUP_KIND
 from portal.survey.forms import FollowupForm, SurveyForm
 
 bp = Blueprint("survey", __name__)

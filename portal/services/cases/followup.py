@@ -7,9 +7,9 @@ what silence does.
 - `close_unanswered_followups` (a periodic sweep): when the latest follow-up of a still-resolved
   case expires unanswered, the system closes the case, saying "no answer to the follow-up".
   Silence after a fix is taken as the fix holding; the customer's status link still works for
-  LINK_DAYS_AFTER_CLOSE days (services/cases/links.py), and staff can reopen.
+  LINK_DAYS_AFTER_CLOSE days (services/status_links.py), and staff can reopen.
 
-The survey itself is scheduled by services/cases/followup_survey.py.
+The survey itself is scheduled by services/surveys/followup.py.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, SurveyInvitation, SurveyResponse
 from portal.services.cases import work
-from portal.services.cases.followup_survey import FOLLOWUP_KIND
 from portal.services.cases.rules import StaleCaseError
+from portal.services.surveys.followup import APPLY_ANSWER_JOB, FOLLOWUP_KIND
 
 # A rating at or below this reopens the case, whatever the yes/no says.
 REOPEN_AT_OR_BELOW = 2
-APPLY_ANSWER_JOB = "followup.apply_followup_answer"
 
 
 def wants_reopen(response: SurveyResponse) -> bool:

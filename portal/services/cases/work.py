@@ -38,10 +38,11 @@ from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, User
 from portal.models.case import OUTCOMES
-from portal.services.cases import followup_survey, messages
+from portal.services.cases import messages
 from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
 from portal.services.sla.deadlines import deadlines_for_case
+from portal.services.surveys import followup as followup_survey
 
 CONTACT_CHANNELS = ("phone", "email", "meeting")
 NOTE_LENGTH = 4000

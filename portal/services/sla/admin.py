@@ -1,7 +1,7 @@
 """Deadlines as an administrator manages them: the SLA policy of each severity, the holidays
 (typed in, or taken from the `holidays` package), and what a policy means for a case opened now.
 
-No Flask request state here. A change that breaks a rule raises `SlaRuleError`, naming the form
+No Flask request state here. A change that breaks a rule raises `RuleError`, naming the form
 field it concerns (and, for a policy, its severity) so the page can show the message next to it.
 
 A change applies to cases opened from then on: a case gets its deadlines when it opens
@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import Holiday, SlaPolicy, Team
 from portal.models.case import SEVERITIES
 from portal.models.sla import SLA_UNITS
+from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
 from portal.services.sla.calendar import Calendar, calendar_for_team
 from portal.services.sla.deadlines import deadlines_for
@@ -34,16 +35,6 @@ STANDARD_DAY_HOURS = 9
 # The years the holiday buttons accept.
 YEAR_LIMITS = (2000, 2100)
 EXAMPLE_WEEKDAY, EXAMPLE_TIME = 5, time(16)  # "a case opened on a Friday at 16:00"
-
-
-class SlaRuleError(ValueError):
-    """A change an administrator asked for would break a rule."""
-
-    def __init__(self, message: str, field: str | None = None, severity: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.severity = severity
 
 
 # --- SLA policies ------------------------------------------------------------------------------
@@ -86,11 +77,11 @@ def check_policy(settings: PolicySettings, severity: str | None = None) -> None:
     for which in ("first_contact", "resolve"):
         amount = getattr(settings, f"{which}_amount")
         if not isinstance(amount, int) or not low <= amount <= high:
-            raise SlaRuleError(
+            raise RuleError(
                 f"Enter a whole number from {low} to {high}.", f"{which}_amount", severity
             )
         if getattr(settings, f"{which}_unit") not in SLA_UNITS:
-            raise SlaRuleError("Choose hours or days.", f"{which}_unit", severity)
+            raise RuleError("Choose hours or days.", f"{which}_unit", severity)
     check_resolution_after_first_contact(settings, severity)
 
 
@@ -108,7 +99,7 @@ def check_resolution_after_first_contact(
         )
     else:
         how = "A day is 24 hours here."
-    raise SlaRuleError(
+    raise RuleError(
         "Resolution cannot be due sooner than first contact "
         f"({settings.describe('first_contact')}). {how}",
         "resolve_amount",
@@ -127,7 +118,7 @@ def update_policies(settings: dict[str, PolicySettings]) -> list[str]:
     changed. Cases already open keep their deadlines; new cases get the new ones."""
     for severity, row in settings.items():
         if severity not in SEVERITIES:
-            raise SlaRuleError(f"Unknown severity {severity!r}.")
+            raise RuleError(f"Unknown severity {severity!r}.")
         check_policy(row, severity)
     changed = []
     for policy in policies():
@@ -204,7 +195,7 @@ def add_holiday(day: date, name: str, team_id: int | None) -> Holiday:
     team: a second one on the same day (or a team's on a day off for everyone) is refused."""
     name = " ".join(name.split())
     if not name:
-        raise SlaRuleError("Enter a name, like Midsummer Eve.", "name")
+        raise RuleError("Enter a name, like Midsummer Eve.", "name")
     _check_team(team_id)
     _check_day_free(day, team_id)
     holiday = Holiday(day=day, name=name[:120], team_id=team_id)
@@ -227,7 +218,7 @@ def delete_holiday(holiday: Holiday) -> None:
 
 def _check_team(team_id: int | None) -> None:
     if team_id is not None and db.session.get(Team, team_id) is None:
-        raise SlaRuleError("That team no longer exists. Choose another.", "team")
+        raise RuleError("That team no longer exists. Choose another.", "team")
 
 
 def _check_day_free(day: date, team_id: int | None) -> None:
@@ -237,15 +228,13 @@ def _check_day_free(day: date, team_id: int | None) -> None:
     taken = db.session.scalar(sa.select(Holiday).where(Holiday.day == day, same_team))
     if taken is not None:
         whom = "every team" if team_id is None else db.session.get(Team, team_id).name
-        raise SlaRuleError(
-            f"{day.isoformat()} is already a holiday for {whom}: {taken.name}.", "day"
-        )
+        raise RuleError(f"{day.isoformat()} is already a holiday for {whom}: {taken.name}.", "day")
     if team_id is not None:
         shared = db.session.scalar(
             sa.select(Holiday).where(Holiday.day == day, Holiday.team_id.is_(None))
         )
         if shared is not None:
-            raise SlaRuleError(
+            raise RuleError(
                 f"{day.isoformat()} is already a holiday for every team: {shared.name}.", "day"
             )
 
@@ -299,10 +288,10 @@ def add_public_holidays(source: str, year: int, team_id: int | None) -> HolidayI
     """Add the country's holidays of `year` that are missing, for every team or for one
     (a team's own holidays and every team's count as there). Running it twice adds nothing."""
     if source not in HOLIDAY_SOURCES:
-        raise SlaRuleError("Choose Swedish or UK (England) holidays.")
+        raise RuleError("Choose Swedish or UK (England) holidays.")
     low, high = YEAR_LIMITS
     if not low <= year <= high:
-        raise SlaRuleError(f"Enter a year from {low} to {high}.", "year")
+        raise RuleError(f"Enter a year from {low} to {high}.", "year")
     _check_team(team_id)
     days = public_holidays(source, year)
     scope = Holiday.team_id.is_(None)
@@ -326,7 +315,7 @@ def add_public_holidays(source: str, year: int, team_id: int | None) -> HolidayI
     except IntegrityError:
         # Another admin added some of the same days a moment ago.
         db.session.rollback()
-        raise SlaRuleError(
+        raise RuleError(
             "Someone added holidays at the same moment. Press the button again: "
             "the days already there are skipped."
         ) from None

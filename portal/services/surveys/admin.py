@@ -1,7 +1,7 @@
 """What admins see and do with surveys: invitation states, the funnel, resending, the
 unsubscribed list, and the survey policy.
 
-No Flask request state here. A policy change that breaks a rule raises `PolicyRuleError`,
+No Flask request state here. A policy change that breaks a rule raises `RuleError`,
 naming the form field it concerns so the page can show the message next to that field.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 from portal.extensions import db
 from portal.models import Customer, Sale, SurveyInvitation, SurveyResponse, User, utcnow
 from portal.models.survey_policy import SurveyPolicy
+from portal.services.rules import RuleError
 from portal.services.surveys.schedule import get_policy
 
 STATES = (
@@ -205,15 +206,6 @@ POLICY_LIMITS = {
 }
 
 
-class PolicyRuleError(ValueError):
-    """A policy an administrator asked for would break a rule."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 @dataclass(frozen=True)
 class PolicySettings:
     send_after_days: int
@@ -234,7 +226,7 @@ def update_policy(actor: User, settings: PolicySettings) -> SurveyPolicy:
     for name, (low, high) in POLICY_LIMITS.items():
         value = getattr(settings, name)
         if not isinstance(value, int) or not low <= value <= high:
-            raise PolicyRuleError(f"Enter a whole number from {low} to {high}.", name)
+            raise RuleError(f"Enter a whole number from {low} to {high}.", name)
     check_sending_hours(settings.window_start_hour, settings.window_end_hour)
     policy = get_policy()
     for f in fields(settings):
@@ -249,7 +241,7 @@ def check_sending_hours(start: int, end: int) -> None:
     """The sending hours are one stretch of the customer's day: they end after they start
     (a window across midnight is not supported by survey_schedule.in_daytime)."""
     if start >= end:
-        raise PolicyRuleError(
+        raise RuleError(
             f"The sending hours must end later in the day than they start (at {start}).",
             "window_end_hour",
         )

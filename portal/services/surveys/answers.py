@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Customer, SurveyInvitation, SurveyResponse
-from portal.services.cases.followup import APPLY_ANSWER_JOB
-from portal.services.cases.followup_survey import FOLLOWUP_KIND
+from portal.services.surveys.followup import APPLY_ANSWER_JOB, FOLLOWUP_KIND
 from portal.services.surveys.schedule import get_policy
 from portal.tokens import InvalidToken, read_token
 

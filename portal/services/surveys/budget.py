@@ -3,7 +3,7 @@
 A customer's `last_surveyed_at` is moved forward in one guarded UPDATE
 (`... WHERE last_surveyed_at IS NULL OR last_surveyed_at <= cutoff RETURNING id`), so two
 workers can never survey the same customer twice within the budget, whatever they race for.
-The follow-up after a case has its own rule (services/cases/followup_survey.py): the surveys of
+The follow-up after a case has its own rule (services/surveys/followup.py): the surveys of
 the case's own conversation do not count.
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Case, Customer, SurveyInvitation
 from portal.models.survey_policy import SurveyPolicy
-from portal.services.cases.followup_survey import opening_invitation_ids
+from portal.services.surveys.followup import opening_invitation_ids
 from portal.services.surveys.schedule import budget_cutoff
 
 

@@ -8,8 +8,8 @@ from flask_babel import force_locale, gettext
 from portal import mail
 from portal.extensions import db
 from portal.models import Case, SurveyInvitation
-from portal.services.cases import links as case_links
-from portal.services.cases.followup_survey import FOLLOWUP_KIND
+from portal.services import status_links as case_links
+from portal.services.surveys.followup import FOLLOWUP_KIND
 from portal.tokens import make_token
 from portal.urls import external_url
 

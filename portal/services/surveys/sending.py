@@ -31,8 +31,8 @@ from portal import mail
 from portal.extensions import db
 from portal.models import Case, SurveyInvitation, utcnow
 from portal.models.survey_policy import SurveyPolicy
-from portal.services.cases.followup_survey import FOLLOWUP_KIND, over_budget, record_skip
 from portal.services.surveys.budget import give_back_budget, take_budget, take_followup_budget
+from portal.services.surveys.followup import FOLLOWUP_KIND, over_budget, record_skip
 from portal.services.surveys.messages import build_invitation_message
 from portal.services.surveys.planning import (
     due_first_sends,

@@ -5,7 +5,7 @@
   customer, and within the survey budget. Why a customer gets none is written on the case.
 - The follow-up goes out with the other surveys (services/surveys/sending.py), which checks the
   same rules again at sending time.
-- What the answer does to the case is services/cases/followup.py.
+- What the answer does to the case is services/cases/followup.py (a job, APPLY_ANSWER_JOB).
 
 The budget for follow-ups: the survey that opened the case, and earlier follow-ups of the same
 case, are part of the same conversation and do not count. Any other survey sent to the customer
@@ -23,6 +23,8 @@ from portal.models import Case, CaseEvent, Complaint, Customer, SurveyInvitation
 from portal.services.surveys.schedule import budget_cutoff, get_policy, in_daytime, zone
 
 FOLLOWUP_KIND = "resolution"
+# The job that applies an answer to its case (services/cases/followup.py), queued with it.
+APPLY_ANSWER_JOB = "followup.apply_followup_answer"
 # Time for the fix to reach the customer before we ask whether it worked.
 FOLLOWUP_DELAY = timedelta(days=1)
 
