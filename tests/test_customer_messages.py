@@ -19,7 +19,8 @@ from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
 from portal.services import status_links as case_links
 from portal.services.cases import messages as customer_messages
 from portal.services.cases import work as case_work
-from portal.services.cases.messages import MESSAGE_MAX, MessageError
+from portal.services.cases.messages import MESSAGE_MAX
+from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
@@ -154,7 +155,7 @@ def test_the_message_is_in_the_customers_language_and_its_html_is_escaped(
 )
 def test_an_empty_or_too_long_message_is_refused_with_what_to_fix(open_case, rita, body, error):
     case = open_case()
-    with pytest.raises(MessageError, match=re.escape(error)):
+    with pytest.raises(RuleError, match=re.escape(error)):
         customer_messages.send_to_customer(case, rita, body, utcnow())
     db.session.rollback()
     assert customer_messages.conversation(case) == []

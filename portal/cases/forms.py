@@ -32,17 +32,14 @@ REASON_LENGTH = 500
 
 
 def optional_id(value) -> int | None:
+    """A posted id or version as an int; anything else is None (for a version: "changed
+    since", for a person: nobody chosen, which the service names)."""
     if value in (None, "", "None"):
         return None
     try:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def optional_int(value) -> int | None:
-    """The version a form was rendered with; anything else counts as "changed since"."""
-    return optional_id(value)
 
 
 def _reason(label: str, message: str, description: str) -> StringField:
@@ -54,6 +51,17 @@ def _reason(label: str, message: str, description: str) -> StringField:
         ],
         filters=[strip],
         description=description,
+    )
+
+
+def _assignee(label: str, message: str) -> SelectField:
+    """Whom to hand the case(s) to; the choices come from the view, and the service names
+    what is wrong with a choice (services/cases/assignment.py)."""
+    return SelectField(
+        label,
+        coerce=optional_id,
+        validate_choice=False,
+        validators=[InputRequired(message=message)],
     )
 
 
@@ -73,8 +81,9 @@ def _text(label: str, message: str, description: str = "", rows: int = 3) -> Tex
 class CaseForm(FlaskForm):
     """A form that changes a case: it says which version of the case the person saw."""
 
-    version = HiddenField(filters=[optional_int])
-    seen = HiddenField(filters=[optional_int])
+    # The version the form was rendered with; anything else counts as "changed since".
+    version = HiddenField(filters=[optional_id])
+    seen = HiddenField(filters=[optional_id])
 
 
 class LabelCorrectionForm(CaseForm):
@@ -107,12 +116,7 @@ class SeverityForm(CaseForm):
 
 
 class AssignForm(CaseForm):
-    assignee = SelectField(  # choices: the view
-        "Assign to",
-        coerce=optional_id,
-        validate_choice=False,  # services/cases/ names what is wrong with the choice
-        validators=[InputRequired(message="Choose who takes the case.")],
-    )
+    assignee = _assignee("Assign to", "Choose who takes the case.")
     reason = _reason(
         "Reason",
         "Say why: it goes in the timeline.",
@@ -132,12 +136,7 @@ def parse_picked(value: str) -> tuple[int, int] | None:
 class BulkAssignForm(FlaskForm):
     # The rows are rendered by the page; each checkbox value is "case id:version".
     cases = SelectMultipleField("Cases", validate_choice=False)
-    assignee = SelectField(  # choices: the view
-        "Assign the ticked cases to",
-        coerce=optional_id,
-        validate_choice=False,  # services/cases/ names what is wrong with the choice
-        validators=[InputRequired(message="Choose who takes the ticked cases.")],
-    )
+    assignee = _assignee("Assign the ticked cases to", "Choose who takes the ticked cases.")
     reason = _reason(
         "Reason",
         "Say why: it goes in the timeline of each case.",
@@ -154,9 +153,6 @@ class BulkAssignForm(FlaskForm):
     @property
     def picked(self) -> list[tuple[int, int]]:
         return [pair for pair in map(parse_picked, self.cases.data or []) if pair]
-
-
-TriageAssignForm = BulkAssignForm
 
 
 # --- actions on one case --------------------------------------------------------------------

@@ -27,12 +27,14 @@ from portal.complaints.forms import (
     ComplaintForm,
     ReplyForm,
 )
+from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
 from portal.extensions import limiter
 from portal.i18n import LANGUAGES
 from portal.models import utcnow
 from portal.security import token_page
 from portal.services import complaints
 from portal.services import status_links as case_links
+from portal.services.addresses import normalise_email
 from portal.services.cases import messages as customer_messages
 from portal.services.complaints import Complainant, Details
 from portal.services.surveys import answers
@@ -56,7 +58,7 @@ def _accepted(response) -> bool:
 
 
 def _email_key() -> str:
-    return "complaint-email:" + complaints.normalise_email(request.form.get("email", ""))
+    return "complaint-email:" + normalise_email(request.form.get("email", ""))
 
 
 def _survey_link_key() -> str:
@@ -96,7 +98,13 @@ def local_time(value, tz) -> str:
 # --- the public form ---------------------------------------------------------------------
 
 
+def _new_again(token: str | None):
+    form = _revalidated(ComplaintForm())
+    return render_template("complaints/new.html", form=form, **_form_page(session_lost=True)), 400
+
+
 @bp.route("/complaint", methods=["GET", "POST"])
+@recovers_with(Recovery(page=_new_again))
 @limiter.limit(POSTS_PER_ADDRESS, methods=["POST"], scope="complaint-posts")
 @limiter.limit(
     ACCEPTED_PER_ADDRESS, methods=["POST"], deduct_when=_accepted, scope="complaint-address"
@@ -115,7 +123,7 @@ def new():
             complaints.file_complaint(
                 _complainant(form), _details(form), _current_language(), utcnow()
             )
-        session[SENT_TO] = complaints.normalise_email(form.email.data)
+        session[SENT_TO] = normalise_email(form.email.data)
         return redirect(url_for("complaints.sent", lang=request.args.get("lang")), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("complaints/new.html", form=form, **_form_page()), status
@@ -158,7 +166,22 @@ def sent():
 # --- confirming --------------------------------------------------------------------------
 
 
+def _complaint_locale(token: str) -> str | None:
+    found = complaints.complaint_for_token("complaint-confirm", token)
+    return found.complaint.locale if found.complaint is not None else None
+
+
+def _confirm_again(token: str):
+    found = complaints.complaint_for_token("complaint-confirm", token)
+    if found.complaint is None:
+        return None
+    if found.complaint.confirmed_at is not None:
+        return _to_status(found.complaint)
+    return _confirm_page(token, found.complaint, session_lost=True), 400
+
+
 @bp.route("/complaint/confirm/<token>", methods=["GET", "POST"])
+@recovers_with(Recovery(page=_confirm_again, locale=_complaint_locale))
 @limiter.limit(POSTS_PER_ADDRESS, methods=["POST"], scope="complaint-confirm")
 @token_page
 def confirm(token: str):
@@ -199,7 +222,28 @@ def _to_status(complaint):
 # --- from a survey link --------------------------------------------------------------------
 
 
+def _survey_locale(token: str) -> str | None:
+    invitation = _invitation_for(token)
+    return invitation.customer.locale if invitation is not None else None
+
+
+def _from_survey_again(token: str):
+    invitation = _invitation_for(token)
+    if invitation is None:
+        return None
+    form = _revalidated(ComplaintDetailsForm())
+    page = render_template(
+        "complaints/from_survey.html",
+        form=form,
+        invitation=invitation,
+        token=token,
+        session_lost=True,
+    )
+    return page, 400
+
+
 @bp.route("/s/<token>/complaint", methods=["GET", "POST"])
+@recovers_with(Recovery(page=_from_survey_again, locale=_survey_locale))
 @limiter.limit(POSTS_PER_ADDRESS, methods=["POST"], scope="complaint-survey-posts")
 @limiter.limit(
     ACCEPTED_PER_SURVEY_LINK,
@@ -255,7 +299,20 @@ def _reply_link_key() -> str:
     return "case-reply-link:" + (request.view_args or {}).get("token", "")
 
 
+def _case_locale(token: str) -> str | None:
+    found = case_links.case_for_token(token, utcnow())
+    return found.case.customer.locale if found.case is not None else None
+
+
+def _case_again(token: str):
+    found = case_links.case_for_token(token, utcnow())
+    if found.case is None:
+        return None
+    return _case_page(found.case, token, _revalidated(ReplyForm()), session_lost=True), 400
+
+
 @bp.route("/status/<token>", methods=["GET", "POST"])
+@recovers_with(Recovery(page=_case_again, locale=_case_locale, words_field="body"))
 @limiter.limit(POSTS_PER_ADDRESS, methods=["POST"], scope="case-reply-posts")
 @limiter.limit(
     REPLIES_PER_LINK,
@@ -337,12 +394,14 @@ def _private(result):
 def too_many(exc):
     """Friendly, translated, and it names no limit, address or order."""
     _language_picked()  # the limit is checked before this blueprint's own hooks run
-    _speak_for_token_route()
+    recovery = recovery_for_request()
+    token = (request.view_args or {}).get("token")
+    if recovery is not None and token:
+        _speak(recovery.locale(token))
     # Their own words, back to them to copy: the customer's words are never simply lost.
-    reply = request.endpoint == "complaints.case_status"
-    field = "body" if reply else "description"
+    field = recovery.words_field if recovery is not None else "description"
     words = request.form.get(field, "")[:5000] if request.method == "POST" else ""
-    page = render_template("complaints/too_many.html", kept_words=words, reply=reply)
+    page = render_template("complaints/too_many.html", kept_words=words, reply=field == "body")
     return _private((page, 429))
 
 
@@ -351,38 +410,14 @@ def lost_session(exc):
     """The session cookie is gone (page open for hours, browser restarted): keep what the
     customer typed, give them a fresh token and ask them to send it again."""
     _language_picked()  # CSRF is checked before this blueprint's own hooks run
-    endpoint = request.endpoint
+    recovery = recovery_for_request()
     token = (request.view_args or {}).get("token")
-    if endpoint == "complaints.new":
-        form = _revalidated(ComplaintForm())
-        page = render_template("complaints/new.html", form=form, **_form_page(session_lost=True))
-        return _private((page, 400))
-    if endpoint == "complaints.from_survey" and token:
-        invitation = _invitation_for(token)
-        if invitation is not None:
-            _speak(invitation.customer.locale)
-            form = _revalidated(ComplaintDetailsForm())
-            page = render_template(
-                "complaints/from_survey.html",
-                form=form,
-                invitation=invitation,
-                token=token,
-                session_lost=True,
-            )
-            return _private((page, 400))
-    if endpoint == "complaints.case_status" and token:
-        found = case_links.case_for_token(token, utcnow())
-        if found.case is not None:
-            _speak(found.case.customer.locale)
-            form = _revalidated(ReplyForm())
-            return _private((_case_page(found.case, token, form, session_lost=True), 400))
-    if endpoint == "complaints.confirm" and token:
-        found = complaints.complaint_for_token("complaint-confirm", token)
-        if found.complaint is not None and found.complaint.confirmed_at is not None:
-            return _private(_to_status(found.complaint))
-        if found.complaint is not None:
-            _speak(found.complaint.locale)
-            return _private((_confirm_page(token, found.complaint, session_lost=True), 400))
+    if recovery is not None:
+        if token:
+            _speak(recovery.locale(token))
+        result = recovery.page(token)
+        if result is not None:
+            return _private(result)
     return _private(_link_invalid("invalid"))
 
 
@@ -391,21 +426,3 @@ def _revalidated(form):
     form.validate()
     form.csrf_token.errors = []
     return form
-
-
-def _speak_for_token_route() -> None:
-    token = (request.view_args or {}).get("token")
-    if not token or request.args.get("lang") in LANGUAGES:
-        return
-    if request.endpoint == "complaints.from_survey":
-        invitation = _invitation_for(token)
-        if invitation is not None:
-            _speak(invitation.customer.locale)
-    elif request.endpoint == "complaints.confirm":
-        found = complaints.complaint_for_token("complaint-confirm", token)
-        if found.complaint is not None:
-            _speak(found.complaint.locale)
-    elif request.endpoint == "complaints.case_status":
-        found = case_links.case_for_token(token, utcnow())
-        if found.case is not None:
-            _speak(found.case.customer.locale)

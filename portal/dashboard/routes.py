@@ -25,6 +25,7 @@ from portal.metrics.definitions import METRICS
 from portal.models import utcnow
 from portal.services.performance import goals
 from portal.services.performance.records import computed_at, format_metric, format_value
+from portal.services.rules import RuleError
 
 bp = Blueprint("dashboard", __name__, url_prefix="/performance")
 MANAGERS = ("manager", "admin")
@@ -120,7 +121,7 @@ def add_note(rep_id: int):
     if form.validate_on_submit():
         try:
             goals.add_note(current_user, rep_id, form.text.data)
-        except goals.GoalError as exc:
+        except RuleError as exc:
             flash(str(exc), "danger")
         else:
             flash("Coaching note added.", "success")
@@ -151,7 +152,7 @@ def goals_page():
                 period=form.period.data,
                 start=form.start.data,
             )
-        except goals.GoalError as exc:
+        except RuleError as exc:
             form.target.errors = [*form.target.errors, str(exc)]
         else:
             flash("Goal set.", "success")

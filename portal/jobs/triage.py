@@ -27,15 +27,6 @@ ANALYSE_COMPLAINT = "triage.analyse_complaint"
 NOTIFY_CASE_ASSIGNED = "triage.notify_case_assigned"
 
 
-def _store_analysis(row, result, now) -> None:
-    row.sentiment_label = result.label
-    row.sentiment_polarity = result.polarity
-    row.sentiment_reasons = list(result.reasons)
-    row.sentiment_flags = list(result.flags)
-    row.needs_review = result.needs_review
-    row.analysed_at = now
-
-
 def _commit_or_lose_race(key: str, *args) -> bool:
     """Commit; if another run of the same job committed its case first (unique violation),
     roll back and count the work as done by that run."""
@@ -70,7 +61,7 @@ def analyse_response(response_id: int) -> str:
         return "gone"
     invitation = response.invitation
     result = _analyze(response.comment, response.satisfaction, response.recommend)
-    _store_analysis(response, result, now)
+    response.store_analysis(result, now)
     opened = "not negative"
     wants_case = result.label == "negative" or "mixed" in result.flags
     if wants_case and invitation.kind == "post_sale":
@@ -111,7 +102,7 @@ def analyse_complaint(complaint_id: int) -> str:
         db.session.commit()
         return "not confirmed"
     result = _analyze(complaint.description)
-    _store_analysis(complaint, result, now)
+    complaint.store_analysis(result, now)
     outcome = "case already open"
     if db.session.scalar(sa.select(Case.id).where(Case.complaint_id == complaint.id)) is None:
         customer = complaint.customer or _customer_for(complaint)

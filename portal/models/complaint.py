@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.customer import Customer
+from portal.models.mixins import AnalysedText
 from portal.models.sale import Sale
 
 COMPLAINT_CATEGORIES = (
@@ -23,7 +24,7 @@ COMPLAINT_CATEGORIES = (
 CONTACT_PREFERENCES = ("email", "phone")
 
 
-class Complaint(Base):
+class Complaint(AnalysedText, Base):
     """The customer's own words, stored before anything else happens to them.
 
     A complaint from the public form waits for the customer to confirm their email address
@@ -59,12 +60,6 @@ class Complaint(Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sentiment_polarity: Mapped[float | None] = mapped_column(sa.Float)
-    sentiment_label: Mapped[str | None] = mapped_column(sa.String(16))
-    sentiment_reasons: Mapped[list | None] = mapped_column(sa.JSON)
-    sentiment_flags: Mapped[list | None] = mapped_column(sa.JSON)
-    needs_review: Mapped[bool] = mapped_column(default=False)
-    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer | None] = relationship()
     sale: Mapped[Sale | None] = relationship()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.customer import Customer
+from portal.models.mixins import AnalysedText
 from portal.models.sale import Sale
 
 INVITATION_KINDS = ("post_sale", "resolution")
@@ -58,7 +59,7 @@ class SurveyInvitation(Base):
     response: Mapped[SurveyResponse | None] = relationship(back_populates="invitation")
 
 
-class SurveyResponse(Base):
+class SurveyResponse(AnalysedText, Base):
     __tablename__ = "survey_responses"
     __table_args__ = (
         sa.CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_range"),
@@ -80,11 +81,5 @@ class SurveyResponse(Base):
     resolved_concern: Mapped[bool | None] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sentiment_polarity: Mapped[float | None] = mapped_column(sa.Float)
-    sentiment_label: Mapped[str | None] = mapped_column(sa.String(16))
-    sentiment_reasons: Mapped[list | None] = mapped_column(sa.JSON)
-    sentiment_flags: Mapped[list | None] = mapped_column(sa.JSON)
-    needs_review: Mapped[bool] = mapped_column(default=False)
-    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     invitation: Mapped[SurveyInvitation] = relationship(back_populates="response")

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, User
+from portal.services.rules import RuleError
 
 MESSAGE_MAX = 5000
 # The same words on the same case within this time are one message sent twice.
@@ -30,20 +31,16 @@ FROM_CUSTOMER = "customer_message"
 CONVERSATION_KINDS = (TO_CUSTOMER, FROM_CUSTOMER)
 
 
-class MessageError(ValueError):
-    """The message cannot be sent as written; str(exc) says what to fix."""
-
-
 def clean_body(body: str | None) -> str:
-    """The message as it will be stored, or MessageError naming what to fix.
+    """The message as it will be stored, or RuleError naming what to fix.
 
     (Customer-facing pages check the same limits in their own translated form first.)
     """
     text = (body or "").strip().replace("\r\n", "\n")
     if not text:
-        raise MessageError("Write a message before sending.")
+        raise RuleError("Write a message before sending.")
     if len(text) > MESSAGE_MAX:
-        raise MessageError(
+        raise RuleError(
             f"The message is {len(text)} characters long; please keep it under {MESSAGE_MAX}."
         )
     return text

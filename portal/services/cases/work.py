@@ -310,7 +310,7 @@ def email_customer(
             _contact(case, actor, "email", "emailed the customer from the case", now)
         try:
             event = messages.send_to_customer(case, actor, body, now)
-        except messages.MessageError as exc:
+        except RuleError as exc:
             raise RuleError(str(exc), "body") from None
     outbox.flush()
     return event

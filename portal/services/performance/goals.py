@@ -14,13 +14,10 @@ from portal.metrics.periods import Period, period_of
 from portal.models import CoachingNote, Goal, Team, User, utcnow
 from portal.models.performance import subject_key
 from portal.services.performance.records import records_for
+from portal.services.rules import RuleError
 from portal.services.scope import managed_team_ids, visible_reps_query
 
 MAX_NOTE_LENGTH = 4000
-
-
-class GoalError(ValueError):
-    """Bad goal or note input; the message names what to fix."""
 
 
 def teams_in_scope(user: User) -> list[Team]:
@@ -52,27 +49,27 @@ def set_goal(
     `target` is as shown to people: a percentage for shares (90 for 90%), hours, a score.
     """
     if metric not in GOAL_METRICS:
-        raise GoalError(f"Choose a metric from the list (not {metric!r}).")
+        raise RuleError(f"Choose a metric from the list (not {metric!r}).")
     kind, _, raw_id = subject.partition(":")
     if kind not in ("rep", "team") or not raw_id.isdigit():
-        raise GoalError("Choose a rep or a team from the list.")
+        raise RuleError("Choose a rep or a team from the list.")
     if kind == "rep" and visible_rep(manager, int(raw_id)) is None:
-        raise GoalError("You can set goals only for reps in your teams.")
+        raise RuleError("You can set goals only for reps in your teams.")
     if kind == "team" and int(raw_id) not in {t.id for t in teams_in_scope(manager)}:
-        raise GoalError("You can set goals only for teams you manage.")
+        raise RuleError("You can set goals only for teams you manage.")
     try:
         the_period = period_of(period, start)
     except ValueError as exc:
-        raise GoalError(str(exc)) from None
+        raise RuleError(str(exc)) from None
     unit = GOAL_METRICS[metric].unit
     if not math.isfinite(target):
-        raise GoalError("Enter the target as a number, e.g. 90 for 90%.")
+        raise RuleError("Enter the target as a number, e.g. 90 for 90%.")
     if unit == "share" and not 0 <= target <= 100:
-        raise GoalError("A percentage target must be between 0 and 100.")
+        raise RuleError("A percentage target must be between 0 and 100.")
     if unit == "score" and not 1 <= target <= 5:
-        raise GoalError("A satisfaction target must be between 1 and 5.")
+        raise RuleError("A satisfaction target must be between 1 and 5.")
     if unit in ("hours", "per100") and target < 0:
-        raise GoalError("The target cannot be negative.")
+        raise RuleError("The target cannot be negative.")
     goal = Goal(
         rep_id=int(raw_id) if kind == "rep" else None,
         team_id=int(raw_id) if kind == "team" else None,
@@ -165,11 +162,11 @@ def progress_of(goals: list[Goal], now: datetime | None = None) -> list[GoalProg
 def add_note(manager: User, rep_id: int, text: str) -> CoachingNote:
     text = (text or "").strip()
     if not text:
-        raise GoalError("Write the note before saving it.")
+        raise RuleError("Write the note before saving it.")
     if len(text) > MAX_NOTE_LENGTH:
-        raise GoalError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+        raise RuleError(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
     if manager.is_rep or visible_rep(manager, rep_id) is None:
-        raise GoalError("You can write notes only for reps in your teams.")
+        raise RuleError("You can write notes only for reps in your teams.")
     note = CoachingNote(manager_id=manager.id, rep_id=rep_id, text=text)
     db.session.add(note)
     db.session.commit()
