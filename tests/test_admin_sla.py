@@ -347,7 +347,7 @@ def test_the_service_refuses_what_the_form_would(app):
     settings = sla_admin.PolicySettings(4, "hours", 2, "hours", True)
     with pytest.raises(rules.RuleError) as caught:
         sla_admin.update_policies({"high": settings})
-    assert (caught.value.field, caught.value.severity) == ("resolve_amount", "high")
+    assert (caught.value.field, caught.value.row) == ("resolve_amount", "high")  # the severity row
     with pytest.raises(rules.RuleError, match="from 1 to 1000"):
         sla_admin.update_policies({"low": sla_admin.PolicySettings(0, "hours", 2, "days", True)})
 
