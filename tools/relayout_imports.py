@@ -27,7 +27,7 @@ MODULE_MOVES = {
     "portal.services.customer_messages": "portal.services.cases.messages",
     "portal.services.escalation": "portal.services.cases.escalation",
     "portal.services.case_corrections": "portal.services.cases.corrections",
-    "portal.services.case_links": "portal.services.cases.links",
+    "portal.services.case_links": "portal.services.status_links",
     "portal.services.overview": "portal.services.cases.overview",
     "portal.services.sla_admin": "portal.services.sla.admin",
     "portal.services.survey_schedule": "portal.services.surveys.schedule",
@@ -41,7 +41,8 @@ MODULE_MOVES = {
     "portal.dashboard.goals": "portal.services.performance.goals",
     "portal.dashboard.digest": "portal.services.performance.digest",
     "portal.dashboard.records": "portal.services.performance.records",
-    "portal.jobs.context": "portal.jobs.registry",
+    "portal.jobs.context": "portal.jobs.registry",  # NB: @job now takes the job's key
+    "portal.form_errors": "portal.form_helpers",
 }
 
 # Modules that were split: old -> the new modules that took their names.
@@ -69,12 +70,30 @@ SPLITS = {
     ],
     "portal.services.followup": [
         "portal.services.cases.followup",
-        "portal.services.cases.followup_survey",
+        "portal.services.surveys.followup",
     ],
     "portal.services.staff": [
         "portal.services.staff.accounts",
         "portal.services.staff.teams",
         "portal.services.rules",
+    ],
+    "portal.services.sla_admin": ["portal.services.sla.admin", "portal.services.rules"],
+    "portal.services.survey_admin": ["portal.services.surveys.admin", "portal.services.rules"],
+    "portal.services.customer_messages": [
+        "portal.services.cases.messages",
+        "portal.services.rules",
+    ],
+    "portal.dashboard.goals": ["portal.services.performance.goals", "portal.services.rules"],
+    "portal.services.complaints": ["portal.services.complaints", "portal.services.addresses"],
+    "portal.jobs.customer_mail": ["portal.jobs.customer_mail", "portal.jobs.followup"],
+    "portal.admin.routes": ["portal.admin.routes", "portal.admin.common", "portal.form_helpers"],
+    "portal.cases.common": ["portal.cases.common", "portal.form_helpers"],
+    "portal.admin.forms": ["portal.admin.forms", "portal.form_helpers"],
+    "portal.cases.forms": ["portal.cases.forms"],
+    "portal.services.demo": [
+        "portal.services.demo.seeding",
+        "portal.services.demo.content",
+        "portal.services.demo.plans",
     ],
     "portal.auth.services": [
         "portal.services.staff.accounts",
@@ -86,13 +105,20 @@ SPLITS = {
 
 # Names that changed on the way (old module, old name) -> new name.
 RENAMES = {
-    ("portal.services.case_triage", "RuleError"): "RuleError",
+    ("portal.services.case_triage", "CaseRuleError"): "RuleError",
     ("portal.services.case_triage", "_saving"): "saving",
     ("portal.services.case_triage", "_check_version"): "check_version",
     ("portal.services.case_triage", "_required"): "required",
     ("portal.services.case_triage", "_when"): "when",
-    ("portal.services.case_work", "RuleError"): "RuleError",
-    ("portal.services.staff", "RuleError"): "RuleError",
+    ("portal.services.case_work", "CaseRuleError"): "RuleError",
+    ("portal.services.staff", "StaffRuleError"): "RuleError",
+    ("portal.services.sla_admin", "SlaRuleError"): "RuleError",
+    ("portal.services.survey_admin", "PolicyRuleError"): "RuleError",
+    ("portal.services.customer_messages", "MessageError"): "RuleError",
+    ("portal.dashboard.goals", "GoalError"): "RuleError",
+    ("portal.admin.forms", "_strip"): "strip",
+    ("portal.cases.forms", "optional_int"): "optional_id",
+    ("portal.cases.forms", "TriageAssignForm"): "BulkAssignForm",
     ("portal.services.followup", "close_unanswered"): "close_unanswered_followups",
     ("portal.services.followup", "_opening_invitation_ids"): "opening_invitation_ids",
     ("portal.services.triage", "SEVERITY_ORDER"): "SEVERITIES",
@@ -103,6 +129,7 @@ RENAMES = {
 # Renamed names that now live somewhere other than where SPLITS would look.
 RENAMED_HOME = {
     "RuleError": "portal.services.rules",
+    "strip": "portal.form_helpers",
     "SEVERITIES": "portal.models.case",
 }
 
@@ -132,7 +159,11 @@ def top_level_names(module: str) -> set[str]:
 
 def new_home(old_module: str, name: str) -> tuple[str, str] | None:
     """(new module, new name) of `name` imported from `old_module`, or None if unmoved."""
+    if module_file(f"{old_module}.{name}") is not None:
+        return None  # a module of the new package that took the old module's name (sla, staff)
     new_name = RENAMES.get((old_module, name), name)
+    if new_name in RENAMED_HOME and new_name != name:
+        return RENAMED_HOME[new_name], new_name
     if old_module in MODULE_MOVES and old_module not in SPLITS:
         if new_name in RENAMED_HOME and new_name != name:
             return RENAMED_HOME[new_name], new_name
@@ -168,7 +199,6 @@ def rewrite_import(node: ast.ImportFrom, problems: list[str], where: str) -> lis
         dotted = f"{module}.{alias.name}"
         local = alias.asname or alias.name
         if dotted in SPLITS and dotted not in MODULE_MOVES:
-            problems.append(f"{where}: split module imported whole: {dotted} (as {local})")
             kept.append(alias)
         elif dotted in MODULE_MOVES:
             parent, _, last = MODULE_MOVES[dotted].rpartition(".")
@@ -182,6 +212,60 @@ def rewrite_import(node: ast.ImportFrom, problems: list[str], where: str) -> lis
         names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in kept)
         lines.insert(0, f"from {module} import {names}")
     return lines
+
+
+def rewrite_whole_imports(text: str, path: Path, problems: list[str]) -> str:
+    """`from portal.services import case_triage` then `case_triage.assign_case(...)`: send
+    each `alias.name` to the module that holds `name` now, imported under its own name (or
+    `<package>_<name>` when that name is taken in the file)."""
+    tree = ast.parse(text)
+    for node in [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0]:
+        for alias in node.names:
+            dotted = f"{node.module}.{alias.name}"
+            if dotted not in SPLITS or dotted in MODULE_MOVES or module_file(dotted) is not None:
+                continue
+            local = alias.asname or alias.name
+            taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+            homes: dict[str, str] = {}
+
+            def send(match: re.Match, dotted=dotted, homes=homes, taken=taken) -> str:
+                try:
+                    home, name = new_home(dotted, match.group(1))
+                except LookupError as exc:
+                    problems.append(f"{path}: {exc}")
+                    return match.group(0)
+                parent, _, last = home.rpartition(".")
+                short = last if last not in taken else f"{parent.rsplit('.', 1)[-1]}_{last}"
+                homes[home] = short
+                return f"{short}.{name}"
+
+            pattern = re.compile(r"(?<![\w.])" + re.escape(local) + r"\.([A-Za-z_]\w*)")
+            text = pattern.sub(send, text)
+            lines = [
+                f"from {home.rpartition('.')[0]} import {home.rpartition('.')[2]}"
+                + (f" as {short}" if short != home.rpartition(".")[2] else "")
+                for home, short in sorted(homes.items())
+            ]
+            names = [a for a in node.names if a is not alias]
+            keep = (
+                [f"from {node.module} import " + ", ".join(
+                    a.name + (f" as {a.asname}" if a.asname else "") for a in names
+                )]
+                if names
+                else []
+            )  # fmt: skip
+            statement = re.compile(
+                r"^from "
+                + re.escape(node.module)
+                + r" import [^\n]*\b"
+                + re.escape(alias.name)
+                + r"\b[^\n]*$",
+                re.M,
+            )
+            replacement = "\n".join(keep + lines)
+            text = statement.sub(lambda _match, new=replacement: new, text, count=1)
+            return rewrite_whole_imports(text, path, problems)  # positions moved: parse again
+    return text
 
 
 def dotted_re(old: str) -> re.Pattern:
@@ -204,6 +288,9 @@ def rewrite_file(path: Path, problems: list[str]) -> bool:
     except SyntaxError as exc:
         problems.append(f"{path}: cannot parse: {exc}")
         return False
+    original = text
+    text = rewrite_whole_imports(text, path, problems)
+    tree = ast.parse(text)
     lines = text.split("\n")
     edits = []
     for node in ast.walk(tree):
@@ -220,7 +307,7 @@ def rewrite_file(path: Path, problems: list[str]) -> bool:
         out = dotted_re(old).sub(MODULE_MOVES[old], out)
     for old, new in sorted(path_moves().items(), key=lambda kv: -len(kv[0])):
         out = re.sub(r"(?<![\w/])" + re.escape(old), new, out)
-    if out != text:
+    if out != original:
         path.write_text(out)
         return True
     return False
@@ -231,7 +318,7 @@ def main(argv: list[str]) -> int:
     problems: list[str] = []
     changed = 0
     for target in targets:
-        base = ROOT / target
+        base = Path(target) if Path(target).is_absolute() else ROOT / target
         files = [base] if base.is_file() else sorted(base.rglob("*.py"))
         for path in files:
             if ".venv" in path.parts:
