@@ -55,7 +55,7 @@ class Bookkeeping:
                 manager_id=self.reps[name].team.manager.id,
                 rep_id=self.reps[name].user.id,
                 text=text,
-                created_at=self._time(
+                created_at=self.moment(
                     self.now - timedelta(days=days, hours=8), self.now - timedelta(days=days)
                 ),
             )

@@ -61,7 +61,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping):
         self.cases: list[Case] = []
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _time(self, lo: datetime, hi: datetime, hours: tuple[int, int] = (7, 20)) -> datetime:
+    def moment(self, lo: datetime, hi: datetime, hours: tuple[int, int] = (7, 20)) -> datetime:
         """A moment in [lo, hi], at a waking hour when there is one: people sleep at night."""
         if hi <= lo:
             return lo
@@ -72,14 +72,14 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping):
                 break
         return at
 
-    def _staff_time(self, start: datetime, due: datetime) -> datetime:
+    def staff_time(self, start: datetime, due: datetime) -> datetime:
         """When staff act on something due at `due`: mostly in time, sometimes late."""
         if due > start + timedelta(minutes=15) and self.rng.random() < 0.85:
-            return self._time(start + timedelta(minutes=5), due - timedelta(minutes=5))
+            return self.moment(start + timedelta(minutes=5), due - timedelta(minutes=5))
         late = max(due, start) + timedelta(minutes=10)
-        return self._time(late, late + max(due - start, timedelta(hours=2)) * 1.5)
+        return self.moment(late, late + max(due - start, timedelta(hours=2)) * 1.5)
 
-    def _choice(self, weights: dict):
+    def weighted_choice(self, weights: dict):
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
     # -- the whole organisation -------------------------------------------------------------------
@@ -161,7 +161,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping):
             if rng.random() < 0.3:
                 locale, names, team = "sv", "sv", nordics
             else:
-                locale, team = "en", self._choice({nordics: 10, dach: 45, uk: 45})
+                locale, team = "en", self.weighted_choice({nordics: 10, dach: 45, uk: 45})
                 german = rng.random() < 0.7
                 names = "nordic" if team is nordics else "de" if team is dach and german else "en"
             first, last = (rng.choice(part.split()) for part in NAMES[names])
@@ -199,7 +199,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping):
         rng.shuffle(who)
         per_year = Counter()
         # The newest few are from the last two days: their surveys are not due yet.
-        newest = [self._time(self.now - timedelta(hours=46), self.now - timedelta(hours=1))
+        newest = [self.moment(self.now - timedelta(hours=46), self.now - timedelta(hours=1))
                   for _ in range(3)]  # fmt: skip
         times = sorted([self._sold_at() for _ in range(n - 3)] + newest)
         for buyer, sold_at in zip(who, times, strict=True):

@@ -54,7 +54,7 @@ class CaseScenes:
         for row in rng.sample(rows, min(n, len(rows))):
             lo = max(row.sale.sold_at + timedelta(days=2), now - within)
             if lo < now - timedelta(hours=2):
-                opened = self._time(lo, min(now - timedelta(hours=1), lo + timedelta(days=60)))
+                opened = self.moment(lo, min(now - timedelta(hours=1), lo + timedelta(days=60)))
                 self._form_case(row.buyer, row if rng.random() < 0.75 else None, opened)
 
     def _form_case(
@@ -131,7 +131,7 @@ class CaseScenes:
                 buyers = [b for b in self.buyers if b.team is team and b.fate is None]
                 self._form_case(self.rng.choice(buyers), None, opened, severity, script)
 
-    def _route(self, seller: RepPlan | None, at: datetime) -> tuple[RepPlan | None, str]:
+    def route(self, seller: RepPlan | None, at: datetime) -> tuple[RepPlan | None, str]:
         """Who gets a new case, and what the timeline says about it."""
         if seller is None:
             return None, "Placed in the triage queue: no order was given."

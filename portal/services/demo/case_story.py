@@ -67,12 +67,12 @@ class CaseStory:
         Returns the rep who works it (None: still in triage) and when their work starts."""
         opened = self.case.created_at
         self.log(opened, *first_event)
-        rep, routing = self.demo._route(seller, opened)
+        rep, routing = self.demo.route(seller, opened)
         start = opened + timedelta(seconds=2)
         self.log(start, "system", "assigned" if rep else "triaged", routing)
         if rep is None:
             picked = self.after(
-                opened, "pickup", self.demo._time(start, start + timedelta(hours=8))
+                opened, "pickup", self.demo.moment(start, start + timedelta(hours=8))
             )
             if picked <= self.now:
                 rep = self.rng.choice([r for r in self.team.reps if r.working(picked)])
@@ -102,8 +102,8 @@ class CaseStory:
             return NEVER_AT
         if round_ == 1:
             due = self.case.first_contact_due
-            return self.after(start, "contact", self.demo._staff_time(start, due))
-        soon = self.demo._staff_time(start, start + timedelta(hours=6))
+            return self.after(start, "contact", self.demo.staff_time(start, due))
+        soon = self.demo.staff_time(start, start + timedelta(hours=6))
         return self.after(start, "recontact", soon)
 
     def _contact(self, rep: RepPlan, round_: int, contact_at: datetime) -> datetime:
@@ -116,10 +116,10 @@ class CaseStory:
         channel = case.contact_preference or "email"
         self.log(contact_at, rep.user, "contacted", note, channel=channel)
         key = "resolve" if round_ == 1 else "reresolve"
-        drawn = self.demo._staff_time(contact_at, case.resolve_due)
+        drawn = self.demo.staff_time(contact_at, case.resolve_due)
         resolve_at = self.after(contact_at, key, drawn)
         if rng.random() < 0.5:
-            noted = self.demo._time(contact_at + timedelta(minutes=10), min(resolve_at, self.now))
+            noted = self.demo.moment(contact_at + timedelta(minutes=10), min(resolve_at, self.now))
             if noted < min(resolve_at, self.now):
                 writer = rep.user if rng.random() < 0.8 else self.team.manager
                 self.log(noted, writer, "note", rng.choice(self.internal_notes), internal=True)
@@ -128,13 +128,13 @@ class CaseStory:
     def _resolve(self, rep: RepPlan, round_: int, resolve_at: datetime) -> datetime | None:
         """Resolve, then play out the follow-up: closed, waiting, or reopened (returned)."""
         rng, case, resolutions = self.rng, self.case, self.resolutions
-        outcome = self.demo._choice({name: OUTCOME_WEIGHTS[name] for name in resolutions})
+        outcome = self.demo.weighted_choice({name: OUTCOME_WEIGHTS[name] for name in resolutions})
         case.outcome, case.resolved_at, self.status = outcome, resolve_at, "resolved"
         case.resolution_summary = rng.choice(resolutions[outcome])
         self.log(resolve_at, rep.user, "resolved", case.resolution_summary, outcome=outcome)
-        drawn = self.demo._choice({"yes": 40, "no": 8 if round_ == 1 else 0, "silent": 52})
+        drawn = self.demo.weighted_choice({"yes": 40, "no": 8 if round_ == 1 else 0, "silent": 52})
         answer = self.script.get(f"follow_up{round_}", drawn)
-        closed_at, reopened_at = self.demo._follow_up(
+        closed_at, reopened_at = self.demo.play_follow_up(
             case, self.buyer, resolve_at, answer, self.script, self.log
         )
         if closed_at is not None:

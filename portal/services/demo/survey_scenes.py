@@ -66,7 +66,7 @@ class SurveyScenes:
         tz = zone(customer.timezone, customer.locale)
         answered = None
         if answer_after is not None:
-            answered = self._time(
+            answered = self.moment(
                 at + answer_after, at + answer_after + timedelta(hours=3), (7, 23)
             )
             # Not yet (or never: the link expired first); a second's margin keeps the
@@ -79,7 +79,7 @@ class SurveyScenes:
                 inv.reminded_at = reminded
         if answered is None:
             if rng.random() < 0.3:
-                inv.opened_at = self._time(at, min(now, inv.expires_at))
+                inv.opened_at = self.moment(at, min(now, inv.expires_at))
             return "sent"
         inv.answered_at, inv.opened_at = answered, answered - timedelta(minutes=rng.randint(1, 8))
         return "answered"
@@ -167,7 +167,7 @@ class SurveyScenes:
         ]
         response.analysed_at = response.submitted_at + timedelta(seconds=self.rng.randint(2, 40))
 
-    def _follow_up(self, case, buyer, resolved_at, answer, script, log):
+    def play_follow_up(self, case, buyer, resolved_at, answer, script, log):
         """The "did this fix it?" survey after a resolution; `answer` is "yes", "no" or
         "silent". Returns (closed_at, reopened_at); both None while it waits."""
         rng, now, policy = self.rng, self.now, self.survey_policy
