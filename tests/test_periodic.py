@@ -6,7 +6,7 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 
 from portal import jobs
-from portal.jobs import periodic
+from portal.jobs import periodic, registry
 
 
 def _scheduled_ids() -> list[str]:
@@ -36,10 +36,11 @@ def failing_body() -> None:
 
 
 def test_a_run_schedules_the_next_slot_before_working(app, monkeypatch):
+    monkeypatch.setitem(registry.REGISTRY, "test_periodic.failing_body", failing_body)
     monkeypatch.setitem(
         periodic.PERIODIC,
         "dispatch-surveys",
-        periodic.Periodic("dispatch-surveys", "tests.test_periodic:failing_body", 60, "mail"),
+        periodic.Periodic("dispatch-surveys", "test_periodic.failing_body", 60, "mail"),
     )
     RUNS.clear()
     with pytest.raises(RuntimeError):
