@@ -5,6 +5,7 @@ import re
 import pytest
 
 from portal.auth import services
+from portal.config import load_config
 from portal.extensions import db
 from portal.models import User
 
@@ -21,10 +22,23 @@ def test_login_with_the_right_password_opens_the_home_page(client, login, make_u
     assert "Rita Rep" in client.get("/home").get_data(as_text=True)
 
 
-def test_passwords_are_stored_as_scrypt_hashes(make_user):
+def test_passwords_are_stored_as_scrypt_hashes(app, monkeypatch, make_user):
+    """The suite hashes with a cheap pbkdf2 for speed (conftest); production uses scrypt."""
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    app.config["PASSWORD_HASH_METHOD"] = load_config("production").PASSWORD_HASH_METHOD
     rep = make_user("rep")
+    services.set_password(rep, "a brand new password")
     assert rep.password_hash.startswith("scrypt:")
+    assert "a brand new password" not in rep.password_hash
+    assert rep.check_password("a brand new password")
+
+
+def test_the_suite_hashes_passwords_cheaply_but_still_salted(make_user):
+    rep, other = make_user("rep"), make_user("rep")
+    assert rep.password_hash.startswith("pbkdf2:")
     assert PASSWORD not in rep.password_hash
+    assert rep.password_hash != other.password_hash  # salted
+    assert rep.check_password(PASSWORD) and not rep.check_password("wrong password!")
 
 
 @pytest.mark.parametrize("email", ["rep1@example.com", "nobody@example.com"])

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import jobs
 from portal.extensions import db
 from portal.models import User, utcnow
 from portal.tokens import InvalidToken, make_token, read_token
 
-# Checked against when the email is unknown, so both answers take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+def password_hash_method() -> str:
+    """How passwords are hashed: scrypt, except in the test suite (see Config)."""
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the email is unknown, so both answers take the same time."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def normalise_email(email: str) -> str:
@@ -25,9 +34,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (whatever the reason)."""
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.password_hash:
-        from werkzeug.security import check_password_hash
-
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(password_hash_method()), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -59,7 +66,7 @@ def create_user(
     """Create a staff user. Without a password, they are emailed a link to set one."""
     user = User(email=normalise_email(email), name=name.strip(), role=role, team_id=team_id)
     if password:
-        user.set_password(password)
+        user.set_password(password, method=password_hash_method())
     db.session.add(user)
     db.session.commit()
     if not password:
@@ -104,7 +111,7 @@ def user_for_set_password_token(token: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    user.set_password(password)
+    user.set_password(password, method=password_hash_method())
     db.session.commit()
 
 
