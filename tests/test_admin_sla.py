@@ -543,11 +543,12 @@ def test_deleting_a_holiday_makes_the_day_a_working_day_again(client, admin):
     holiday = Holiday(day=date(2027, 6, 25), name="Midsummer Eve")
     db.session.add(holiday)
     db.session.commit()
+    holiday_id = holiday.id  # the request deletes the row: the test's object goes with it
     page = client.get("/admin/holidays").get_data(as_text=True)
     assert 'data-confirm="Delete the holiday Midsummer Eve on 2027-06-25 for all teams?' in page
     response = submit(
         client,
-        f"/admin/holidays/{holiday.id}/delete",
+        f"/admin/holidays/{holiday_id}/delete",
         {},
         page="/admin/holidays",
         follow_redirects=True,
@@ -555,7 +556,7 @@ def test_deleting_a_holiday_makes_the_day_a_working_day_again(client, admin):
     assert "2027-06-25 (Midsummer Eve) is no longer a holiday." in response.get_data(as_text=True)
     assert holidays_now() == []
     assert calendar_for_team(None).holidays == frozenset()
-    assert client.post(f"/admin/holidays/{holiday.id}/delete").status_code in (400, 404)
+    assert client.post(f"/admin/holidays/{holiday_id}/delete").status_code in (400, 404)
 
 
 def test_the_list_shows_upcoming_holidays_first_then_the_past_and_pages(client, admin):
