@@ -1,0 +1,169 @@
+"""A resolved case whose "did this fix it?" follow-up expires unanswered is closed by the
+system, with "no answer to the follow-up" on its timeline; once, whatever the sweep's runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.jobs import periodic
+from portal.jobs.customer_mail import close_unanswered_followups
+from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
+from portal.services import case_work, followup
+from portal.services.setup import ensure_sla_policies
+from portal.services.survey_dispatch import dispatch
+from portal.tokens import make_token
+
+from ..conftest import csrf_from
+
+# Two days on, at noon UTC: past the follow-up's delay and in a European customer's daytime.
+LATER = (datetime.now(UTC) + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+@pytest.fixture
+def rita(app, make_team, make_user):
+    ensure_sla_policies()
+    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
+    north = make_team("North", lead=lead)
+    lead.team = north
+    db.session.commit()
+    return make_user("rep", team=north, name="Rita Rep", email="rita@example.com")
+
+
+@pytest.fixture
+def resolved_case(app, client, make_sale, rita, run_jobs):
+    """A case opened by a survey answer rated 1, resolved by Rita; its follow-up sent LATER."""
+    now = utcnow()
+    customer = Customer(email="carl@example.org", name="Carl Kund", locale="en")
+    sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
+    invitation = SurveyInvitation(
+        kind="post_sale",
+        customer=customer,
+        sale=sale,
+        scheduled_for=now - timedelta(days=1),
+        sent_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=27),
+    )
+    customer.last_surveyed_at = now - timedelta(days=1)
+    db.session.add(invitation)
+    db.session.commit()
+    path = f"/s/{make_token('survey', invitation.id)}"
+    page = client.get(path).get_data(as_text=True)
+    answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": "Broken, again."}
+    assert client.post(path, data=answer).status_code == 303
+    run_jobs()
+    db.session.expire_all()
+    case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+    case_work.log_contact(case, rita, "phone", "Called Carl", case.version, utcnow())
+    case_work.resolve(case, rita, "refund", "Refunded to your card.", case.version, utcnow())
+    assert dispatch(now=LATER).sent == 1
+    return case
+
+
+def the_followup(case: Case) -> SurveyInvitation:
+    return db.session.scalar(
+        sa.select(SurveyInvitation).where(
+            SurveyInvitation.case_id == case.id, SurveyInvitation.kind == "resolution"
+        )
+    )
+
+
+def closed_events(case: Case) -> list[CaseEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "closed")
+        )
+    )
+
+
+def test_an_expired_unanswered_followup_closes_the_case_once(resolved_case):
+    expires = the_followup(resolved_case).expires_at
+    assert expires is not None
+
+    assert followup.close_unanswered(expires - timedelta(minutes=1)) == 0
+    db.session.expire_all()
+    assert resolved_case.status == "resolved"  # the customer still has time to answer
+
+    assert followup.close_unanswered(expires) == 1
+    assert followup.close_unanswered(expires + timedelta(hours=1)) == 0  # the next sweep
+    db.session.expire_all()
+    assert resolved_case.status == "closed" and resolved_case.closed_at == expires
+    [event] = closed_events(resolved_case)
+    assert event.actor_kind == "system" and event.actor_id is None
+    assert event.message == "Closed by the system: no answer to the follow-up"
+
+
+def test_a_case_reopened_meanwhile_is_left_alone(resolved_case, rita):
+    invitation = the_followup(resolved_case)
+    expires = invitation.expires_at
+    case_work.reopen(
+        resolved_case, rita, "Carl phoned: still broken", utcnow(), version=resolved_case.version
+    )
+    assert followup.close_unanswered(expires + timedelta(days=1)) == 0
+    db.session.expire_all()
+    assert resolved_case.status == "reopened" and closed_events(resolved_case) == []
+
+
+def test_the_sweep_runs_periodically(resolved_case):
+    spec = periodic.PERIODIC["close-unanswered-followups"]
+    assert spec.func() is close_unanswered_followups
+    invitation = the_followup(resolved_case)
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert close_unanswered_followups() == 1
+    assert close_unanswered_followups() == 0
+    db.session.expire_all()
+    assert resolved_case.status == "closed" and len(closed_events(resolved_case)) == 1
+
+
+def test_a_followup_and_a_post_sale_survey_in_one_batch_do_not_both_go_out(
+    app, client, make_sale, rita, run_jobs, outbox
+):
+    """The budget is taken atomically for follow-ups too: one survey per customer per batch."""
+    now = utcnow()
+    long_ago = now - timedelta(days=60)
+    customer = Customer(email="carl@example.org", name="Carl Kund", locale="en")
+    sale = make_sale(rep=rita, customer=customer, sold_at=long_ago - timedelta(days=4))
+    opening = SurveyInvitation(
+        kind="post_sale",
+        customer=customer,
+        sale=sale,
+        scheduled_for=now - timedelta(days=1),
+        sent_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=27),
+    )
+    db.session.add(opening)
+    db.session.commit()
+    path = f"/s/{make_token('survey', opening.id)}"
+    page = client.get(path).get_data(as_text=True)
+    answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": "Broken, again."}
+    assert client.post(path, data=answer).status_code == 303
+    run_jobs()
+    db.session.expire_all()
+    case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+    # That survey went out two months ago: the customer's budget is free again.
+    opening.sent_at = customer.last_surveyed_at = long_ago
+    db.session.commit()
+    case_work.log_contact(case, rita, "phone", "Called Carl", case.version, utcnow())
+    case_work.resolve(case, rita, "refund", "Refunded to your card.", case.version, utcnow())
+    # Meanwhile Carl bought again: that sale's survey is due in the same batch as the follow-up.
+    new_sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
+    db.session.add(
+        SurveyInvitation(
+            kind="post_sale", customer=customer, sale=new_sale, scheduled_for=now, send_attempts=0
+        )
+    )
+    db.session.commit()
+
+    dispatch(now=LATER)
+    surveys = [
+        m for m in outbox() if m["To"] == "carl@example.org" and "opened a case" not in m["Subject"]
+    ]
+    assert len(surveys) == 1
+    skipped = db.session.scalars(
+        sa.select(SurveyInvitation).where(SurveyInvitation.skip_reason == "budget")
+    ).all()
+    assert len(skipped) == 1
