@@ -16,11 +16,9 @@ from portal import jobs
 from portal.extensions import db
 from portal.jobs.customer_mail import send_case_opened_to_customer
 from portal.jobs.triage import analyse_response
-from portal.models import Case, CaseEvent, Customer, SurveyInvitation, SurveyResponse, utcnow
-from portal.services.setup import ensure_sla_policies
-from portal.tokens import make_token
+from portal.models import Case, CaseEvent, Customer, SurveyResponse, utcnow
 
-from ..conftest import body_text, csrf_from
+from ..conftest import body_text
 
 BASE = "https://portal.example.test"
 STATUS_LINK = re.compile(r"https://portal\.example\.test/status/[\w.-]+")
@@ -30,43 +28,13 @@ OPENED_SV = "Vi har öppnat ett ärende om dina synpunkter"
 
 
 @pytest.fixture
-def rita(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return make_user("rep", team=north, name="Rita Rep", email="rita@example.com")
-
-
-@pytest.fixture
-def answer_badly(app, client, make_sale, rita, run_jobs):
+def answer_badly(rita, case_from_answer):
     """A customer answers a post-sale survey angrily on the survey page; the job runs."""
 
     def answer(rep="rita", **customer_fields) -> Case:
-        now = utcnow()
         fields = {"email": "carl@example.org", "name": "Carl Kund", "locale": "en"}
         customer = Customer(**{**fields, **customer_fields})
-        sale = make_sale(
-            rep=rita if rep == "rita" else rep, customer=customer, sold_at=now - timedelta(days=4)
-        )
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
-        )
-        db.session.add(invitation)
-        db.session.commit()
-        path = f"/s/{make_token('survey', invitation.id)}"
-        page = client.get(path).get_data(as_text=True)
-        data = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": ANGRY}
-        assert client.post(path, data=data).status_code == 303
-        run_jobs()
-        db.session.expire_all()
-        case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+        case = case_from_answer(rita if rep == "rita" else rep, customer, comment=ANGRY)
         assert case is not None
         return case
 

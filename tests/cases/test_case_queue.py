@@ -12,25 +12,9 @@ import pytest
 
 from portal.extensions import db
 from portal.models import utcnow
-from portal.services.setup import ensure_sla_policies
 
 from ..conftest import csrf_from
 from .case_helpers import events, make_case, reload
-
-
-@pytest.fixture
-def team(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return north
-
-
-@pytest.fixture
-def rita(make_user, team):
-    return make_user("rep", team=team, name="Rita Rep")
 
 
 @pytest.fixture

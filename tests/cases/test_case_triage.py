@@ -22,13 +22,11 @@ from portal.models import (
     Customer,
     SentimentCorrection,
     SlaPolicy,
-    SurveyInvitation,
     SurveyResponse,
     utcnow,
 )
 from portal.services import case_triage
 from portal.services.setup import ensure_sla_policies
-from portal.tokens import make_token
 
 from ..conftest import csrf_from
 
@@ -39,48 +37,13 @@ ANGRY = "Still waiting for my refund, third time I call and nobody answered. Nev
 
 
 @pytest.fixture
-def team(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return north
-
-
-@pytest.fixture
-def rita(make_user, team):
-    return make_user("rep", team=team, name="Rita Rep", email="rita@example.com")
-
-
-@pytest.fixture
-def answered(app, make_sale, make_user, team, client):
-    """Submit a survey answer the way the customer does, through the page (as in
-    tests/cases/test_triage.py)."""
+def answered(make_user, team, answer_survey):
+    """A new customer's answer on the survey page, about a sale by a new rep of North."""
 
     def submit_answer(satisfaction="1", comment=ANGRY, rep=None):
         rep = rep or make_user("rep", team=team)
-        now = utcnow()
-        customer = Customer(email=f"c{rep.id}-{now.timestamp()}@example.org", name="Carl Kund")
-        sale = make_sale(rep=rep, customer=customer, sold_at=now - timedelta(days=4))
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
-        )
-        db.session.add(invitation)
-        db.session.commit()
-        path = f"/s/{make_token('survey', invitation.id)}"
-        page = client.get(path).get_data(as_text=True)
-        response = client.post(
-            path,
-            data={"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment},
-        )
-        assert response.status_code == 303  # the customer's thank-you page
-        return invitation
+        customer = Customer(email=f"c{rep.id}-{utcnow().timestamp()}@example.org", name="Carl Kund")
+        return answer_survey(rep, customer, satisfaction, comment)
 
     return submit_answer
 

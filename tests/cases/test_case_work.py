@@ -13,24 +13,8 @@ from portal.models import SurveyInvitation, utcnow
 from portal.services import case_work, customer_messages
 from portal.services.case_triage import CaseRuleError
 from portal.services.case_work import TRANSITIONS
-from portal.services.setup import ensure_sla_policies
 
 from .case_helpers import events, make_case, reload, send_case_form
-
-
-@pytest.fixture
-def team(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return north
-
-
-@pytest.fixture
-def rita(make_user, team):
-    return make_user("rep", team=team, name="Rita Rep")
 
 
 @pytest.fixture

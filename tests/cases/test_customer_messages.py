@@ -18,7 +18,6 @@ from portal.jobs.customer_mail import notify_rep_of_customer_message, send_messa
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
 from portal.services import case_links, case_work, customer_messages
 from portal.services.customer_messages import MESSAGE_MAX, MessageError
-from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
 from ..conftest import body_text, csrf_from
@@ -32,40 +31,12 @@ ANGRY = "Still waiting for my refund, third time I call and nobody answered. Nev
 
 
 @pytest.fixture
-def rita(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return make_user("rep", team=north, name="Rita Rep", email="rita@example.com")
-
-
-@pytest.fixture
-def open_case(app, client, make_sale, rita, run_jobs):
+def open_case(rita, case_from_answer):
     """A case opened from a negative survey answer submitted through the survey page."""
 
     def make(locale="en", tz=None, email="carl@example.org") -> Case:
-        now = utcnow()
         customer = Customer(email=email, name="Carl Kund", locale=locale, timezone=tz)
-        sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
-        )
-        db.session.add(invitation)
-        db.session.commit()
-        path = f"/s/{make_token('survey', invitation.id)}"
-        page = client.get(path).get_data(as_text=True)
-        answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": ANGRY}
-        assert client.post(path, data=answer).status_code == 303
-        run_jobs()
-        db.session.expire_all()
-        case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+        case = case_from_answer(rita, customer, comment=ANGRY)
         assert case is not None and case.assigned_rep_id == rita.id
         return case
 

@@ -14,9 +14,7 @@ from portal.extensions import db
 from portal.jobs.customer_mail import apply_followup_answer, notify_rep_of_followup
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
 from portal.services import case_work, followup
-from portal.services.setup import ensure_sla_policies
 from portal.services.survey_dispatch import dispatch
-from portal.tokens import make_token
 
 from ..conftest import body_text, csrf_from
 
@@ -29,41 +27,17 @@ NO_LINK = re.compile(r"https://portal\.example\.test/s/[\w.-]+\?resolved=no")
 
 
 @pytest.fixture
-def rita(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return make_user("rep", team=north, name="Rita Rep", email="rita@example.com")
-
-
-@pytest.fixture
-def open_case(app, client, make_sale, rita, run_jobs):
+def open_case(rita, case_from_answer):
     """A case opened from a survey answer rated 1, submitted through the survey page."""
 
     def make(locale="en", email="carl@example.org") -> Case:
-        now = utcnow()
-        customer = Customer(email=email, name="Carl Kund", locale=locale)
-        sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
+        customer = Customer(
+            email=email,
+            name="Carl Kund",
+            locale=locale,
+            last_surveyed_at=utcnow() - timedelta(days=1),  # the survey that was just answered
         )
-        customer.last_surveyed_at = now - timedelta(days=1)
-        db.session.add(invitation)
-        db.session.commit()
-        path = f"/s/{make_token('survey', invitation.id)}"
-        page = client.get(path).get_data(as_text=True)
-        answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": ANGRY}
-        assert client.post(path, data=answer).status_code == 303
-        run_jobs()
-        db.session.expire_all()
-        return db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+        return case_from_answer(rita, customer, comment=ANGRY)
 
     return make
 

@@ -13,50 +13,22 @@ from portal.jobs import periodic
 from portal.jobs.customer_mail import close_unanswered_followups
 from portal.models import Case, CaseEvent, Customer, SurveyInvitation, utcnow
 from portal.services import case_work, followup
-from portal.services.setup import ensure_sla_policies
 from portal.services.survey_dispatch import dispatch
-from portal.tokens import make_token
-
-from ..conftest import csrf_from
 
 # Two days on, at noon UTC: past the follow-up's delay and in a European customer's daytime.
 LATER = (datetime.now(UTC) + timedelta(days=2)).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
 @pytest.fixture
-def rita(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return make_user("rep", team=north, name="Rita Rep", email="rita@example.com")
-
-
-@pytest.fixture
-def resolved_case(app, client, make_sale, rita, run_jobs):
+def resolved_case(rita, case_from_answer):
     """A case opened by a survey answer rated 1, resolved by Rita; its follow-up sent LATER."""
-    now = utcnow()
-    customer = Customer(email="carl@example.org", name="Carl Kund", locale="en")
-    sale = make_sale(rep=rita, customer=customer, sold_at=now - timedelta(days=4))
-    invitation = SurveyInvitation(
-        kind="post_sale",
-        customer=customer,
-        sale=sale,
-        scheduled_for=now - timedelta(days=1),
-        sent_at=now - timedelta(days=1),
-        expires_at=now + timedelta(days=27),
+    customer = Customer(
+        email="carl@example.org",
+        name="Carl Kund",
+        locale="en",
+        last_surveyed_at=utcnow() - timedelta(days=1),  # the survey that was just answered
     )
-    customer.last_surveyed_at = now - timedelta(days=1)
-    db.session.add(invitation)
-    db.session.commit()
-    path = f"/s/{make_token('survey', invitation.id)}"
-    page = client.get(path).get_data(as_text=True)
-    answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": "Broken, again."}
-    assert client.post(path, data=answer).status_code == 303
-    run_jobs()
-    db.session.expire_all()
-    case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))
+    case = case_from_answer(rita, customer, comment="Broken, again.")
     case_work.log_contact(case, rita, "phone", "Called Carl", case.version, utcnow())
     case_work.resolve(case, rita, "refund", "Refunded to your card.", case.version, utcnow())
     assert dispatch(now=LATER).sent == 1
@@ -120,27 +92,14 @@ def test_the_sweep_runs_periodically(resolved_case):
 
 
 def test_a_followup_and_a_post_sale_survey_in_one_batch_do_not_both_go_out(
-    app, client, make_sale, rita, run_jobs, outbox
+    app, make_sale, rita, answer_survey, run_jobs, outbox
 ):
     """The budget is taken atomically for follow-ups too: one survey per customer per batch."""
     now = utcnow()
     long_ago = now - timedelta(days=60)
     customer = Customer(email="carl@example.org", name="Carl Kund", locale="en")
-    sale = make_sale(rep=rita, customer=customer, sold_at=long_ago - timedelta(days=4))
-    opening = SurveyInvitation(
-        kind="post_sale",
-        customer=customer,
-        sale=sale,
-        scheduled_for=now - timedelta(days=1),
-        sent_at=now - timedelta(days=1),
-        expires_at=now + timedelta(days=27),
-    )
-    db.session.add(opening)
-    db.session.commit()
-    path = f"/s/{make_token('survey', opening.id)}"
-    page = client.get(path).get_data(as_text=True)
-    answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": "Broken, again."}
-    assert client.post(path, data=answer).status_code == 303
+    sold_long_ago = long_ago - timedelta(days=4)
+    opening = answer_survey(rita, customer, comment="Broken, again.", sold_at=sold_long_ago)
     run_jobs()
     db.session.expire_all()
     case = db.session.scalar(sa.select(Case).where(Case.customer_id == customer.id))

@@ -14,59 +14,26 @@ from portal.models import (
     CaseEvent,
     Customer,
     OutboxJob,
-    SurveyInvitation,
     SurveyResponse,
     utcnow,
 )
 from portal.services import outbox as work_outbox
 from portal.services import survey_answers
 from portal.services.escalation import mark_breaches
-from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
-
-from ..conftest import csrf_from
 
 ANGRY = "Still waiting for my refund, third time I call and nobody answered. Never again."
 HAPPY = "Lovely chair, fast delivery, thank you!"
 
 
 @pytest.fixture
-def team(app, make_team, make_user):
-    ensure_sla_policies()
-    lead = make_user("manager", name="Maja Manager", email="maja@example.com")
-    north = make_team("North", lead=lead)
-    lead.team = north
-    db.session.commit()
-    return north
-
-
-@pytest.fixture
-def answered(app, make_sale, make_user, team, client):
-    """Submit a survey answer the way the customer does, through the page."""
+def answered(make_user, team, answer_survey):
+    """A customer's answer on the survey page, about a sale by a new "Rita Rep" of North."""
 
     def submit_answer(satisfaction="1", comment=ANGRY, rep=None):
         rep = rep or make_user("rep", team=team, name="Rita Rep")
-        now = utcnow()
         customer = Customer(email=f"c{rep.id}@example.org", name="Carl Kund")
-        sale = make_sale(rep=rep, customer=customer, sold_at=now - timedelta(days=4))
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
-        )
-        db.session.add(invitation)
-        db.session.commit()
-        path = f"/s/{make_token('survey', invitation.id)}"
-        page = client.get(path).get_data(as_text=True)
-        response = client.post(
-            path,
-            data={"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment},
-        )
-        assert response.status_code == 303  # the customer's thank-you page
-        return invitation
+        return answer_survey(rep, customer, satisfaction, comment)
 
     return submit_answer
 
