@@ -213,7 +213,7 @@ def test_a_rep_sees_no_bulk_assignment_and_no_person_filter(client, login, rita)
 @pytest.mark.parametrize("who", ["rep", "manager"])
 @pytest.mark.parametrize("url", ["/cases/", "/cases/?q=x&status=all&overdue=y"])
 def test_the_queue_is_csp_clean(client, login, rita, team, url, who):
-    from tests.test_pages import assert_local_and_csp_clean
+    from tests.system.test_pages import assert_local_and_csp_clean
 
     case = make_case(rita)
     login(rita if who == "rep" else team.lead)

@@ -719,7 +719,7 @@ def test_reps_have_no_triage_link(client, login, triage_case, rita):
 
 @pytest.mark.parametrize("url", ["/cases/", "/cases/triage", "/cases/corrections"])
 def test_the_case_pages_are_csp_clean(client, login, triage_case, team, url):
-    from tests.test_pages import assert_local_and_csp_clean
+    from tests.system.test_pages import assert_local_and_csp_clean
 
     case = triage_case()
     login(team.lead)
