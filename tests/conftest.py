@@ -84,7 +84,9 @@ def pytest_report_header(config):
     database = TEST_DATABASE_URL or "SQLite (temporary file)"
     jobs = f"real Redis at {TEST_REDIS_URL} + worker process" if TEST_REDIS_URL else "inline"
     workers = (
-        " (each xdist worker: its own database and Redis db)" if config.option.numprocesses else ""
+        " (each xdist worker: its own database and Redis db)"
+        if getattr(config.option, "numprocesses", None)
+        else ""
     )
     return f"aftersale: database {database}; jobs {jobs}{workers}"
 

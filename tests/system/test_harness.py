@@ -5,12 +5,13 @@ every manager got on a real server."""
 
 from __future__ import annotations
 
+import pytest
 from flask import g, has_app_context, jsonify, request
 
 from portal.extensions import db
 from portal.models import Team
 
-from ..conftest import ServerLikeClient
+from ..conftest import ServerLikeClient, per_worker_database_url, per_worker_redis_url
 
 
 def _add_probe(app):
@@ -81,3 +82,15 @@ def test_a_body_is_read_after_the_request_is_torn_down(app, client):
     _add_probe(app)
     response = client.get("/_streamed")
     assert response.get_data(as_text=True) == "context while sending: False"
+
+
+def test_each_xdist_worker_has_its_own_database_and_redis_database():
+    pg = "postgresql://postgres@127.0.0.1:5432/aftersale_test"
+    assert per_worker_database_url(pg, "") == pg  # a serial run uses the database given
+    assert per_worker_database_url(pg, "gw1").endswith("/aftersale_test_gw1")
+    redis = "redis://127.0.0.1:6379/15"
+    assert per_worker_redis_url(redis, "") == redis
+    assert per_worker_redis_url(redis, "gw0") == redis
+    assert per_worker_redis_url(redis, "gw1") == "redis://127.0.0.1:6379/14"
+    with pytest.raises(pytest.UsageError, match="no Redis database for xdist worker gw2"):
+        per_worker_redis_url("redis://127.0.0.1:6379/1", "gw2")
