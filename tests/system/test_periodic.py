@@ -39,7 +39,9 @@ def test_a_run_schedules_the_next_slot_before_working(app, monkeypatch):
     monkeypatch.setitem(
         periodic.PERIODIC,
         "dispatch-surveys",
-        periodic.Periodic("dispatch-surveys", "tests.test_periodic:failing_body", 60, "mail"),
+        periodic.Periodic(
+            "dispatch-surveys", "tests.system.test_periodic:failing_body", 60, "mail"
+        ),
     )
     RUNS.clear()
     with pytest.raises(RuntimeError):
