@@ -7,9 +7,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi.py
 
-# PostgreSQL and Redis used by the second test run (CI and developers' machines).
+# PostgreSQL and Redis used by the second test run (CI and developers' machines). Each pytest-xdist
+# worker takes its own database (aftersale_test_gw0, _gw1...) and Redis database (15 for gw0,
+# 14 for gw1...): see tests/conftest.py.
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/aftersale_test
 TEST_REDIS ?= redis://127.0.0.1:6379/15
+# Test processes (pytest-xdist): one per core. The browser journeys stay together on one worker.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
 .PHONY: run setup setup-dev translations test test-sqlite test-postgres services browser lint format bench clean
 
@@ -56,10 +61,10 @@ run: setup
 test: setup lint browser test-sqlite services test-postgres
 
 test-sqlite: setup browser
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-postgres: setup services
-	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest -m "not browser"
+	TEST_DATABASE_URL=$(PG_URL) TEST_REDIS_URL=$(TEST_REDIS) $(BIN)/pytest $(PYTEST_PARALLEL) -m "not browser"
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; it downloads nothing)
 browser:

@@ -120,6 +120,9 @@ class Config:
         self.LOGIN_ATTEMPTS_PER_ACCOUNT = env_str("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
         self.LOGIN_ATTEMPTS_PER_ADDRESS = env_str("LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
         self.PROXY_HOPS = env_int("PROXY_HOPS", 0, minimum=0, maximum=5)
+        # Deliberately not read from the environment: production always hashes with scrypt.
+        # Only the test suite overrides it (create_app(test_config)) with a cheap pbkdf2.
+        self.PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
         self.TOKEN_MAX_AGE_SET_PASSWORD = env_int("SET_PASSWORD_TOKEN_HOURS", 72, minimum=1) * 3600
 
         self.SESSION_COOKIE_HTTPONLY = True

@@ -7,10 +7,20 @@ The suite runs twice (see Makefile `test`):
 
 The schema is built once per run by the Alembic migrations (so they are exercised on both
 databases); every test then starts from empty tables and an empty Redis database.
+
+Under pytest-xdist (`make test` passes -n), each worker process ("gw0", "gw1", ...) gets its own
+PostgreSQL database (the name in TEST_DATABASE_URL + "_gw0"), its own Redis database (the number
+in TEST_REDIS_URL for gw0, one less for gw1, and so on down) and its own queue prefix, so workers
+never empty each other's tables or queues. The worker processes that `run_jobs` starts use the
+same.
+
+Every request goes through `ServerLikeClient`: its own app context, session and `g`, torn down
+before the body is read, as under a real WSGI server.
 """
 
 from __future__ import annotations
 
+import contextvars
 import email
 import email.policy
 import os
@@ -20,34 +30,106 @@ import sys
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db
 from portal.models import Customer, Sale, Team, User, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+# "gw0", "gw1"... in a pytest-xdist worker process; "" in a plain (serial) run.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# Cheap on purpose: scrypt costs ~0.1 s per password, and the suite makes thousands of users.
+# Production keeps scrypt (Config.PASSWORD_HASH_METHOD; test_auth checks it).
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def per_worker_database_url(url: str | None, worker: str = XDIST_WORKER) -> str | None:
+    """This xdist worker's own database: "aftersale_test" becomes "aftersale_test_gw1"."""
+    if not url or not worker:
+        return url
+    parsed = sa.engine.make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+def per_worker_redis_url(url: str | None, worker: str = XDIST_WORKER) -> str | None:
+    """This xdist worker's own Redis database: gw0 keeps the number given, gw1 takes the one
+    below it, and so on (CI's 15 gives 15, 14, ...), so the tests' FLUSHDB stays private."""
+    if not url or not worker:
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = base - int(worker.removeprefix("gw"))
+    if number < 0:
+        raise pytest.UsageError(
+            f"TEST_REDIS_URL={url} leaves no Redis database for xdist worker {worker}: "
+            "use a higher database number or fewer workers (-n)."
+        )
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+TEST_DATABASE_URL = per_worker_database_url(os.environ.get("TEST_DATABASE_URL"))
+TEST_REDIS_URL = per_worker_redis_url(os.environ.get("TEST_REDIS_URL"))
+RQ_QUEUE_PREFIX = f"aftersale-test-{XDIST_WORKER}" if XDIST_WORKER else "aftersale-test"
 
 
 def pytest_report_header(config):
     database = TEST_DATABASE_URL or "SQLite (temporary file)"
     jobs = f"real Redis at {TEST_REDIS_URL} + worker process" if TEST_REDIS_URL else "inline"
-    return f"aftersale: database {database}; jobs {jobs}"
+    workers = (
+        " (each xdist worker: its own database and Redis db)"
+        if getattr(config.option, "numprocesses", None)
+        else ""
+    )
+    return f"aftersale: database {database}; jobs {jobs}{workers}"
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords:
+            # One worker runs the whole browser journey group (one Chromium, one live server)
+            # under `--dist loadgroup`.
+            item.add_marker(pytest.mark.xdist_group("browser"))
     if TEST_REDIS_URL:
         return
     skip = pytest.mark.skip(reason="needs TEST_REDIS_URL (real Redis and a worker)")
     for item in items:
         if "redis_only" in item.keywords:
             item.add_marker(skip)
+
+
+# --- requests as a real server runs them --------------------------------------------------
+
+
+class ServerLikeClient(FlaskClient):
+    """A test client whose every request runs as under a WSGI server.
+
+    The request runs in a fresh `contextvars.Context`, where no app or request context is
+    pushed (the test's own, with its `db.session`, stays outside): Flask pushes the request's
+    app context, `g` and session and tears them down when the view returns. `buffered=True`
+    then reads the body after that teardown, as a server does while it sends a streamed
+    response. Afterwards the test's own session is expired, so the test sees what the
+    request committed (and only that: what the test left uncommitted, the request never saw).
+    """
+
+    def open(self, *args, buffered: bool = False, **kwargs):
+        # `with client:` would keep the request's contexts alive after it: no server does.
+        assert not self.preserve_context, "use the client without `with`: see ServerLikeClient"
+        response = contextvars.Context().run(super().open, *args, buffered=True, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
+# Every app built in the suite (also the ones a test builds for itself) uses it.
+Flask.test_client_class = ServerLikeClient
 
 
 @pytest.fixture(scope="session")
@@ -108,19 +190,17 @@ def _test_config(database_url: str, mail_dir: Path) -> dict:
         "MAIL_DIR": mail_dir,
         "PORTAL_BASE_URL": "https://portal.example.test",
         "RATELIMIT_STORAGE_URI": "memory://",
-        "RQ_QUEUE_PREFIX": "aftersale-test",
+        "RQ_QUEUE_PREFIX": RQ_QUEUE_PREFIX,
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
     }
 
 
 @pytest.fixture
 def app(migrated_database, tmp_path):
     app = create_app(_test_config(migrated_database, tmp_path / "mail"))
-    # The test's app context stays pushed, so every request of every test client shares it,
-    # and `g` with it: Flask-Login would keep the last logged-in user and Flask-WTF the last
-    # CSRF token across requests and clients. Start each request with an empty `g`, as it is
-    # outside tests.
-    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    # The test's own app context (for its factories and asserts on db.session); requests never
+    # run in it (see ServerLikeClient).
     with app.app_context():
         if TEST_REDIS_URL:
             from portal.jobs import connection
@@ -131,12 +211,6 @@ def app(migrated_database, tmp_path):
         _empty_tables()
         for engine in db.engines.values():
             engine.dispose()
-
-
-def _fresh_g() -> None:
-    from flask import g
-
-    vars(g).clear()
 
 
 def _empty_tables() -> None:
@@ -153,6 +227,13 @@ def _empty_tables() -> None:
             for name in tables:
                 conn.execute(sa.text(f'DELETE FROM "{name}"'))  # noqa: S608  (our own table names)
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture
+def client(app):
+    """pytest-flask's `client` enters `with app.test_client()`, which keeps each request's
+    contexts alive after it; this one does not."""
+    return app.test_client()
 
 
 @pytest.fixture
@@ -255,7 +336,7 @@ def make_user(app):
             team=team,
             **fields,
         )
-        user.set_password(PASSWORD)
+        user.set_password(PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
         db.session.add(user)
         db.session.commit()
         return user

@@ -81,8 +81,11 @@ class User(UserMixin, Base):
         return self.active
 
     # Passwords --------------------------------------------------------------------------
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        """Store a salted hash made by `method` (the app's PASSWORD_HASH_METHOD; scrypt unless
+        the test suite asks for a cheap one). The method is kept in the hash, so a password
+        hashed one way is still checked correctly after the setting changes."""
+        self.password_hash = generate_password_hash(password, method=method)
         self.rotate_sessions()
 
     def check_password(self, password: str) -> bool:

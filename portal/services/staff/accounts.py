@@ -20,7 +20,7 @@ from portal.models import Team, User
 from portal.models.user import ROLES
 from portal.services.addresses import normalise_email
 from portal.services.rules import RuleError
-from portal.services.staff.passwords import send_set_password_link
+from portal.services.staff.passwords import password_hash_method, send_set_password_link
 
 NO_TEAM = 0  # in a UserSearch: only users who are in no team
 
@@ -104,7 +104,7 @@ def create_user(
     """Create a staff user. Without a password, they are emailed a link to set one."""
     user = User(email=normalise_email(email), name=name.strip(), role=role, team_id=team_id)
     if password:
-        user.set_password(password)
+        user.set_password(password, method=password_hash_method())
     db.session.add(user)
     db.session.commit()
     if not password:

@@ -4,6 +4,7 @@ forgot theirs (reset) is emailed. No Flask request state here."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -14,15 +15,23 @@ from portal.models import User, utcnow
 from portal.services.addresses import normalise_email
 from portal.tokens import InvalidToken, make_token, read_token
 
-# Checked against when the email is unknown, so both answers take the same time.
-_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+def password_hash_method() -> str:
+    """How passwords are hashed: scrypt, except in the test suite (see Config)."""
+    return current_app.config["PASSWORD_HASH_METHOD"]
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """Checked against when the email is unknown, so both answers take the same time."""
+    return generate_password_hash("not a real password", method=method)
 
 
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None (whatever the reason)."""
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(password_hash_method()), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
@@ -66,7 +75,7 @@ def user_for_set_password_token(token: str) -> User | None:
 
 
 def set_password(user: User, password: str) -> None:
-    user.set_password(password)
+    user.set_password(password, method=password_hash_method())
     db.session.commit()
 
 

@@ -1,0 +1,141 @@
+"""Who gets what: the written access table of every URL of the portal.
+
+One line per route and method, one column per person (test_access_table.py beside it visits
+every URL as each of them and compares):
+
+    anon   nobody: no session, and any link in the URL is a forged one
+    link   a customer holding the real emailed link (survey, complaint, case status, set
+           password, unsubscribe); otherwise no session, like anon
+    rep    rep A, who made the sale and owns the case
+    rep2   rep B, of the other team
+    mgr    the manager of rep A's team
+    mgr2   the manager of the other team
+    admin  an admin
+
+Staff visit a link URL with a forged token, like anon: a staff session is no key to a
+customer's pages.
+
+What each cell means:
+
+    200, 204, 401, 403, 404, 405, 410  exactly that status
+    L    a redirect to the login page
+    R    a redirect elsewhere (302/303)
+    OK   taken up (a POST with an empty form: 2xx, a redirect other than to login, 400 or 422
+         with the form's own errors), neither refused nor crashed
+
+A new route fails the test until it has a line here. Adding one is one line:
+    "POST cases.snooze": (L, L, OK, 404, OK, 404, OK),
+"""
+
+from __future__ import annotations
+
+PERSONAS = ("anon", "link", "rep", "rep2", "mgr", "mgr2", "admin")
+
+L = "login"
+R = "redirect"
+OK = "ok"
+
+STAFF_ONLY = (L, L, 200, 200, 200, 200, 200)
+ADMIN_PAGE = (L, L, 403, 403, 403, 403, 200)
+ADMIN_POST = (L, L, 403, 403, 403, 403, OK)
+MANAGER_PAGE = (L, L, 403, 403, 200, 200, 200)
+PUBLIC_PAGE = (200, 200, 200, 200, 200, 200, 200)
+PUBLIC_POST = (OK, OK, OK, OK, OK, OK, OK)
+# rep A's case: its owner, their manager and admins; for the others it does not exist.
+OWN_CASE_POST = (L, L, OK, 404, OK, 404, OK)
+OWN_CASE_MANAGER_POST = (L, L, 403, 403, OK, 404, OK)
+# A customer's link: refused (404) without the real token, whoever is logged in.
+LINK_PAGE = (404, 200, 404, 404, 404, 404, 404)
+LINK_POST = (404, OK, 404, 404, 404, 404, 404)
+
+ACCESS: dict[str, tuple] = {
+    # method endpoint                        anon link rep  rep2 mgr  mgr2 admin
+    "GET main.index":                        (L, L, R, R, R, R, R),
+    "GET main.home":                         STAFF_ONLY,
+    "GET main.healthz":                      PUBLIC_PAGE,
+    "GET static":                            PUBLIC_PAGE,
+    # logging in and passwords
+    "GET auth.login":                        (200, 200, R, R, R, R, R),
+    "POST auth.login":                       (OK, OK, R, R, R, R, R),
+    "POST auth.logout":                      (L, L, L, L, L, L, L),
+    "GET auth.forgot_password":              PUBLIC_PAGE,
+    "POST auth.forgot_password":             PUBLIC_POST,
+    "GET auth.set_password":                 (410, 200, 410, 410, 410, 410, 410),
+    "POST auth.set_password":                (410, OK, 410, 410, 410, 410, 410),
+    # the customer's pages
+    "GET survey.answer":                     LINK_PAGE,
+    "POST survey.answer":                    LINK_POST,
+    "GET survey.thanks":                     (R, 200, R, R, R, R, R),
+    "POST survey.opened":                    (404, 204, 404, 404, 404, 404, 404),
+    "GET survey.unsubscribe":                LINK_PAGE,
+    "POST survey.unsubscribe":               LINK_POST,
+    "GET complaints.new":                    PUBLIC_PAGE,
+    "POST complaints.new":                   PUBLIC_POST,
+    "GET complaints.sent":                   (R, R, R, R, R, R, R),
+    "GET complaints.confirm":                LINK_PAGE,
+    "POST complaints.confirm":               LINK_POST,
+    "GET complaints.from_survey":            LINK_PAGE,
+    "POST complaints.from_survey":           LINK_POST,
+    "GET complaints.status":                 LINK_PAGE,
+    "GET complaints.case_status":            LINK_PAGE,
+    "POST complaints.case_status":           LINK_POST,
+    # the API: an API key, never a session
+    "GET api.openapi":                       PUBLIC_PAGE,
+    "POST api.create_sales":                 (401, 401, 401, 401, 401, 401, 401),
+    # cases
+    "GET cases.index":                       STAFF_ONLY,
+    "GET cases.export_csv":                  STAFF_ONLY,
+    "GET cases.show":                        (L, L, 200, 404, 200, 404, 200),
+    "POST cases.log_contact":                OWN_CASE_POST,
+    "POST cases.email_customer":             OWN_CASE_POST,
+    "POST cases.add_note":                   OWN_CASE_POST,
+    "POST cases.resolve":                    OWN_CASE_POST,
+    "POST cases.reopen":                     OWN_CASE_POST,
+    "POST cases.correct_label":              OWN_CASE_POST,
+    "POST cases.change_severity":            OWN_CASE_MANAGER_POST,
+    "POST cases.assign":                     OWN_CASE_MANAGER_POST,
+    "POST cases.bulk_assign":                (L, L, 403, 403, OK, OK, OK),
+    "GET cases.triage":                      MANAGER_PAGE,
+    "POST cases.triage":                     (L, L, 403, 403, OK, OK, OK),
+    "GET cases.corrections":                 MANAGER_PAGE,
+    "GET cases.corrections_csv":             MANAGER_PAGE,
+    # performance (dashboard, scorecards, goals)
+    "GET dashboard.index":                   MANAGER_PAGE,
+    "GET dashboard.rep_scorecard":           (L, L, 200, 404, 200, 404, 200),
+    "POST dashboard.add_note":               (L, L, 403, 403, OK, 404, OK),
+    "GET dashboard.goals_page":              MANAGER_PAGE,
+    "POST dashboard.goals_page":             (L, L, 403, 403, 400, 400, 400),  # form errors: 400
+    "POST dashboard.delete_goal":            (L, L, 403, 403, OK, 404, OK),
+    "GET dashboard.cases":                   STAFF_ONLY,
+    "GET dashboard.export_cases":            MANAGER_PAGE,
+    "GET dashboard.export_reps":             MANAGER_PAGE,
+    # administration
+    "GET admin.users":                       ADMIN_PAGE,
+    "GET admin.new_user":                    ADMIN_PAGE,
+    "POST admin.new_user":                   ADMIN_POST,
+    "GET admin.edit_user":                   ADMIN_PAGE,
+    "POST admin.edit_user":                  ADMIN_POST,
+    "POST admin.deactivate_user":            ADMIN_POST,
+    "POST admin.reactivate_user":            ADMIN_POST,
+    "POST admin.send_password_link":         ADMIN_POST,
+    "GET admin.teams":                       ADMIN_PAGE,
+    "GET admin.new_team":                    ADMIN_PAGE,
+    "POST admin.new_team":                   ADMIN_POST,
+    "GET admin.edit_team":                   ADMIN_PAGE,
+    "POST admin.edit_team":                  ADMIN_POST,
+    "GET admin.sla_policies":                ADMIN_PAGE,
+    "POST admin.sla_policies":               ADMIN_POST,
+    "GET admin.sla_preview":                 ADMIN_PAGE,
+    "GET admin.holidays":                    ADMIN_PAGE,
+    "POST admin.holidays":                   ADMIN_POST,
+    "POST admin.delete_holiday":             ADMIN_POST,
+    "GET admin.survey_policy":               ADMIN_PAGE,
+    "POST admin.survey_policy":              ADMIN_POST,
+    "GET admin.survey_invitations":          ADMIN_PAGE,
+    "POST admin.resend_invitation":          ADMIN_POST,
+    "GET admin.survey_unsubscribed":         ADMIN_PAGE,
+    "GET admin.api_keys":                    ADMIN_PAGE,
+    "GET admin.new_api_key":                 ADMIN_PAGE,
+    "POST admin.new_api_key":                ADMIN_POST,
+    "POST admin.revoke_api_key":             ADMIN_POST,
+}  # fmt: skip
