@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -29,9 +28,10 @@ from portal.cases.common import (
     show_rule_error,
 )
 from portal.cases.forms import BulkAssignForm, QueueFilterForm
+from portal.csv_export import csv_response
 from portal.extensions import db
 from portal.models import utcnow
-from portal.services import case_queue, case_triage
+from portal.services import case_corrections, case_queue, case_triage
 from portal.services.case_queue import QueueFilters
 from portal.services.case_triage import CaseRuleError, StaleCaseError
 
@@ -102,14 +102,14 @@ def export_csv():
     if form.errors:
         problems = "; ".join(error for errors in form.errors.values() for error in errors)
         return Response(f"{problems}\n", status=400, mimetype="text/plain")
-    filename = f"cases-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        stream_with_context(case_queue.queue_csv(current_user, filters, utcnow())),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+    now = utcnow()
+    return csv_response(
+        f"cases-{now:%Y-%m-%d}.csv",
+        case_queue.EXPORT_COLUMNS,
+        case_queue.queue_rows,
+        current_user,
+        filters,
+        now,
     )
 
 
@@ -183,12 +183,9 @@ def corrections():
 @bp.get("/corrections.csv")
 @roles_required(*MANAGERS)
 def corrections_csv():
-    filename = f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        stream_with_context(case_triage.corrections_csv(current_user)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+    return csv_response(
+        f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv",
+        case_corrections.CSV_COLUMNS,
+        case_corrections.correction_rows,
+        current_user,
     )

@@ -23,11 +23,7 @@ from portal.extensions import db
 from portal.models import Case, CaseEvent, Complaint, SentimentCorrection, SurveyResponse, User
 from portal.models.case import OPEN_STATUSES, SEVERITIES
 from portal.models.survey import SENTIMENT_LABELS
-from portal.services.case_corrections import (  # noqa: F401  (the case views use them here)
-    corrections_csv,
-    corrections_query,
-    csv_cell,
-)
+from portal.services.case_corrections import corrections_query  # noqa: F401  (the case views use it here)
 from portal.services.escalation import BREACHES
 from portal.services.scope import managed_team_ids, visible_cases_query
 from portal.services.sla import calendar_for_team, deadlines_for, policy_for
