@@ -30,16 +30,15 @@ import statistics
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import PRODUCTS, ROOT, fresh_database
+
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_a"
 SECRET_KEY = "bench-case-pages-secret-key-0123456789-0123456789"  # noqa: S105  (scratch)
 PASSWORD = "bench-password-123"  # noqa: S105  (scratch)
 REPS_PER_TEAM = 20
 REP_OPEN, REP_DONE = 500, 200
 SEVERITIES = ("critical", "high", "normal", "normal", "normal", "low")
-PRODUCTS = ["Office chair", "Standing desk", "Desk lamp", "Monitor arm", "Sofa", "Bookshelf"]
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -51,7 +50,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per page first")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    url = _fresh_database(args.database_url)
+    url = fresh_database(args.database_url)
     os.environ.update(
         {
             "DATABASE_URL": url,
@@ -133,20 +132,6 @@ def _login(client, email: str) -> None:
         "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}
     )
     assert response.status_code == 302, response.status_code
-
-
-def _fresh_database(url: str) -> str:
-    import sqlalchemy as sa
-
-    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    if target.host not in ("127.0.0.1", "localhost"):
-        sys.exit("--database-url must point at 127.0.0.1 (the database is dropped)")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
 
 
 def build(team_cases: int) -> dict:

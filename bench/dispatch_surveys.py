@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,15 +29,25 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
+from dispatch_report import report
+from harness import (
+    OUT,
+    ROOT,
+    database_name,
+    free_port,
+    fresh_database,
+    insert_reps_customers_sales,
+    load_average,
+    machine_busy,
+    wait_for,
+)
+
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_dispatch"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
 SECRET_KEY = "bench-dispatch-secret-key-0123456789-0123456789"  # noqa: S105  (scratch)
 QUEUE_PREFIX = "aftersale-bench"
 SAMPLE_EVERY = 0.2  # seconds between memory samples
 REPS = 20
-PRODUCTS = ["Office chair", "Standing desk", "Desk lamp", "Monitor arm", "Sofa", "Bookshelf"]
 
 
 def main() -> None:
@@ -65,7 +74,7 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    url = _fresh_database(args.database_url)
+    url = fresh_database(args.database_url)
     env = {
         **os.environ,
         "PORTAL_ENV": "production",
@@ -90,19 +99,19 @@ def main() -> None:
     print(
         f"setup: {args.sales:,} sales to {args.sales:,} customers sold 3 days ago, "
         f"survey window 0-24 h, in {time.perf_counter() - started:.1f} s; "
-        f"database {_database_name(url)}, Redis {args.redis_url}; {os.cpu_count()} CPU cores; "
-        f"load {_load()}",
+        f"database {database_name(url)}, Redis {args.redis_url}; {os.cpu_count()} CPU cores; "
+        f"load {load_average()}",
         flush=True,
     )
 
-    port = _free_port()
+    port = free_port()
     status_file = OUT / "dispatch_smtp_status.json"
     status_file.unlink(missing_ok=True)
     smtp = subprocess.Popen(
         [sys.executable, __file__, "--smtp-child", str(port), str(status_file)], cwd=ROOT
     )
     try:
-        _wait_for(lambda: status_file.exists(), 20, "the SMTP server did not start")
+        wait_for(lambda: status_file.exists(), 20, "the SMTP server did not start")
         env["SMTP_PORT"] = str(port)
         figures = run_worker(env, args, status_file)
     finally:
@@ -120,26 +129,6 @@ def main() -> None:
 # --- setup --------------------------------------------------------------------------------------
 
 
-def _fresh_database(url: str) -> str:
-    import sqlalchemy as sa
-
-    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    if target.host not in ("127.0.0.1", "localhost"):
-        sys.exit("--database-url must point at 127.0.0.1 (the database is dropped)")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
-def _database_name(url: str) -> str:
-    import sqlalchemy as sa
-
-    return sa.engine.make_url(url).database
-
-
 def prepare_database(sales: int, redis_url: str) -> None:
     """Migrations, the policy, N customers and their sales (Core bulk inserts), the job queued."""
     import sqlalchemy as sa
@@ -148,7 +137,7 @@ def prepare_database(sales: int, redis_url: str) -> None:
     from portal import create_app, jobs
     from portal.extensions import db
     from portal.jobs.surveys import dispatch_surveys
-    from portal.models import Customer, Sale, User, utcnow
+    from portal.models import Sale, utcnow
     from portal.models.survey_policy import SurveyPolicy
 
     app = create_app()
@@ -172,58 +161,8 @@ def prepare_database(sales: int, redis_url: str) -> None:
                     }
                 ],
             )
-            conn.execute(
-                sa.insert(User),
-                [
-                    {"email": f"rep{i}@bench.example.com", "name": f"Rep {i}", "role": "rep"}
-                    for i in range(REPS)
-                ],
-            )
-            rep_ids = list(conn.scalars(sa.select(User.id).order_by(User.id)))
-            for start in range(0, sales, 5000):
-                conn.execute(
-                    sa.insert(Customer),
-                    [
-                        {
-                            "email": f"customer{n}@bench.example.org",
-                            "name": f"Customer {n}",
-                            "locale": "sv" if n % 10 < 3 else "en",
-                            "created_at": sold_at,
-                        }
-                        for n in range(start, min(start + 5000, sales))
-                    ],
-                )
-            # One sale per customer, made in the database from the customers just inserted.
-            customers = sa.select(Customer.id).subquery()
-            conn.execute(
-                sa.insert(Sale).from_select(
-                    [
-                        "order_ref",
-                        "customer_id",
-                        "rep_id",
-                        "amount",
-                        "currency",
-                        "product",
-                        "sold_at",
-                        "created_at",
-                    ],
-                    sa.select(
-                        sa.func.concat("SO-", customers.c.id),
-                        customers.c.id,
-                        sa.literal(rep_ids[0]) + customers.c.id % REPS,
-                        sa.literal(1250) + customers.c.id % 900,
-                        sa.literal("SEK"),
-                        sa.case(
-                            *[
-                                (customers.c.id % len(PRODUCTS) == i, p)
-                                for i, p in enumerate(PRODUCTS)
-                            ]
-                        ),
-                        sa.literal(sold_at, Sale.sold_at.type),
-                        sa.literal(sold_at, Sale.created_at.type),
-                    ),
-                )
-            )
+            # One sale per customer, made in the database from the customers inserted.
+            insert_reps_customers_sales(conn, REPS, sales, sold_at)
             conn.execute(sa.text("ANALYZE"))
         assert db.session.scalar(sa.select(sa.func.count(Sale.id))) == sales
 
@@ -301,7 +240,7 @@ def run_worker(env: dict, args, status_file: Path) -> dict:
     horse_hwm = 0
     horse_pids: set[int] = set()
     first_mail_at = None
-    busy_before = _machine_busy()
+    busy_before = machine_busy()
     with log_path.open("w") as log:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -329,7 +268,7 @@ def run_worker(env: dict, args, status_file: Path) -> dict:
                     milestones[pct] = (horse_rss, horse_rss_peak, horse_hwm)
             time.sleep(SAMPLE_EVERY)
         seconds = time.perf_counter() - started
-    machine_cores = (_machine_busy() - busy_before) / seconds
+    machine_cores = (machine_busy() - busy_before) / seconds
     children = psutil.Process().cpu_times()  # the worker and SMTP server, waited for: children_*
     milestones[100] = (None, horse_rss_peak, horse_hwm)
     return {
@@ -472,140 +411,7 @@ def run_smtp_server(port: int, status_file: Path) -> None:
         (OUT / "dispatch_sample.eml").write_bytes(handler.sample)
 
 
-# --- output -------------------------------------------------------------------------------------
-
-
-def report(n: int, figures: dict, server: dict, stored: dict) -> None:
-    mib = 1024 * 1024
-    seconds = figures["seconds"]
-    sent = stored["sent"]
-    ok = (
-        figures["returncode"] == 0
-        and server["messages"] == n
-        and server["distinct_recipients"] == n
-        and sent == n
-        and stored["still_claimed"] == 0
-        and stored["failed_jobs"] == 0
-        and stored["retry_scheduled"] == 0
-    )
-    window = (server["last_at"] or 0) - (server["first_at"] or 0)
-    print(
-        f"invitations sent    {sent:,} of {n:,} (planned {stored['planned']:,}, "
-        f"skipped {stored['skipped']:,}, failed {stored['failed']:,}, "
-        f"still claimed {stored['still_claimed']:,}; jobs failed {stored['failed_jobs']}, "
-        f"waiting for a retry {stored['retry_scheduled']})"
-    )
-    print(
-        f"worker start->exit  {seconds:.1f} s  = {sent / seconds:,.0f} emails/s "
-        f"(first message after {figures['first_mail_at'] or 0:.1f} s; first->last message "
-        f"{window:.1f} s = {server['messages'] / window if window else 0:,.0f} emails/s)"
-    )
-    print(
-        f"SMTP server         received {server['messages']:,} messages "
-        f"({server['bytes'] / mib:.1f} MiB, {server['bytes'] / max(server['messages'], 1) / 1024:.1f} KiB each), "
-        f"{server['distinct_recipients']:,} distinct recipients, "
-        f"{server['recipients_mailed_twice']} mailed twice, "
-        f"over {server['connections']} connections"
-    )
-    if server["messages"] != sent:
-        print(
-            f"MISMATCH            the SMTP server got {server['messages']:,} messages but "
-            f"{sent:,} invitations are marked sent: {server['messages'] - sent:+,} delivered "
-            "without being recorded (a batch commits its sent_at only when the whole batch is done)"
-        )
-    parts = []
-    for pct, sample in figures["milestones"].items():
-        if sample is None:
-            parts.append(f"{pct}%: not reached")
-            continue
-        current, peak, hwm = sample
-        now = f"{current / mib:.0f} now, " if current is not None else ""
-        parts.append(f"{pct}%: {now}peak {peak / mib:.0f} (VmHWM {hwm / mib:.0f})")
-    print(
-        f"work horse RSS MiB  {'; '.join(parts)}; worker parent peak "
-        f"{figures['worker_rss_peak'] / mib:.0f} MiB; horse pids {figures['horse_pids']}"
-    )
-    print(
-        f"load                {_load()}; the machine was busy {figures['machine_cores']:.2f} of "
-        f"{os.cpu_count()} cores during the run, the worker (parent and horse) "
-        f"{figures['worker_cores']:.2f}; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}"
-    )
-    if figures["worker_cores"]:
-        print(
-            f"efficiency          {server['messages'] / (figures['worker_cores'] * seconds):,.0f} "
-            "emails per CPU-second of the worker (less sensitive to other people's load)"
-        )
-    if figures["profile"]:
-        summarise_profile(figures["profile"])
-    if not ok:
-        log = figures["log"].read_text(errors="replace")
-        if "JobTimeoutException" in log:
-            print(
-                "job                 KILLED by RQ at its timeout (the 'mail' family's 120 s): "
-                "the invitations it had claimed but not sent stay claimed, to be marked failed "
-                "after 15 minutes (at most once)"
-            )
-        sys.exit(f"CHECK FAILED: see {figures['log']}")
-    print("check               OK: every sale mailed exactly once, nothing left claimed")
-
-
-def summarise_profile(path: Path, top: int = 25) -> None:
-    """py-spy's raw output is one collapsed stack per line with a sample count: print where
-    the work horse spends its time (inclusive, per function)."""
-    if not path.exists():
-        print(f"no profile at {path}")
-        return
-    inclusive: Counter[str] = Counter()
-    own: Counter[str] = Counter()
-    total = 0
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if "perform_job" not in stack:
-            continue  # only the work horse running the job
-        samples = int(count)
-        total += samples
-        frames = stack.split(";")
-        for frame in set(frames):
-            inclusive[frame] += samples
-        own[frames[-1]] += samples
-    print(f"profile             {path} ({total} samples in the job)")
-    for frame, samples in inclusive.most_common(top):
-        print(
-            f"  {100 * samples / total:5.1f}% incl  {100 * own[frame] / total:5.1f}% self  {frame}"
-        )
-    print("  -- most self time --")
-    for frame, samples in own.most_common(15):
-        print(f"  {100 * samples / total:5.1f}% self  {frame}")
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(check, seconds: float, message: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            sys.exit(message)
-        time.sleep(0.05)
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores, all processes)."""
-    import psutil
-
-    t = psutil.cpu_times()
-    return t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0)
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 if __name__ == "__main__":

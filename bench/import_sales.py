@@ -28,6 +28,8 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from harness import fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 REPS = 40
@@ -280,20 +282,12 @@ def run_import(csv_path: Path, url: str) -> dict:
 
 
 def _fresh_database(url: str) -> str:
-    import sqlalchemy as sa
-
     if url == "sqlite":
         path = OUT / "import_bench.db"
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
+    return fresh_database(url)
 
 
 if __name__ == "__main__":

@@ -23,16 +23,14 @@ import argparse
 import csv
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, claim_redis, free_port, fresh_database, wait_ready
+
 OUT = ROOT / "bench" / "out" / "load"
 DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_d"
 REDIS = "redis://127.0.0.1:6379/13"
@@ -58,7 +56,7 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     url = fresh_database(args.database_url)
-    claim_redis(args.redis_url)
+    claim_redis(args.redis_url, REDIS_MARKER, "bench/load_test.py")
     port = free_port()
     env = portal_env(url, args.redis_url, port)
     print(f"preparing {url}: {args.reps} reps, {args.links} survey links ...", flush=True)
@@ -92,7 +90,7 @@ def main() -> None:
         start_new_session=True,
     )
     try:
-        wait_ready(f"http://127.0.0.1:{port}/healthz", gunicorn)
+        wait_ready(f"http://127.0.0.1:{port}/healthz", gunicorn, 60, OUT / "gunicorn.log")
         started = time.time()
         load = subprocess.run(
             [
@@ -135,33 +133,6 @@ def main() -> None:
 
 
 # --- setup ------------------------------------------------------------------------------------
-
-
-def fresh_database(url: str) -> str:
-    import sqlalchemy as sa
-
-    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    if target.host not in ("127.0.0.1", "localhost"):
-        sys.exit("--database-url must point at 127.0.0.1 (the database is dropped)")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
-def claim_redis(url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url)
-    if client.connection_pool.connection_kwargs.get("host") not in ("127.0.0.1", "localhost"):
-        sys.exit("--redis-url must point at 127.0.0.1 (it is flushed)")
-    if client.dbsize() and not client.exists(REDIS_MARKER):
-        sys.exit(f"{url} holds keys this script did not write: choose an empty database")
-    client.flushdb()
-    client.set(REDIS_MARKER, "bench/load_test.py")
-    client.close()
 
 
 def portal_env(url: str, redis_url: str, port: int) -> dict:
@@ -254,25 +225,6 @@ def prepare(env: dict, args) -> None:
         )
         (OUT / "reps.txt").write_text("".join(f"{r.email} {PASSWORD}\n" for r in reps))
         db.engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(address: str, process, seconds: float = 60) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn stopped: see {OUT / 'gunicorn.log'}")
-        try:
-            with urllib.request.urlopen(address, timeout=2):  # noqa: S310  (our loopback)
-                return
-        except OSError:
-            time.sleep(0.3)
-    sys.exit("gunicorn did not answer in time")
 
 
 # --- report -----------------------------------------------------------------------------------

@@ -25,13 +25,25 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
+
+from harness import (
+    CpuMeter,
+    database_name,
+    free_port,
+    fresh_database,
+    insert_reps_customers_sales,
+    load_average,
+    postgres_backends,
+    process_tree,
+    wait_for_file,
+    wait_ready,
+)
+from survey_submit_report import print_result, print_summary, summarise_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -40,7 +52,6 @@ DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_submit"
 SECRET_KEY = "bench-submit-secret-key-0123456789-0123456789-0123"  # noqa: S105  (scratch)
 LOCUSTFILE = BENCH / "locustfile_survey.py"
 REPS = 20
-PRODUCTS = ["Office chair", "Standing desk", "Desk lamp", "Monitor arm", "Sofa", "Bookshelf"]
 
 
 def main() -> None:
@@ -69,14 +80,14 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
-    url = _fresh_database(args.database_url)
+    url = fresh_database(args.database_url)
     started = time.perf_counter()
     tokens_file = OUT / "submit_tokens.txt"
     prepare_database(url, args.invitations, tokens_file)
     print(
         f"setup: {args.invitations:,} sent, unanswered survey invitations (one link each) in "
-        f"{time.perf_counter() - started:.1f} s; database {_database_name(url)}; "
-        f"{os.cpu_count()} CPU cores shared by Locust, gunicorn and PostgreSQL; load {_load()}",
+        f"{time.perf_counter() - started:.1f} s; database {database_name(url)}; "
+        f"{os.cpu_count()} CPU cores shared by Locust, gunicorn and PostgreSQL; load {load_average()}",
         flush=True,
     )
     print(
@@ -101,26 +112,6 @@ def main() -> None:
 
 
 # --- setup --------------------------------------------------------------------------------------
-
-
-def _fresh_database(url: str) -> str:
-    import sqlalchemy as sa
-
-    target = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    if target.host not in ("127.0.0.1", "localhost"):
-        sys.exit("--database-url must point at 127.0.0.1 (the database is dropped)")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    return target.render_as_string(hide_password=False)
-
-
-def _database_name(url: str) -> str:
-    import sqlalchemy as sa
-
-    return sa.engine.make_url(url).database
 
 
 def _portal_env(url: str, port: int | None = None) -> dict:
@@ -152,7 +143,7 @@ def prepare_database(url: str, count: int, tokens_file: Path) -> None:
     os.environ.update(env)
     from portal import create_app
     from portal.extensions import db
-    from portal.models import Customer, Sale, SurveyInvitation, User, utcnow
+    from portal.models import Sale, SurveyInvitation, utcnow
     from portal.models.survey_policy import SurveyPolicy
     from portal.tokens import make_token
 
@@ -164,58 +155,7 @@ def prepare_database(url: str, count: int, tokens_file: Path) -> None:
         sent_at = now - timedelta(hours=1)
         with db.engine.begin() as conn:
             conn.execute(sa.insert(SurveyPolicy), [{"id": 1, "updated_at": now}])
-            conn.execute(
-                sa.insert(User),
-                [
-                    {"email": f"rep{i}@bench.example.com", "name": f"Rep {i}", "role": "rep"}
-                    for i in range(REPS)
-                ],
-            )
-            rep_ids = list(conn.scalars(sa.select(User.id).order_by(User.id)))
-            for start in range(0, count, 5000):
-                conn.execute(
-                    sa.insert(Customer),
-                    [
-                        {
-                            "email": f"customer{n}@bench.example.org",
-                            "name": f"Customer {n}",
-                            "locale": "sv" if n % 10 < 3 else "en",
-                            "last_surveyed_at": sent_at,
-                            "created_at": sold_at,
-                        }
-                        for n in range(start, min(start + 5000, count))
-                    ],
-                )
-            customers = sa.select(Customer.id).subquery()
-            conn.execute(
-                sa.insert(Sale).from_select(
-                    [
-                        "order_ref",
-                        "customer_id",
-                        "rep_id",
-                        "amount",
-                        "currency",
-                        "product",
-                        "sold_at",
-                        "created_at",
-                    ],
-                    sa.select(
-                        sa.func.concat("SO-", customers.c.id),
-                        customers.c.id,
-                        sa.literal(rep_ids[0]) + customers.c.id % REPS,
-                        sa.literal(1250) + customers.c.id % 900,
-                        sa.literal("SEK"),
-                        sa.case(
-                            *[
-                                (customers.c.id % len(PRODUCTS) == i, p)
-                                for i, p in enumerate(PRODUCTS)
-                            ]
-                        ),
-                        sa.literal(sold_at, Sale.sold_at.type),
-                        sa.literal(sold_at, Sale.created_at.type),
-                    ),
-                )
-            )
+            insert_reps_customers_sales(conn, REPS, count, sold_at, last_surveyed_at=sent_at)
             sales = sa.select(Sale.id, Sale.customer_id).subquery()
             conn.execute(
                 sa.insert(SurveyInvitation).from_select(
@@ -303,7 +243,7 @@ def check_answers(url: str, result: dict) -> dict:
 
 
 def run_one(app_name: str, workers: int, url: str, tokens_file: Path, args) -> dict:
-    port = _free_port()
+    port = free_port()
     if app_name == "portal":
         target, chdir, env = "wsgi:app", ROOT, _portal_env(url, port)
         ready_path = "/healthz"
@@ -341,7 +281,9 @@ def run_one(app_name: str, workers: int, url: str, tokens_file: Path, args) -> d
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_ready(f"http://127.0.0.1:{port}{ready_path}", gunicorn, 30)
+        wait_ready(
+            f"http://127.0.0.1:{port}{ready_path}", gunicorn, 30, OUT / "submit_gunicorn_*.log"
+        )
         result = run_locust(label, port, tokens_file, gunicorn.pid, url, args)
     finally:
         _stop_gunicorn(gunicorn, under_py_spy=profile is not None)
@@ -351,9 +293,9 @@ def run_one(app_name: str, workers: int, url: str, tokens_file: Path, args) -> d
             gunicorn.kill()
             gunicorn.wait()
         log.close()
-    result.update(app=app_name, workers=workers, load=_load(), at=time.strftime("%H:%M:%S"))
+    result.update(app=app_name, workers=workers, load=load_average(), at=time.strftime("%H:%M:%S"))
     if profile:
-        _wait_for_file(profile, 30)
+        wait_for_file(profile, 30)
         summarise_profile(profile)
     return result
 
@@ -372,43 +314,6 @@ def _stop_gunicorn(process, under_py_spy: bool) -> None:
             pass
     with contextlib.suppress(ProcessLookupError):
         os.kill(master, signal.SIGTERM)
-
-
-def summarise_profile(path: Path, top: int = 30) -> None:
-    """Where a request's time goes (waits included): py-spy's raw output, one collapsed stack
-    a line; only stacks inside Flask.wsgi_app count, grouped by the innermost portal frame and
-    what it called."""
-    from collections import Counter
-
-    mine: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
-    total = 0
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if "Flask.wsgi_app" not in stack:
-            continue
-        samples = int(count)
-        total += samples
-        frames = stack.split(";")
-        for frame in set(frames):
-            if "portal/" in frame or "flask" in frame or "wtforms" in frame or "jinja2" in frame:
-                inclusive[frame] += samples
-        ours = [i for i, f in enumerate(frames) if "portal/" in f]
-        at = ours[-1] if ours else len(frames) - 1
-        callee = frames[at + 1] if at + 1 < len(frames) else "(itself)"
-        mine[f"{frames[at]}  ->  {callee}"] += samples
-    print(f"profile {path} ({total} samples inside requests)")
-    for frame, samples in inclusive.most_common(top):
-        print(f"  {100 * samples / total:5.1f}% incl  {frame}")
-    print("  -- by innermost portal frame and its callee --")
-    for frame, samples in mine.most_common(top):
-        print(f"  {100 * samples / total:5.1f}%  {frame}")
-
-
-def _wait_for_file(path: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
 
 
 def run_locust(label: str, port: int, tokens_file: Path, server_pid: int, url: str, args) -> dict:
@@ -442,7 +347,7 @@ def run_locust(label: str, port: int, tokens_file: Path, server_pid: int, url: s
         "--loglevel",
         "WARNING",
     ]
-    database = _database_name(url)
+    database = database_name(url)
     cpu = CpuMeter()
     started = time.perf_counter()
     with (OUT / f"submit_{label}_locust.log").open("w") as log:
@@ -454,9 +359,9 @@ def run_locust(label: str, port: int, tokens_file: Path, server_pid: int, url: s
                 locust.wait()
                 sys.exit(f"locust ran past {args.duration + 60} s and was stopped")
             cpu.sample(
-                locust=_tree(locust.pid),
-                gunicorn=_tree(server_pid),
-                postgres=_postgres_backends(database),
+                locust=process_tree(locust.pid),
+                gunicorn=process_tree(server_pid),
+                postgres=postgres_backends(database),
             )
             time.sleep(0.5)
     wall = time.perf_counter() - started
@@ -474,172 +379,7 @@ def run_locust(label: str, port: int, tokens_file: Path, server_pid: int, url: s
     }
 
 
-class CpuMeter:
-    """CPU seconds used by groups of processes, from samples of their cumulative times, and by
-    the whole machine (so the share of other people's processes shows)."""
-
-    def __init__(self):
-        self.first: dict[tuple[str, int], float] = {}
-        self.last: dict[tuple[str, int], float] = {}
-        self.machine_first = _machine_busy()
-
-    def sample(self, **groups) -> None:
-        import psutil
-
-        self.machine_last = _machine_busy()
-        for group, processes in groups.items():
-            for p in processes:
-                try:
-                    times = p.cpu_times()
-                except psutil.Error:
-                    continue  # it exited between the listing and this sample
-                key = (group, p.pid)
-                used = times.user + times.system
-                self.first.setdefault(key, used)
-                self.last[key] = used
-
-    def cores(self, wall: float) -> dict[str, float]:
-        totals: dict[str, float] = {}
-        for key, used in self.last.items():
-            totals[key[0]] = totals.get(key[0], 0.0) + used - self.first[key]
-        cores = {group: seconds / wall for group, seconds in totals.items()}
-        machine = (self.machine_last - self.machine_first) / wall
-        cores["others"] = max(machine - sum(cores.values()), 0.0)
-        return cores
-
-
-def _machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy (all cores, all processes)."""
-    import psutil
-
-    t = psutil.cpu_times()
-    return t.user + t.nice + t.system + t.irq + t.softirq + getattr(t, "steal", 0.0)
-
-
-def _tree(pid: int) -> list:
-    import psutil
-
-    try:
-        top = psutil.Process(pid)
-        return [top, *top.children(recursive=True)]
-    except psutil.Error:
-        return []
-
-
-def _postgres_backends(database: str) -> list:
-    """The PostgreSQL server processes serving this database (other databases are not ours)."""
-    import psutil
-
-    found = []
-    for p in psutil.process_iter(["name", "cmdline"]):
-        try:
-            cmdline = " ".join(p.info["cmdline"] or [])
-        except psutil.Error:
-            continue
-        if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
-            found.append(p)
-    return found
-
-
-# --- output -------------------------------------------------------------------------------------
-
-GET = "GET /s/[token]"
-POST = "POST /s/[token]"
-
-
-def print_result(r: dict) -> None:
-    s = r["stats"]
-    get, post, total = s.get(GET), s.get(POST), s.get("Aggregated")
-    ms = "{:.0f}/{:.0f}/{:.0f} ms".format
-    if not (get and post and total):
-        print(f"{r['app']:<6} workers {r['workers']}: no stats (see bench/out/)")
-        return
-    cpu = r["cpu"]
-    errors = get["failures"] + post["failures"]
-    line = (
-        f"{r['app']:<6} w{r['workers']}  {total['rps']:7.1f} req/s  "
-        f"POST {post['rps']:6.1f}/s ({post['count'] - post['failures']:,} answers)  "
-        f"GET p50/p95/p99 {ms(get['p50'], get['p95'], get['p99'])}  "
-        f"POST p50/p95/p99 {ms(post['p50'], post['p95'], post['p99'])}  errors {errors}  "
-        f"CPU cores: locust {cpu.get('locust', 0):.2f}, gunicorn {cpu.get('gunicorn', 0):.2f}, "
-        f"postgres {cpu.get('postgres', 0):.2f}, other processes {cpu.get('others', 0):.2f}  "
-        f"load {r['load']} at {r['at']}"
-    )
-    print(line, flush=True)
-    flows = post["count"] - post["failures"]
-    if flows:
-        r["cpu_ms_per_flow"] = 1000 * cpu.get("gunicorn", 0) * r["wall"] / flows
-        print(
-            f"        gunicorn CPU per customer (GET + POST): {r['cpu_ms_per_flow']:.1f} ms",
-            flush=True,
-        )
-    if r.get("ran_out"):
-        print("        the links ran out before the end: raise --invitations", flush=True)
-    check = r.get("check")
-    if check:
-        verdict = "OK" if check["ok"] else "MISMATCH"
-        print(
-            f"        check {verdict}: {check['posted_ok']:,} POSTs answered 303, "
-            f"{check['stored']:,} answers stored, {check['marked_answered']:,} invitations "
-            f"marked answered; lost {check['lost']}, unexpected {check['unexpected']}",
-            flush=True,
-        )
-
-
-def print_summary(results: list[dict], args) -> None:
-    print(
-        f"summary ({args.users} users, {args.duration} s per run; {time.strftime('%Y-%m-%d %H:%M %Z')}):"
-    )
-    by = {(r["app"], r["workers"]): r for r in results}
-    for workers in sorted({r["workers"] for r in results}):
-        portal, bare = by.get(("portal", workers)), by.get(("bare", workers))
-        if not (portal and bare) or POST not in portal["stats"] or POST not in bare["stats"]:
-            continue
-        p = portal["stats"][POST]["rps"]
-        b = bare["stats"][POST]["rps"]
-        cost = ""
-        if portal.get("cpu_ms_per_flow") and bare.get("cpu_ms_per_flow"):
-            cost = (
-                f"; CPU per customer: portal {portal['cpu_ms_per_flow']:.1f} ms, bare "
-                f"{bare['cpu_ms_per_flow']:.1f} ms, ratio "
-                f"{bare['cpu_ms_per_flow'] / portal['cpu_ms_per_flow']:.2f}"
-            )
-        print(
-            f"  {workers} workers: portal {p:.1f} answers/s, bare {b:.1f} POST/s, "
-            f"ratio {p / b:.2f} (target >= 0.50){cost}"
-        )
-    checks = [r["check"]["ok"] for r in results if r.get("check")]
-    if checks and not all(checks):
-        sys.exit("CHECK FAILED: stored answers differ from the POSTs answered 303")
-
-
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_ready(address: str, process, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited ({process.returncode}); see bench/out/submit_gunicorn_*.log")
-        try:
-            with urllib.request.urlopen(address, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit(f"{address} did not answer within {seconds} s")
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 if __name__ == "__main__":

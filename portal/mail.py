@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 
 from portal.models.base import utcnow
 
@@ -42,8 +43,11 @@ def build_message(
     msg["Message-ID"] = make_msgid(domain="aftersale")
     for name, value in (headers or {}).items():
         msg[name] = value
-    msg.set_content(render_template(f"email/{template}.txt", **context))
-    msg.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    # In its reader's language: a customer's when `locale` is given, else English (staff
+    # emails), whatever language the request or job that sends it happens to be in.
+    with force_locale(context.get("locale") or "en"):
+        msg.set_content(render_template(f"email/{template}.txt", **context))
+        msg.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
     return msg
 
 

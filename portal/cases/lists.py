@@ -14,20 +14,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.auth.access import ANY_STAFF, roles_required
-from portal.cases.common import (
-    CASES_PER_PAGE,
-    MANAGERS,
-    assignee_choices,
-    bp,
-)
+from portal.cases.common import CASES_PER_PAGE, MANAGERS, assignee_choices, bp
 from portal.cases.forms import BulkAssignForm, QueueFilterForm
+from portal.csv_export import csv_response
 from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import utcnow
@@ -106,14 +101,14 @@ def export_csv():
     if form.errors:
         problems = "; ".join(error for errors in form.errors.values() for error in errors)
         return Response(f"{problems}\n", status=400, mimetype="text/plain")
-    filename = f"cases-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        stream_with_context(case_queue.queue_csv(current_user, filters, utcnow())),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+    now = utcnow()
+    return csv_response(
+        f"cases-{now:%Y-%m-%d}.csv",
+        case_queue.EXPORT_COLUMNS,
+        case_queue.queue_rows,
+        current_user,
+        filters,
+        now,
     )
 
 
@@ -187,12 +182,9 @@ def corrections():
 @bp.get("/corrections.csv")
 @roles_required(*MANAGERS)
 def corrections_csv():
-    filename = f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        stream_with_context(case_corrections.corrections_csv(current_user)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
+    return csv_response(
+        f"sentiment-corrections-{utcnow():%Y-%m-%d}.csv",
+        case_corrections.CSV_COLUMNS,
+        case_corrections.correction_rows,
+        current_user,
     )

@@ -17,13 +17,7 @@ from flask_login import current_user
 
 from portal.auth.access import ANY_STAFF, roles_required
 from portal.cases import lists  # noqa: F401  (registers the list pages on the blueprint)
-from portal.cases.common import (
-    MANAGERS,
-    assignee_choices,
-    bp,
-    get_visible_case,
-    severity_choices,
-)
+from portal.cases.common import MANAGERS, assignee_choices, bp, get_visible_case, severity_choices
 from portal.cases.forms import (
     OUTCOME_LABELS,
     AssignForm,

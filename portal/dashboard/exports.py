@@ -1,9 +1,8 @@
-"""CSV exports: one row per case, and one row per rep and period."""
+"""The dashboard's CSV exports: one row per case, and one row per rep and period. The rows
+are written (and every cell guarded) by portal.csv_export."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -40,13 +39,7 @@ CASE_COLUMNS = [
     "customer_bought_again_90d",
 ]
 METRIC_COLUMNS = [name for name in d.METRICS if name != "revenue"]
-
-
-def _safe(value):
-    """Spreadsheets run cells starting with = + - @ as formulas: quote such text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+REP_COLUMNS = ["period", "period_start", "rep", "email", "team", "revenue", *METRIC_COLUMNS]
 
 
 def _iso(moment: datetime | None) -> str:
@@ -57,21 +50,9 @@ def _yes_no(decision) -> str:
     return "" if decision[1] is None else ("yes" if decision[1] else "no")
 
 
-def _rows(header: list[str], rows) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe(v) for v in row])
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
-def cases_csv(user: User, period: Period, now: datetime, team_id: int | None) -> Iterator[str]:
-    """Cases opened in the period, in `user`'s scope, with the figures the metrics use."""
+def case_rows(user: User, period: Period, now: datetime, team_id: int | None) -> Iterator[list]:
+    """Cases opened in the period, in `user`'s scope, with the figures the metrics use: rows of
+    CASE_COLUMNS."""
     reps = rep_ids_of(user, None, team_id)
     facts = {c.id: c for c in load_facts(period, now, reps, Calendars()).cases}
     opened = [i for i, c in facts.items() if d.opened_in(c, period)]
@@ -107,11 +88,11 @@ def cases_csv(user: User, period: Period, now: datetime, team_id: int | None) ->
             ("yes" if d.recovered(fact) else "no") if fact.resolved_at else "",
         ]
 
-    return _rows(CASE_COLUMNS, (row(c) for c in cases))
+    return (row(c) for c in cases)
 
 
-def reps_csv(user: User, kind: str, team_id: int | None) -> Iterator[str]:
-    """Every rep-period record of `kind` for the reps in `user`'s scope."""
+def rep_rows(user: User, kind: str, team_id: int | None) -> Iterator[list]:
+    """Every rep-period record of `kind` for the reps in `user`'s scope: rows of REP_COLUMNS."""
     reps = visible_reps_query(user)
     if team_id is not None:
         reps = reps.where(User.team_id == team_id)
@@ -141,8 +122,7 @@ def reps_csv(user: User, kind: str, team_id: int | None) -> Iterator[str]:
             *(_round(metrics.get(name)) for name in METRIC_COLUMNS),
         ]
 
-    header = ["period", "period_start", "rep", "email", "team", "revenue", *METRIC_COLUMNS]
-    return _rows(header, (row(*r) for r in records))
+    return (row(*r) for r in records)
 
 
 def _round(value):

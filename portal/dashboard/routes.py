@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.auth.access import ANY_STAFF, roles_required
+from portal.csv_export import csv_response
 from portal.dashboard import board, exports, scorecard
 from portal.dashboard.forms import GoalForm, NoteForm, PeriodError, parse_id, parse_period
 from portal.extensions import db
@@ -201,23 +200,31 @@ def cases():
     )
 
 
-def _csv(name: str, chunks) -> Response:
-    response = Response(stream_with_context(chunks), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 @bp.get("/export/cases.csv")
 @roles_required(*MANAGERS)
 def export_cases():
     now = utcnow()
     period, team_id = parse_period(request.args, now), _team_filter()
-    chunks = exports.cases_csv(current_user, period, now, team_id)
-    return _csv(f"cases-{period.label}.csv", chunks)
+    return csv_response(
+        f"cases-{period.label}.csv",
+        exports.CASE_COLUMNS,
+        exports.case_rows,
+        current_user,
+        period,
+        now,
+        team_id,
+    )
 
 
 @bp.get("/export/reps.csv")
 @roles_required(*MANAGERS)
 def export_reps():
     period, team_id = parse_period(request.args, utcnow()), _team_filter()
-    return _csv(f"reps-by-{period.kind}.csv", exports.reps_csv(current_user, period.kind, team_id))
+    return csv_response(
+        f"reps-by-{period.kind}.csv",
+        exports.REP_COLUMNS,
+        exports.rep_rows,
+        current_user,
+        period.kind,
+        team_id,
+    )

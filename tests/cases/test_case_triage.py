@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
+from portal.csv_export import csv_cell
 from portal.extensions import db
 from portal.jobs.triage import analyse_complaint
 from portal.models import (
@@ -25,7 +26,7 @@ from portal.models import (
     SurveyResponse,
     utcnow,
 )
-from portal.services.cases import assignment, corrections, labels
+from portal.services.cases import assignment, labels
 from portal.services.cases import rules as case_rules
 from portal.services.cases import severity as severity_rules
 from portal.services.setup import ensure_sla_policies
@@ -308,7 +309,7 @@ def test_another_teams_manager_sees_none_of_the_corrections(client, login, open_
     [("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-1", "'-1"), ("@x", "'@x"), ("ok", "ok")],
 )
 def test_csv_cells_that_a_spreadsheet_would_run_are_prefixed(cell, expected):
-    assert corrections.csv_cell(cell) == expected
+    assert csv_cell(cell) == expected
 
 
 def test_correcting_to_the_same_label_is_refused(client, login, open_case, rita):

@@ -248,7 +248,6 @@ def test_another_teams_manager_cannot_write_notes(client, login, org):
     assert db.session.query(CoachingNote).count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="fixed on branch dedupe")  # cases.csv 500s: issue 13.1
 def test_the_case_export_has_one_row_per_case_in_scope(client, login, org):
     late = march_case(org["ann"], 3, 5, satisfaction_before=2)
     march_case(org["sol"], 3, 1)

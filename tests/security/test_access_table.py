@@ -223,7 +223,6 @@ def visit_order(keys):
     return sorted(keys, key=lambda k: (k in LAST, LAST.index(k) if k in LAST else 0, k))
 
 
-@pytest.mark.xfail(strict=True, reason="fixed on branch dedupe")  # cases.csv 500s: issue 13.1
 def test_every_url_answers_each_person_as_the_access_table_says(app, build_world):
     routes = route_keys(app)
     assert set(routes) <= set(ACCESS), "see test_every_route_has_a_line_in_the_access_table"

@@ -581,7 +581,6 @@ def check_headers(response, where: str) -> list[str]:
     return [f"  {where}: {p}" for p in problems]
 
 
-@pytest.mark.xfail(strict=True, reason="fixed on branch dedupe")  # cases.csv 500s: issue 13.1
 def test_every_page_and_error_sends_the_security_headers(app, world):
     """Every GET route (as anonymous, the link holder and an admin), error pages and static
     files: a CSP that runs no inline script and forbids framing, nosniff, and no HSTS over

@@ -4,8 +4,6 @@ services/cases/labels.py correct_label.)"""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -15,8 +13,6 @@ from portal.extensions import db
 from portal.models import Case, SentimentCorrection, User
 from portal.services.scope import visible_cases_query
 
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
     "corrected_at_utc",
     "case_id",
@@ -39,35 +35,18 @@ def corrections_query(user: User) -> sa.Select:
     return query.order_by(SentimentCorrection.created_at.desc(), SentimentCorrection.id.desc())
 
 
-def csv_cell(value) -> str:
-    """A value as a CSV cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def corrections_csv(user: User) -> Iterator[str]:
-    """The corrections `user` may see as CSV text, line by line (constant memory)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([csv_cell(cell) for cell in cells])
-        return buffer.getvalue()
-
-    yield line(CSV_COLUMNS)
+def correction_rows(user: User) -> Iterator[tuple]:
+    """The corrections `user` may see, as rows of CSV_COLUMNS (read in batches: constant
+    memory). Written by portal.csv_export, which guards every cell."""
     rows = db.session.scalars(corrections_query(user).execution_options(yield_per=500))
     for row in rows:
-        yield line(
-            (
-                f"{row.created_at:%Y-%m-%d %H:%M:%S}",
-                row.case_id,
-                row.text,
-                row.original_label,
-                row.corrected_label,
-                "; ".join(row.original_reasons or []),
-                row.note,
-                row.corrected_by.name if row.corrected_by else "",
-            )
+        yield (
+            f"{row.created_at:%Y-%m-%d %H:%M:%S}",
+            row.case_id,
+            row.text,
+            row.original_label,
+            row.corrected_label,
+            "; ".join(row.original_reasons or []),
+            row.note,
+            row.corrected_by.name if row.corrected_by else "",
         )

@@ -7,8 +7,6 @@ see is in none of their lists, counts, searches or exports.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +19,6 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import MAX_PAGE, db
 from portal.models import Case, CaseEvent, Customer, Sale, User
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
-from portal.services.cases.corrections import csv_cell
 from portal.services.scope import visible_cases_query, visible_reps_query
 
 CASE_NUMBER = re.compile(r"^#?(\d{1,9})$")
@@ -208,35 +205,24 @@ def unanswered_replies(case_ids: list[int]) -> set[int]:
     return set(rows.scalars())
 
 
-def queue_csv(user: User, filters: QueueFilters, now: datetime) -> Iterator[str]:
-    """The queue as CSV text, line by line (constant memory), same scope and filters."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([csv_cell(cell) for cell in cells])
-        return buffer.getvalue()
-
-    yield line(EXPORT_COLUMNS)
+def queue_rows(user: User, filters: QueueFilters, now: datetime) -> Iterator[tuple]:
+    """The queue as rows of EXPORT_COLUMNS, same scope and filters (read in batches: constant
+    memory). Written by portal.csv_export, which guards every cell."""
     query = with_rows(queue_query(user, filters, now)).execution_options(yield_per=500)
     for case in db.session.scalars(query):
         contacted = case.first_contact_at is not None
         due = case.resolve_due if contacted else case.first_contact_due
-        yield line(
-            (
-                case.id,
-                case.status,
-                case.severity,
-                case.source,
-                case.customer.name,
-                case.customer.email,
-                case.sale.order_ref if case.sale else "",
-                case.assigned_rep.name if case.assigned_rep else "triage",
-                f"{case.created_at:%Y-%m-%d %H:%M}",
-                "resolve" if contacted else "first_contact",
-                f"{due:%Y-%m-%d %H:%M}" if due else "",
-                "yes" if case.is_open and due is not None and due < now else "no",
-            )
+        yield (
+            case.id,
+            case.status,
+            case.severity,
+            case.source,
+            case.customer.name,
+            case.customer.email,
+            case.sale.order_ref if case.sale else "",
+            case.assigned_rep.name if case.assigned_rep else "triage",
+            f"{case.created_at:%Y-%m-%d %H:%M}",
+            "resolve" if contacted else "first_contact",
+            f"{due:%Y-%m-%d %H:%M}" if due else "",
+            "yes" if case.is_open and due is not None and due < now else "no",
         )
