@@ -19,6 +19,7 @@ from portal.admin.forms import (
     team_form_data,
     timezone_choices,
 )
+from portal.auth import session as auth_session
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.models import Team, User, utcnow
@@ -133,7 +134,13 @@ def edit_user(user_id: int):
         else:
             flash(f"Changes to {user.name} are saved.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user, now=now)
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        now=now,
+        sessions=auth_session.session_count(user),
+    )
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -159,6 +166,16 @@ def reactivate_user(user_id: int):
     user = db.get_or_404(User, user_id)
     staff.reactivate_user(user)
     flash(f"{user.name} is active again and can log in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/logout-everywhere")
+@roles_required("admin")
+def logout_user_everywhere(user_id: int):
+    """A lost laptop, a shared password: end every session of this user at once."""
+    user = db.get_or_404(User, user_id)
+    auth_session.end_all_sessions(user)
+    flash(f"{user.name} is logged out on every device.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

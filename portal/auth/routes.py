@@ -14,6 +14,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
+from portal.auth import session as auth_session
 from portal.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from portal.extensions import limiter
 from portal.security import token_page
@@ -53,6 +54,7 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
+            auth_session.start_session(user)
             login_user(user, remember=form.remember.data)
             return redirect(services.safe_next_url(form.next.data) or url_for("main.home"))
         flash(BAD_LOGIN, "error")
@@ -63,8 +65,20 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends this device's session on the server: a copy of its cookies opens nothing after."""
+    auth_session.end_session(current_user)
     logout_user()
     flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """For a lost phone or a shared computer: every session of this user ends."""
+    auth_session.end_all_sessions(current_user)
+    logout_user()
+    flash("You are logged out on every device.", "info")
     return redirect(url_for("auth.login"))
 
 
