@@ -124,6 +124,9 @@ class Config:
         self.RATELIMIT_SWALLOW_ERRORS = True
         self.LOGIN_ATTEMPTS_PER_ACCOUNT = env_str("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
         self.LOGIN_ATTEMPTS_PER_ADDRESS = env_str("LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+        # From a browser the user logged in on before (portal/auth/devices.py), instead of
+        # the per-account limit: the owner is never locked out by someone else's guesses.
+        self.LOGIN_ATTEMPTS_PER_DEVICE = env_str("LOGIN_LIMIT_DEVICE", "10 per 15 minutes")
         self.PROXY_HOPS = env_int("PROXY_HOPS", 0, minimum=0, maximum=5)
         self.TOKEN_MAX_AGE_SET_PASSWORD = env_int("SET_PASSWORD_TOKEN_HOURS", 72, minimum=1) * 3600
 

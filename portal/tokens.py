@@ -28,6 +28,7 @@ PURPOSES = (
     "complaint-confirm",
     "complaint-status",
     "case-status",
+    "device",
 )
 
 
