@@ -137,6 +137,9 @@ def test_redis_down_customers_words_are_stored_staff_log_in_and_the_work_is_done
     staff = dead_redis_web.test_client()
     login = _post_form(staff, "/login", {"email": rep.email, "password": PASSWORD})
     assert login == 302 and staff.get("/home").status_code == 200
+    # Someone who forgot their password asks for a link: the request is kept, mailed later.
+    forgot = _post_form(dead_redis_web.test_client(), "/password/forgot", {"email": rep.email})
+    assert forgot == 302
     # The limits still hold, counted in memory: a guesser is stopped.
     guesser = dead_redis_web.test_client()
     wrong = {"email": "lena@example.com", "password": "wrong password!"}
@@ -192,5 +195,6 @@ def test_redis_down_customers_words_are_stored_staff_log_in_and_the_work_is_done
     assert new_cases == {c.id: 1 for c in cases}  # one rep email per case, none twice
     wrote_back = [m for m in to_rep if "wrote back" in m["Subject"]]
     assert len(wrote_back) == 1
+    assert [m["Subject"] for m in to_rep].count("Reset your Aftersale password") == 1
     to_carl = [m["Subject"] for m in outbox() if m["To"] == "carl@example.org"]
     assert collections.Counter(to_carl)["We have received your complaint"] == 1

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from portal import jobs
 from portal.extensions import db
 from portal.models import User, utcnow
+from portal.services import outbox
 from portal.tokens import InvalidToken, make_token, read_token
 
 # Checked against when the email is unknown, so both answers take the same time.
@@ -70,11 +70,14 @@ def create_user(
 
 
 def send_set_password_link(user: User, kind: str) -> None:
-    """Queue the email with a set-password link ("welcome" for new users, else "reset")."""
+    """Queue the email with a set-password link ("welcome" for new users, else "reset").
+    Through the outbox: with Redis down the request is kept and mailed when it is back."""
     from portal.jobs.staff_mail import send_set_password_email
 
     requested = int(utcnow().timestamp())
-    jobs.enqueue(send_set_password_email, user.id, kind, requested, family="mail")
+    outbox.add(send_set_password_email, user.id, kind, requested, family="mail")
+    db.session.commit()
+    outbox.flush()
 
 
 def request_password_reset(email: str) -> None:
