@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import logging
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -178,9 +179,12 @@ def test_redis_down_customers_words_are_stored_staff_log_in_and_the_work_is_done
 
     # Redis is back: the sweep queues the waiting work, a real worker does it. Twice over, to
     # show nothing is done twice.
-    for _ in range(2):
-        sweep_outbox()
-        run_jobs()
+    back_at = time.monotonic()
+    sweep_outbox()
+    run_jobs()
+    done_in = time.monotonic() - back_at
+    sweep_outbox()  # once more: nothing is done twice
+    run_jobs()
     assert work_outbox.pending_count() == 0
     cases = db.session.scalars(sa.select(Case).where(Case.id != case.id)).all()
     from_answers = [c for c in cases if c.response_id is not None]
@@ -198,3 +202,8 @@ def test_redis_down_customers_words_are_stored_staff_log_in_and_the_work_is_done
     assert [m["Subject"] for m in to_rep].count("Reset your Aftersale password") == 1
     to_carl = [m["Subject"] for m in outbox() if m["To"] == "carl@example.org"]
     assert collections.Counter(to_carl)["We have received your complaint"] == 1
+    print(
+        f"\n[fault figures] Redis down: {answers} answers, 1 complaint + confirmation, 1 reply, "
+        f"1 login, 1 password reset: all answered and stored; outbox rows waiting={waiting}; "
+        f"Redis back: cases={len(cases)}, rep emails={len(to_rep)}, done in {done_in:.1f} s"
+    )
