@@ -55,14 +55,16 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import jobs, models  # noqa: F401  (models registers the tables)
+    from portal import jobs, models, ratelimits  # noqa: F401  (models registers the tables)
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    ratelimits.configure(app)
     limiter.init_app(app)
+    ratelimits.init_app(app)
     login_manager.init_app(app)
     babel.init_app(
         app,

@@ -117,8 +117,17 @@ class Config:
             self.REDIS_URL or "memory://"
         )
         self.RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+        # A Redis outage must never stop a customer's answer or a staff login: the limits are
+        # then counted in each process's memory until Redis answers again (portal/ratelimits.py
+        # says so in the log and on the admin status page), and an error while counting is
+        # logged, never turned into a 500. (Short Redis timeouts: portal/ratelimits.py.)
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True
         self.LOGIN_ATTEMPTS_PER_ACCOUNT = env_str("LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
         self.LOGIN_ATTEMPTS_PER_ADDRESS = env_str("LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+        # From a browser the user logged in on before (portal/auth/devices.py), instead of
+        # the per-account limit: the owner is never locked out by someone else's guesses.
+        self.LOGIN_ATTEMPTS_PER_DEVICE = env_str("LOGIN_LIMIT_DEVICE", "10 per 15 minutes")
         self.PROXY_HOPS = env_int("PROXY_HOPS", 0, minimum=0, maximum=5)
         # Deliberately not read from the environment: production always hashes with scrypt.
         # Only the test suite overrides it (create_app(test_config)) with a cheap pbkdf2.
@@ -148,7 +157,6 @@ class TestingConfig(DevelopmentConfig):
     def __init__(self) -> None:
         super().__init__()
         self.TESTING = True
-        self.RATELIMIT_STORAGE_URI = "memory://"
 
 
 class ProductionConfig(Config):

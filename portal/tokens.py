@@ -1,14 +1,24 @@
 """Signed, expiring tokens for emailed links.
 
 Each purpose has its own salt, so a token made for one purpose is refused by every other.
+Each token has one spelling: base64 decoding forgives padding (`=`), characters outside its
+alphabet (`é`) and the unused low bits of the signature's last character, so one emailed link
+had many spellings, each rate-limited apart (issue 18). Only the spelling we made is read.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import (
+    BadSignature,
+    SignatureExpired,
+    URLSafeTimedSerializer,
+    base64_decode,
+    base64_encode,
+)
 
 PURPOSES = (
     "set-password",
@@ -18,6 +28,7 @@ PURPOSES = (
     "complaint-confirm",
     "complaint-status",
     "case-status",
+    "device",
 )
 
 
@@ -35,10 +46,41 @@ def make_token(purpose: str, payload: Any) -> str:
     return _serializer(purpose).dumps(payload)
 
 
-def read_token(purpose: str, token: str, max_age: int) -> Any:
+# payload.timestamp.signature; a compressed payload starts with "."
+_SHAPE = re.compile(r"\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)")
+
+
+def is_canonical(token: str) -> bool:
+    """Spelled exactly as `make_token` spells it. The payload and timestamp are signed as
+    text; the signature is decoded, so it must encode back to the very same text."""
+    match = _SHAPE.fullmatch(token)
+    if match is None:
+        return False
+    signature = match.group(1)
+    try:
+        return base64_encode(base64_decode(signature)).decode("ascii") == signature
+    except (BadSignature, ValueError):
+        return False
+
+
+def read_token(purpose: str, token: str, max_age: int | None) -> Any:
+    """The payload of a genuine token of `purpose`, younger than `max_age` seconds (None: any
+    age, for naming what a link is about, e.g. in a rate limit's key)."""
+    if not is_canonical(token):
+        raise InvalidToken("invalid")
     try:
         return _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
         raise InvalidToken("expired") from exc
     except BadSignature as exc:
         raise InvalidToken("invalid") from exc
+
+
+def subject_of(purpose: str, token: str) -> str:
+    """What a link names (an invitation id, a case id), for per-link rate limits: every
+    spelling and every copy of a link about the same thing counts as one. A token that is not
+    genuine names nothing (and is answered with the bad-link page, which counts nothing)."""
+    try:
+        return str(read_token(purpose, token, max_age=None))
+    except InvalidToken:
+        return "invalid"

@@ -189,7 +189,8 @@ def _test_config(database_url: str, mail_dir: Path) -> dict:
         "MAIL_SERVER": None,
         "MAIL_DIR": mail_dir,
         "PORTAL_BASE_URL": "https://portal.example.test",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # As in production: limits are counted in Redis when there is one (REDIS_URL).
+        "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
         "RQ_QUEUE_PREFIX": RQ_QUEUE_PREFIX,
         "SERVER_NAME": None,
         "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.admin import api_key_routes, sla_routes, survey_routes  # noqa: F401  (their pages)
+from portal.admin import api_key_routes, sla_routes, status_routes, survey_routes  # noqa: F401  (their pages)
 from portal.admin.common import bp
 from portal.admin.forms import (
     TeamForm,
@@ -21,6 +21,7 @@ from portal.admin.forms import (
     team_form_data,
     timezone_choices,
 )
+from portal.auth import session as auth_session
 from portal.auth.access import roles_required
 from portal.extensions import db
 from portal.form_helpers import show_rule_error
@@ -126,7 +127,13 @@ def edit_user(user_id: int):
         else:
             flash(f"Changes to {user.name} are saved.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
-    return render_template("admin/user_form.html", form=form, user=user, now=now)
+    return render_template(
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        now=now,
+        sessions=auth_session.session_count(user),
+    )
 
 
 @bp.post("/users/<int:user_id>/deactivate")
@@ -152,6 +159,16 @@ def reactivate_user(user_id: int):
     user = db.get_or_404(User, user_id)
     accounts.reactivate_user(user)
     flash(f"{user.name} is active again and can log in.", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/logout-everywhere")
+@roles_required("admin")
+def logout_user_everywhere(user_id: int):
+    """A lost laptop, a shared password: end every session of this user at once."""
+    user = db.get_or_404(User, user_id)
+    auth_session.end_all_sessions(user)
+    flash(f"{user.name} is logged out on every device.", "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

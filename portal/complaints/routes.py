@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError
 
+from portal import tokens
 from portal.complaints.forms import (
     CATEGORY_LABELS,
     CONTACT_LABELS,
@@ -62,7 +63,8 @@ def _email_key() -> str:
 
 
 def _survey_link_key() -> str:
-    return "complaint-survey-link:" + (request.view_args or {}).get("token", "")
+    token = (request.view_args or {}).get("token", "")
+    return "complaint-survey-link:" + tokens.subject_of("survey", token)
 
 
 @bp.before_request
@@ -296,7 +298,8 @@ def status(token: str):
 
 
 def _reply_link_key() -> str:
-    return "case-reply-link:" + (request.view_args or {}).get("token", "")
+    token = (request.view_args or {}).get("token", "")
+    return "case-reply-link:" + tokens.subject_of("case-status", token)
 
 
 def _case_locale(token: str) -> str | None:

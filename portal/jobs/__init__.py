@@ -58,6 +58,9 @@ QUEUE_NAMES = ("mail", "analysis", "maintenance", "dispatch")
 assert set(QUEUE_NAMES) == {f.queue for f in FAMILIES.values()}
 
 
+REDIS_CONNECT_TIMEOUT = 2  # seconds
+
+
 class UncommittedWorkError(RuntimeError):
     """Raised when a job would be enqueued before the rows it needs are committed."""
 
@@ -65,7 +68,9 @@ class UncommittedWorkError(RuntimeError):
 def init_app(app: Flask) -> None:
     url = app.config.get("REDIS_URL")
     if url:
-        connection = Redis.from_url(url)  # connects lazily, on first command
+        # Connects lazily, on first command. A Redis host gone from the network must not hold
+        # a customer's page for the operating system's two minutes: the outbox keeps the work.
+        connection = Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT)
         is_async = True
     else:
         import fakeredis  # only without Redis: the inline stand-in is not loaded otherwise

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -171,3 +172,22 @@ def pending_count() -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(OutboxJob).where(OutboxJob.done_at.is_(None))
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int  # not done yet
+    not_queued: int  # of those, not (or no longer) on the queue
+    oldest: datetime | None  # when the oldest waiting work was written
+
+
+def backlog() -> Backlog:
+    """What waits in the outbox, for the admin status page."""
+    waiting = OutboxJob.done_at.is_(None)
+    waiting_count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(OutboxJob.created_at)).where(waiting)
+    ).one()
+    not_queued = db.session.scalar(
+        sa.select(sa.func.count()).where(waiting, OutboxJob.enqueued_at.is_(None))
+    )
+    return Backlog(waiting_count, not_queued, oldest)

@@ -8,6 +8,7 @@ from flask import current_app
 
 from portal import mail
 from portal.extensions import db
+from portal.jobs import outbox
 from portal.jobs.registry import job
 from portal.models import User, utcnow
 from portal.services.staff.passwords import link_already_sent, set_password_token
@@ -25,6 +26,8 @@ def send_set_password_email(user_id: int, kind: str, requested_at: int) -> bool:
     user = db.session.get(User, user_id)
     requested = datetime.fromtimestamp(requested_at, UTC)
     if user is None or not user.active or link_already_sent(user, requested):
+        outbox.mark_done(send_set_password_email, user_id, kind, requested_at)
+        db.session.commit()
         return False
     hours = current_app.config["TOKEN_MAX_AGE_SET_PASSWORD"] // 3600
     link = external_url("auth.set_password", token=set_password_token(user))
@@ -33,5 +36,6 @@ def send_set_password_email(user_id: int, kind: str, requested_at: int) -> bool:
     )
     mail.send(message)
     user.password_link_sent_at = utcnow()
+    outbox.mark_done(send_set_password_email, user_id, kind, requested_at)
     db.session.commit()
     return True

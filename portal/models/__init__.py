@@ -7,6 +7,7 @@ from portal.models.coaching import CoachingNote, Goal
 from portal.models.complaint import Complaint
 from portal.models.correction import SentimentCorrection
 from portal.models.customer import Customer
+from portal.models.login_session import LoginSession
 from portal.models.outbox import OutboxJob
 from portal.models.performance import PerformanceRecord
 from portal.models.sale import Sale
@@ -25,6 +26,7 @@ __all__ = [
     "Customer",
     "Goal",
     "Holiday",
+    "LoginSession",
     "OutboxJob",
     "PerformanceRecord",
     "Sale",

@@ -57,7 +57,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stand_in_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    # Part of the login session id: rotating it logs out every session and remember-me cookie.
+    # Part of every login session id: rotating it logs out every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=lambda: secrets.token_urlsafe(32)
     )
@@ -73,8 +73,12 @@ class User(UserMixin, Base):
         return f"<User {self.email!r} {self.role}>"
 
     # Flask-Login -----------------------------------------------------------------------
+    # The secret of the login session this object was loaded for (portal/auth/session.py);
+    # not a column: only its hash is stored.
+    session_secret = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_token}:{self.session_secret or ''}"
 
     @property
     def is_active(self) -> bool:

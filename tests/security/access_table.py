@@ -58,6 +58,7 @@ ACCESS: dict[str, tuple] = {
     "GET auth.login":                        (200, 200, R, R, R, R, R),
     "POST auth.login":                       (OK, OK, R, R, R, R, R),
     "POST auth.logout":                      (L, L, L, L, L, L, L),
+    "POST auth.logout_everywhere":           (L, L, L, L, L, L, L),
     "GET auth.forgot_password":              PUBLIC_PAGE,
     "POST auth.forgot_password":             PUBLIC_POST,
     "GET auth.set_password":                 (410, 200, 410, 410, 410, 410, 410),
@@ -118,6 +119,7 @@ ACCESS: dict[str, tuple] = {
     "POST admin.deactivate_user":            ADMIN_POST,
     "POST admin.reactivate_user":            ADMIN_POST,
     "POST admin.send_password_link":         ADMIN_POST,
+    "POST admin.logout_user_everywhere":     ADMIN_POST,
     "GET admin.teams":                       ADMIN_PAGE,
     "GET admin.new_team":                    ADMIN_PAGE,
     "POST admin.new_team":                   ADMIN_POST,
@@ -138,4 +140,5 @@ ACCESS: dict[str, tuple] = {
     "GET admin.new_api_key":                 ADMIN_PAGE,
     "POST admin.new_api_key":                ADMIN_POST,
     "POST admin.revoke_api_key":             ADMIN_POST,
+    "GET admin.system_status":               ADMIN_PAGE,
 }  # fmt: skip

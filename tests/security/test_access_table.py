@@ -31,7 +31,7 @@ from .access_table import ACCESS, OK, PERSONAS, L, R
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Visited last, in this order: they end a session or change what the link holder may do.
-LAST = ("POST survey.unsubscribe", "POST auth.logout")
+LAST = ("POST survey.unsubscribe", "POST auth.logout_everywhere", "POST auth.logout")
 # Pages that need a query string to show anything.
 QUERIES = {"dashboard.cases": "figure=open", "admin.sla_preview": "severity=high"}
 

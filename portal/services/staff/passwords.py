@@ -3,14 +3,16 @@ forgot theirs (reset) is emailed. No Flask request state here."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from functools import cache
 
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal import jobs
 from portal.extensions import db
+from portal.jobs import outbox
 from portal.models import User, utcnow
 from portal.services.addresses import normalise_email
 from portal.tokens import InvalidToken, make_token, read_token
@@ -41,9 +43,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def send_set_password_link(user: User, kind: str) -> None:
-    """Queue the email with a set-password link ("welcome" for new users, else "reset")."""
+    """Queue the email with a set-password link ("welcome" for new users, else "reset").
+    Through the outbox: with Redis down the request is kept and mailed when it is back."""
     requested = int(utcnow().timestamp())
-    jobs.enqueue("staff_mail.send_set_password_email", user.id, kind, requested, family="mail")
+    outbox.add("staff_mail.send_set_password_email", user.id, kind, requested, family="mail")
+    db.session.commit()
+    outbox.flush()
 
 
 def request_password_reset(email: str) -> None:
@@ -54,9 +59,17 @@ def request_password_reset(email: str) -> None:
 
 
 def set_password_token(user: User) -> str:
-    # The session token is in the payload: once the password is set it rotates, and the
-    # link is dead. One use only, and it also dies when the user is deactivated.
-    return make_token("set-password", {"u": user.id, "s": user.session_token[:16]})
+    # Bound to the session token, which rotates when the password is set (one use only), the
+    # user is deactivated or logged out everywhere: then the link is dead. A token's payload
+    # is readable by anyone holding the link, so it holds a keyed fingerprint of the session
+    # token, never any part of it (issue 18).
+    return make_token("set-password", {"u": user.id, "f": _link_fingerprint(user)})
+
+
+def _link_fingerprint(user: User) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"set-password:{user.id}:{user.session_token}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
 def user_for_set_password_token(token: str) -> User | None:
@@ -69,7 +82,9 @@ def user_for_set_password_token(token: str) -> User | None:
     if not isinstance(payload, dict):
         return None
     user = db.session.get(User, payload.get("u")) if isinstance(payload.get("u"), int) else None
-    if user is None or not user.active or user.session_token[:16] != payload.get("s"):
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(_link_fingerprint(user), str(payload.get("f", ""))):
         return None
     return user
 
