@@ -6,6 +6,7 @@ import functools
 
 from flask import Blueprint, g, jsonify, request
 
+from portal.api import body
 from portal.api.openapi import spec
 from portal.extensions import csrf, limiter
 from portal.services import api_keys, sales_intake
@@ -46,9 +47,10 @@ def _key_of_client() -> str:
 @api_key_required
 @limiter.limit("600 per minute", key_func=_key_of_client)
 def create_sales():
-    payload = request.get_json(silent=True)
-    if payload is None:
-        return _error(400, "The body must be JSON (Content-Type: application/json).")
+    try:
+        payload = body.read_json(request)
+    except body.BodyError as exc:
+        return _error(exc.status, str(exc))
     try:
         items, single = sales_intake.items_of(payload)
     except sales_intake.PayloadError as exc:
