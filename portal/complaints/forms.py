@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
 from portal.services.customer_messages import MESSAGE_MAX
+from portal.text_input import single_line
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
@@ -96,7 +97,7 @@ class ComplaintForm(ComplaintDetailsForm):
         description=_l(
             "You find it in your order confirmation. Leave it empty if you do not have it."
         ),
-        filters=[_strip],
+        filters=[single_line],
         validators=[Optional(), Length(max=64, message=_l("That order number is too long."))],
     )
     email = EmailField(
@@ -111,7 +112,7 @@ class ComplaintForm(ComplaintDetailsForm):
     )
     name = StringField(
         _l("Your name"),
-        filters=[_strip],
+        filters=[single_line],  # it goes into email subjects: one line, no control characters
         validators=[
             InputRequired(message=_l("Enter your name.")),
             Length(max=200, message=_l("That name is too long.")),

@@ -17,10 +17,10 @@ from typing import NamedTuple, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
+from portal import text_input
 from portal.auth.services import normalise_email
 from portal.models import utcnow
 from portal.models.customer import LOCALES
-from portal.services import text_input
 
 REQUIRED_COLUMNS = (
     "order_ref",
