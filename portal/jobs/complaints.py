@@ -10,27 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
-from portal import jobs, mail
+from portal import mail
 from portal.extensions import db
+from portal.jobs import claims
 from portal.jobs.context import job
-from portal.models import Complaint, OutboxJob
+from portal.models import Complaint
 from portal.services import complaints, outbox
 from portal.services.complaints import CONFIRM_MAX_AGE
 from portal.urls import external_url
 
 
 def _already_sent(func: Callable, complaint_id: int) -> bool:
-    """Lock this job's outbox row (PostgreSQL: a concurrent run waits here, then finds it
-    done) and say whether the message went out already."""
-    done_at = db.session.scalar(
-        sa.select(OutboxJob.done_at)
-        .where(OutboxJob.job_id == jobs.job_id_for(func, (complaint_id,)))
-        .with_for_update()
-    )
-    return done_at is not None
+    """Claim this job's outbox row, committed before anything is sent (jobs/claims.py):
+    True when the message went out already or another run is sending it."""
+    return not claims.claim(func, complaint_id)
 
 
 def _finish(func: Callable, complaint_id: int) -> None:

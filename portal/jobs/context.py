@@ -13,13 +13,21 @@ def job(func: Callable) -> Callable:
 
     In the worker the app was built once by worker.py; inline (no Redis) the job runs inside
     the web request or CLI command that queued it, and must not share that caller's session.
-    Exceptions propagate: RQ retries the job and records the failure.
+    Exceptions propagate: RQ retries the job and records the failure; the claims the run
+    took are released first.
     """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         app = current_app._get_current_object()
         with app.app_context():
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            except BaseException:
+                # A failed run gives back its claims (jobs/claims.py), so RQ's retry sends.
+                from portal.jobs.claims import release_held
+
+                release_held()
+                raise
 
     return wrapper

@@ -31,10 +31,11 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
-from portal import jobs, mail
+from portal import mail
 from portal.extensions import db
+from portal.jobs import claims
 from portal.jobs.context import job
-from portal.models import Case, CaseEvent, OutboxJob, User, utcnow
+from portal.models import Case, CaseEvent, User, utcnow
 from portal.services import case_links, outbox, scope
 from portal.services.customer_messages import FROM_CUSTOMER, TO_CUSTOMER
 from portal.services.survey_schedule import zone
@@ -42,14 +43,9 @@ from portal.urls import external_url
 
 
 def _already_done(func: Callable, *args: int) -> bool:
-    """Lock this job's outbox row (PostgreSQL: a concurrent run waits here, then finds it
-    done) and say whether its work is done already."""
-    done_at = db.session.scalar(
-        sa.select(OutboxJob.done_at)
-        .where(OutboxJob.job_id == jobs.job_id_for(func, args))
-        .with_for_update()
-    )
-    return done_at is not None
+    """Claim this job's outbox row, committed before anything is sent (jobs/claims.py):
+    True when the work is done already or another run holds it, so this run does nothing."""
+    return not claims.claim(func, *args)
 
 
 def _finish(func: Callable, *args: int) -> None:

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from portal import jobs, mail
 from portal.extensions import db
+from portal.jobs import claims
 from portal.jobs.context import job
 from portal.models import User, utcnow
 from portal.models.performance import DigestDelivery
+from portal.services import outbox
 
 
 @job
@@ -55,14 +57,20 @@ def send_weekly_digest(manager_id: int, week_start: str) -> bool:
     from portal.metrics.periods import Period
     from portal.urls import external_url
 
+    if not claims.claim(send_weekly_digest, manager_id, week_start):
+        return False
     start = date.fromisoformat(week_start)
     manager = db.session.get(User, manager_id)
     if manager is None or not manager.active:
+        outbox.mark_done(send_weekly_digest, manager_id, week_start)
+        db.session.commit()
         return False
     done = sa.select(DigestDelivery.id).where(
         DigestDelivery.manager_id == manager_id, DigestDelivery.week_start == start
     )
     if db.session.scalar(done) is not None:
+        outbox.mark_done(send_weekly_digest, manager_id, week_start)
+        db.session.commit()
         return False
     week = Period("week", start)
     digest = build_digest(manager, week, utcnow())
@@ -78,5 +86,6 @@ def send_weekly_digest(manager_id: int, week_start: str) -> bool:
     )
     mail.send(message)
     db.session.add(DigestDelivery(manager_id=manager_id, week_start=start))
+    outbox.mark_done(send_weekly_digest, manager_id, week_start)
     db.session.commit()
     return True

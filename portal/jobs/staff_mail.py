@@ -9,8 +9,10 @@ from flask import current_app
 from portal import mail
 from portal.auth.services import link_already_sent, set_password_token
 from portal.extensions import db
+from portal.jobs import claims
 from portal.jobs.context import job
 from portal.models import User, utcnow
+from portal.services import outbox
 from portal.urls import external_url
 
 SUBJECTS = {
@@ -22,9 +24,13 @@ SUBJECTS = {
 @job
 def send_set_password_email(user_id: int, kind: str, requested_at: int) -> bool:
     """Email a set-password link. Returns False (and sends nothing) when already sent."""
+    if not claims.claim(send_set_password_email, user_id, kind, requested_at):
+        return False
     user = db.session.get(User, user_id)
     requested = datetime.fromtimestamp(requested_at, UTC)
     if user is None or not user.active or link_already_sent(user, requested):
+        outbox.mark_done(send_set_password_email, user_id, kind, requested_at)
+        db.session.commit()
         return False
     hours = current_app.config["TOKEN_MAX_AGE_SET_PASSWORD"] // 3600
     link = external_url("auth.set_password", token=set_password_token(user))
@@ -33,5 +39,6 @@ def send_set_password_email(user_id: int, kind: str, requested_at: int) -> bool:
     )
     mail.send(message)
     user.password_link_sent_at = utcnow()
+    outbox.mark_done(send_set_password_email, user_id, kind, requested_at)
     db.session.commit()
     return True

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import mail
 from portal.extensions import db
+from portal.jobs import claims
 from portal.jobs.context import job
 from portal.jobs.customer_mail import send_case_opened_to_customer
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
@@ -153,7 +154,9 @@ def _subject(text: str | None) -> str | None:
 
 @job
 def notify_case_assigned(case_id: int) -> bool:
-    """Email the assigned rep the case link, once."""
+    """Email the assigned rep the case link, once (claimed before sending: jobs/claims.py)."""
+    if not claims.claim(notify_case_assigned, case_id):
+        return False
     case = db.session.get(Case, case_id)
     if case is None or case.assigned_rep is None or case.rep_notified_at is not None:
         outbox.mark_done(notify_case_assigned, case_id)

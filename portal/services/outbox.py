@@ -54,6 +54,7 @@ def add(func: Callable, *args: int | str, family: str) -> OutboxJob:
         row.done_at = None
         row.enqueued_at = None
         row.enqueue_attempts = 0
+        row.claimed_at = None
     return row
 
 
