@@ -31,6 +31,7 @@ JOB_MODULES = (
     "portal.jobs.complaints",
     "portal.jobs.customer_mail",
     "portal.jobs.escalation",
+    "portal.jobs.failed_work",
     "portal.jobs.maintenance",
     "portal.jobs.performance",
     "portal.jobs.periodic",

@@ -222,4 +222,9 @@ def edit_team(team_id: int):
 
 
 # The other admin pages register their views on `bp` when imported: after it is complete.
-from portal.admin import api_key_routes, sla_routes, survey_routes  # noqa: E402, F401
+from portal.admin import (  # noqa: E402, F401
+    api_key_routes,
+    failed_work_routes,
+    sla_routes,
+    survey_routes,
+)

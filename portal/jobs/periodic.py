@@ -54,6 +54,7 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("performance-rollup", "portal.jobs.performance:refresh_performance", 600),
         Periodic("performance-settle", "portal.jobs.performance:settle_performance", 86400),
         Periodic("weekly-digests", "portal.jobs.performance:queue_weekly_digests", 3600),
+        Periodic("failed-work-alert", "portal.jobs.failed_work:alert_admins_of_failed_work", 86400),
     )
 }
 
