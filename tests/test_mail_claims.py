@@ -239,7 +239,8 @@ def test_two_worker_processes_running_the_rep_email_at_once_send_one(app, world,
     command = [sys.executable, str(ROOT / "worker.py"), "--burst", "--no-scheduler"]
     workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE) for _ in range(2)]
     for worker in workers:
-        assert worker.wait(timeout=120) == 0, worker.stderr.read()[-3000:]
+        _, stderr = worker.communicate(timeout=120)
+        assert worker.returncode == 0, stderr[-3000:]
     assert [m["To"] for m in slow_smtp.messages] == ["rita@example.com"]
     db.session.expire_all()
     assert db.session.get(Case, case.id).rep_notified_at is not None

@@ -6,7 +6,7 @@ import functools
 
 from flask import Blueprint, g, jsonify, request
 
-from portal.api import body
+from portal.api import body, throttle
 from portal.api.openapi import spec
 from portal.extensions import csrf, limiter
 from portal.services import api_keys, sales_intake
@@ -26,6 +26,15 @@ def api_key_required(view):
         scheme, _, secret = header.partition(" ")
         key = api_keys.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
         if key is None:
+            wait = throttle.failed_auth(request.remote_addr)
+            if wait is not None:
+                response, status = _error(
+                    429,
+                    "Too many requests with a missing or invalid API key from this address: "
+                    f"wait {wait} s, and check the key.",
+                )
+                response.headers["Retry-After"] = str(wait)
+                return response, status
             response, status = _error(
                 401,
                 "Send a valid API key as 'Authorization: Bearer <key>'. Admins create keys "

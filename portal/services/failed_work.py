@@ -72,12 +72,13 @@ def _failed_jobs() -> list[FailedItem]:
             if job is None:
                 continue
             args = ", ".join(map(str, job.args or ()))
+            result = job.latest_result()
             found.append(
                 FailedItem(
                     "job",
                     job.id,
                     f"{job.func_name.rsplit('.', 1)[-1]}({args})",
-                    _last_line(job.exc_info),
+                    _last_line(result.exc_string if result is not None else None),
                     job.ended_at,
                     name,
                 )
