@@ -138,4 +138,6 @@ ACCESS: dict[str, tuple] = {
     "GET admin.new_api_key":                 ADMIN_PAGE,
     "POST admin.new_api_key":                ADMIN_POST,
     "POST admin.revoke_api_key":             ADMIN_POST,
+    "GET admin.failed_work":                 ADMIN_PAGE,
+    "POST admin.retry_failed_work":          ADMIN_POST,
 }  # fmt: skip

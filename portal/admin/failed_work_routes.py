@@ -4,7 +4,7 @@ the admin blueprint."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from portal.admin.routes import bp
 from portal.auth.access import roles_required
@@ -22,7 +22,8 @@ def failed_work():
 def retry_failed_work():
     kind, ident = request.form.get("kind", ""), request.form.get("ident", "")
     if kind not in service.KINDS or not ident:
-        abort(400)
+        flash("Choose an item of the list to retry.", "warning")
+        return redirect(url_for("admin.failed_work"))
     try:
         flash(service.retry(kind, ident), "success")
     except service.CannotRetry as exc:
