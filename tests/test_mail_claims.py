@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from rq.registry import StartedJobRegistry
 
 from portal import jobs
 from portal.extensions import db
@@ -33,6 +34,7 @@ from portal.jobs.staff_mail import send_set_password_email
 from portal.jobs.surveys import dispatch_surveys
 from portal.jobs.triage import notify_case_assigned
 from portal.models import Case, CaseEvent, Complaint, Customer, OutboxJob, utcnow
+from portal.services import outbox as work_outbox
 from portal.services.customer_messages import FROM_CUSTOMER, TO_CUSTOMER
 from portal.services.survey_schedule import get_policy
 
@@ -153,6 +155,9 @@ def _run_twice_at_once(app, func, args) -> list:
 def test_two_copies_of_a_mail_job_at_once_send_one_email(app, world, slow_smtp, name):
     func, make_args = MAIL_JOBS[name]
     args = make_args(world)
+    # As the work is queued: its outbox row is written with it (for the digest and the
+    # set-password email, which are enqueued directly, the claim writes it).
+    work_outbox.add(func, *args, family="mail")
     db.session.commit()
     db.session.close()
     results = _run_twice_at_once(app, func, args)
@@ -242,5 +247,74 @@ def test_two_worker_processes_running_the_rep_email_at_once_send_one(app, world,
         _, stderr = worker.communicate(timeout=120)
         assert worker.returncode == 0, stderr[-3000:]
     assert [m["To"] for m in slow_smtp.messages] == ["rita@example.com"]
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).rep_notified_at is not None
+
+
+@pytest.mark.redis_only
+def test_a_worker_killed_after_claiming_and_before_sending_sends_it_once_later(
+    app, world, smtp_server, run_jobs
+):
+    """A real worker claims the rep's email and is SIGKILLed while the SMTP server has not yet
+    greeted it. Nothing is sent, and nothing is sent twice: a run while the claim is live does
+    nothing; once the claim's lease is over, the outbox sweep queues it again and it goes out
+    once."""
+    import signal
+    import time
+
+    case = _case(world)
+    work_outbox.add(notify_case_assigned, case.id, family="mail")
+    db.session.commit()
+    work_outbox.flush()
+    greet = smtp_server.handle_EHLO
+
+    async def hang(*args):
+        await asyncio.sleep(30)
+        return await greet(*args)
+
+    smtp_server.handle_EHLO = hang
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": TEST_REDIS_URL,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "PORTAL_BASE_URL": app.config["PORTAL_BASE_URL"],
+        "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_server.port),
+        "SMTP_STARTTLS": "false",
+    }
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / "worker.py"), "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(300):  # until the claim is committed and the worker waits on SMTP
+            db.session.expire_all()
+            if db.session.scalar(sa.select(OutboxJob.claimed_at)) and smtp_server.connections:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the worker never claimed the job")
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    smtp_server.handle_EHLO = greet
+    assert smtp_server.messages == []
+
+    # Straight away (RQ's retry, or a second copy): the claim is live, nothing is sent.
+    assert notify_case_assigned(case.id) is False
+    # Minutes later: RQ sees the job abandoned and schedules its retry, and the claim's lease
+    # is over (both moved forward here instead of waited for).
+    StartedJobRegistry(queue=jobs.get_queue("mail")).cleanup(timestamp=time.time() + 3600)
+    db.session.execute(sa.update(OutboxJob).values(claimed_at=utcnow() - claims.LEASE))
+    db.session.commit()
+    time.sleep(jobs.FAMILIES["mail"].retry_intervals[0] + 1)
+    run_jobs(scheduler=True)
+    run_jobs()
+    assert [m["To"] for m in smtp_server.messages] == ["rita@example.com"]
     db.session.expire_all()
     assert db.session.get(Case, case.id).rep_notified_at is not None

@@ -1,9 +1,9 @@
 """Jobs that email the customer about their complaint, in the customer's language.
 
 Both are queued through the outbox in the transaction that stores (or confirms) the complaint,
-and are idempotent: the outbox row of the job is locked while the message goes out and marked
-done in the same transaction, so a second run (a retry after the commit, a second worker)
-finds it done and sends nothing.
+and are idempotent: each claims its outbox row (committed) before the message goes out and
+marks it done after (jobs/claims.py), so a second run (a retry, a second worker at the same
+moment) finds it claimed or done and sends nothing.
 """
 
 from __future__ import annotations

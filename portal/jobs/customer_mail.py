@@ -13,8 +13,9 @@
   resolved case (services/followup.py `close_unanswered`).
 
 Each is queued through the outbox in the transaction that stores what it is about. A mail job
-locks its own outbox row while the message goes out and marks it done in the same transaction,
-so a second run (a retry after the commit, a second worker) finds it done and sends nothing.
+claims its own outbox row (committed) before the message goes out and marks it done after
+(jobs/claims.py), so a second run (a retry, a second worker at the same moment) finds it
+claimed or done and sends nothing.
 
 Who gets the "we've opened a case" email: also a customer who unsubscribed. Unsubscribing stops
 surveys (we stop asking); this is the answer to a complaint they just made, service mail about
