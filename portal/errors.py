@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -44,7 +44,13 @@ def init_app(app: Flask) -> None:
     def http_error(exc: HTTPException):
         if exc.code == 429:
             return _render(429)
-        return _render(exc.code or 500)
+        body, code = _render(exc.code or 500)
+        response = make_response(body, code)
+        # The exception's own headers say what to do next: Allow on a 405 (RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -23,6 +23,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from portal.models.base import utcnow
+from portal.text_input import single_line, without_surrogates
 
 log = logging.getLogger(__name__)
 LINK = re.compile(r"https?://\S+")
@@ -35,20 +36,29 @@ def build_message(
     headers: dict[str, str] | None = None,
     **context,
 ) -> EmailMessage:
+    """A message with a text and an HTML body. Whatever a customer or a sales system typed
+    (a name with a line break, a lone surrogate) never stops it: header values are put on one
+    line and every text is made encodable, so the rep is told whatever the name holds."""
     msg = EmailMessage()
-    msg["Subject"] = subject
+    msg["Subject"] = _header_value(subject)
     msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     msg["To"] = to
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="aftersale")
     for name, value in (headers or {}).items():
-        msg[name] = value
+        msg[name] = _header_value(value)
     # In its reader's language: a customer's when `locale` is given, else English (staff
     # emails), whatever language the request or job that sends it happens to be in.
     with force_locale(context.get("locale") or "en"):
-        msg.set_content(render_template(f"email/{template}.txt", **context))
-        msg.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    msg.set_content(without_surrogates(text))
+    msg.add_alternative(without_surrogates(html), subtype="html")
     return msg
+
+
+def _header_value(value: str) -> str:
+    return without_surrogates(single_line(str(value)))
 
 
 def send(messages: EmailMessage | Iterable[EmailMessage]) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
@@ -72,8 +73,6 @@ def _note_state() -> None:
 
 def storage_name() -> str:
     """The storage URI without a password."""
-    from urllib.parse import urlsplit
-
     uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     parts = urlsplit(uri)
     if parts.password:

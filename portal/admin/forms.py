@@ -41,6 +41,7 @@ from portal.services.surveys.admin import (
     STATES,
     check_sending_hours,
 )
+from portal.text_input import single_line
 
 ROLE_CHOICES = [SelectChoice(role, role.capitalize()) for role in ROLES]
 
@@ -81,7 +82,7 @@ class _UserFields(FlaskForm):
     name = StringField(
         "Full name",
         validators=[DataRequired(message="Enter a name."), Length(max=120)],
-        filters=[strip],
+        filters=[single_line],
     )
     role = SelectField("Role", choices=ROLE_CHOICES, default="rep", validators=[DataRequired()])
     team = SelectField("Team", coerce=optional_id)
@@ -173,7 +174,7 @@ class TeamForm(FlaskForm):
     name = StringField(
         "Team name",
         validators=[DataRequired(message="Enter a name."), Length(max=120)],
-        filters=[strip],
+        filters=[single_line],
     )
     lead = SelectField(
         "Lead", coerce=optional_id, description="A manager. They see this team's cases and figures."
@@ -351,7 +352,7 @@ class ApiKeyForm(FlaskForm):
             DataRequired(message="Enter a name, such as the system that will use the key."),
             Length(max=120, message="Keep the name to 120 characters or fewer."),
         ],
-        filters=[strip],
+        filters=[single_line],
         description='Which system uses this key, e.g. "Webshop" or "ERP export". '
         "It helps you find the key when it has to be revoked.",
     )

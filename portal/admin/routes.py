@@ -10,7 +10,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from portal.admin import api_key_routes, sla_routes, status_routes, survey_routes  # noqa: F401  (their pages)
+from portal.admin import (  # noqa: F401  (their pages)
+    api_key_routes,
+    failed_work_routes,
+    sla_routes,
+    status_routes,
+    survey_routes,
+)
 from portal.admin.common import bp
 from portal.admin.forms import (
     TeamForm,

@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.admin.forms import WholeNumberField, optional_id
-from portal.form_helpers import strip
 from portal.models.case import SEVERITIES
 from portal.services.rules import RuleError
 from portal.services.sla import admin as sla_admin
+from portal.text_input import single_line
 
 UNIT_CHOICES = [SelectChoice("hours", "hours"), SelectChoice("days", "days")]
 
@@ -89,7 +89,7 @@ class HolidayForm(FlaskForm):
             DataRequired(message="Enter a name, like Midsummer Eve."),
             Length(max=120, message="Keep the name to 120 characters or fewer."),
         ],
-        filters=[strip],
+        filters=[single_line],
     )
     team = SelectField("For", coerce=optional_id)  # choices: "All teams", then the teams
     submit = SubmitField("Add holiday")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.api.body import MAX_BODY_BYTES, MAX_DEPTH
+from portal.api.throttle import FAILED_AUTH_LIMIT
 from portal.services.sales.api_intake import MAX_BATCH
+
+_ONE_LINE = " Stored on one line: line breaks, tabs and other control characters become one space."
 
 _SALE = {
     "type": "object",
@@ -23,7 +27,8 @@ _SALE = {
             "type": "string",
             "maxLength": 64,
             "description": "The order number in your system. Unique: a sale sent again with "
-            "the same order_ref is not stored twice (the answer says 'duplicate').",
+            "the same order_ref is not stored twice (the answer says 'duplicate'). A line "
+            "break or other control character in it makes the sale invalid.",
             "example": "SO-2026-000123",
         },
         "sold_at": {
@@ -33,7 +38,12 @@ _SALE = {
             "example": "2026-11-20T14:05:00+01:00",
         },
         "customer_email": {"type": "string", "format": "email", "example": "ann@example.org"},
-        "customer_name": {"type": "string", "maxLength": 200, "example": "Ann Andersson"},
+        "customer_name": {
+            "type": "string",
+            "maxLength": 200,
+            "example": "Ann Andersson",
+            "description": "The customer's name, as emails to staff show it." + _ONE_LINE,
+        },
         "customer_locale": {
             "type": "string",
             "enum": ["en", "sv"],
@@ -50,19 +60,28 @@ _SALE = {
             "example": "1234.50",
         },
         "currency": {"type": "string", "description": "ISO 4217 code.", "example": "SEK"},
-        "product": {"type": "string", "maxLength": 200, "example": "Ergonomic office chair"},
+        "product": {
+            "type": "string",
+            "maxLength": 200,
+            "example": "Ergonomic office chair",
+            "description": "What was sold." + _ONE_LINE,
+        },
     },
 }
 
 _RESULT = {
     "type": "object",
+    "description": "What happened to one sale. In a batch, each sale is stored or refused on "
+    "its own: a bad sale never stops the good ones.",
     "properties": {
-        "index": {"type": "integer"},
+        "index": {"type": "integer", "description": "The sale's position in the batch, from 0."},
         "order_ref": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": ["created", "duplicate", "invalid"]},
         "errors": {
             "type": "object",
-            "description": "For an invalid sale: the problems of each field, by field name.",
+            "description": "For an invalid sale: the problems of each field, by field name "
+            '(the name "" when the sale as a whole is the problem, e.g. not an object). '
+            "Sending the sale again unchanged fails again: fix the fields named.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
@@ -71,8 +90,10 @@ _RESULT = {
 
 _ERROR = {
     "type": "object",
+    "description": "The request as a whole was refused; nothing was stored.",
     "properties": {
-        "error": {"type": "string"},
+        "error": {"type": "string", "description": "What is wrong and what to do."},
+        "detail": {"type": "string"},
         "errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -82,11 +103,22 @@ _ERROR = {
 }
 
 
-def _json(schema_ref: str, description: str) -> dict:
-    return {
+def _json(schema_ref: str, description: str, headers: dict | None = None) -> dict:
+    response = {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
     }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def spec() -> dict:
@@ -136,14 +168,49 @@ def spec() -> dict:
                                 }
                             },
                         },
-                        "400": _json("Error", "The body is not JSON."),
-                        "401": _json("Error", "No API key, or an unknown or revoked one."),
-                        "422": _json(
+                        "400": _json(
                             "Error",
-                            "One sale sent and invalid ('errors' names each field), every "
-                            "sale of a batch invalid, or the body is not a sale or a batch.",
+                            "The body is not JSON (or not UTF-8), or it is nested more than "
+                            f"{MAX_DEPTH} levels deep.",
                         ),
-                        "429": _json("Error", "Too many requests for this key: slow down."),
+                        "401": _json(
+                            "Error",
+                            "No API key, or an unknown or revoked one.",
+                            {
+                                "WWW-Authenticate": {
+                                    "description": 'Bearer realm="aftersale"',
+                                    "schema": {"type": "string"},
+                                }
+                            },
+                        ),
+                        "413": _json(
+                            "Error",
+                            f"The body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB: "
+                            "send the sales in smaller batches.",
+                        ),
+                        "422": {
+                            "description": "Nothing was stored. One sale sent and invalid: an "
+                            "Error whose 'errors' names each field. A batch whose every sale "
+                            "is invalid: a BatchResult, each result naming its fields. The "
+                            "body is not a sale or a batch: an Error.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "oneOf": [
+                                            {"$ref": "#/components/schemas/Error"},
+                                            {"$ref": "#/components/schemas/BatchResult"},
+                                        ]
+                                    }
+                                }
+                            },
+                        },
+                        "429": _json(
+                            "Error",
+                            "Too many requests for this key (600 a minute), or too many "
+                            f"failed authentications from this address ({FAILED_AUTH_LIMIT}): "
+                            "wait Retry-After seconds.",
+                            _RETRY_AFTER,
+                        ),
                     },
                 }
             }
@@ -174,6 +241,9 @@ def spec() -> dict:
                 "ItemResult": _RESULT,
                 "BatchResult": {
                     "type": "object",
+                    "description": "One result per sale, in the order sent. 'errors' is true "
+                    "when at least one sale was invalid (the others were stored).",
+                    "required": ["created", "duplicates", "invalid", "errors", "results"],
                     "properties": {
                         "created": {"type": "integer"},
                         "duplicates": {"type": "integer"},

@@ -6,6 +6,7 @@ import functools
 
 from flask import Blueprint, g, jsonify, request
 
+from portal.api import body, throttle
 from portal.api.openapi import spec
 from portal.extensions import csrf, limiter
 from portal.services.sales import api_intake as sales_intake
@@ -26,6 +27,15 @@ def api_key_required(view):
         scheme, _, secret = header.partition(" ")
         key = api_keys.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
         if key is None:
+            wait = throttle.failed_auth(request.remote_addr)
+            if wait is not None:
+                response, status = _error(
+                    429,
+                    "Too many requests with a missing or invalid API key from this address: "
+                    f"wait {wait} s, and check the key.",
+                )
+                response.headers["Retry-After"] = str(wait)
+                return response, status
             response, status = _error(
                 401,
                 "Send a valid API key as 'Authorization: Bearer <key>'. Admins create keys "
@@ -47,9 +57,10 @@ def _key_of_client() -> str:
 @api_key_required
 @limiter.limit("600 per minute", key_func=_key_of_client)
 def create_sales():
-    payload = request.get_json(silent=True)
-    if payload is None:
-        return _error(400, "The body must be JSON (Content-Type: application/json).")
+    try:
+        payload = body.read_json(request)
+    except body.BodyError as exc:
+        return _error(exc.status, str(exc))
     try:
         items, single = sales_intake.items_of(payload)
     except sales_intake.PayloadError as exc:

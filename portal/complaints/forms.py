@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from portal.form_helpers import strip
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
 from portal.services.cases.messages import MESSAGE_MAX
+from portal.text_input import single_line
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 5000
@@ -93,7 +94,7 @@ class ComplaintForm(ComplaintDetailsForm):
         description=_l(
             "You find it in your order confirmation. Leave it empty if you do not have it."
         ),
-        filters=[strip],
+        filters=[single_line],
         validators=[Optional(), Length(max=64, message=_l("That order number is too long."))],
     )
     email = EmailField(
@@ -108,7 +109,7 @@ class ComplaintForm(ComplaintDetailsForm):
     )
     name = StringField(
         _l("Your name"),
-        filters=[strip],
+        filters=[single_line],  # it goes into email subjects: one line, no control characters
         validators=[
             InputRequired(message=_l("Enter your name.")),
             Length(max=200, message=_l("That name is too long.")),

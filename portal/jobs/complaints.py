@@ -1,9 +1,9 @@
 """Jobs that email the customer about their complaint, in the customer's language.
 
 Both are queued through the outbox in the transaction that stores (or confirms) the complaint,
-and are idempotent: the outbox row of the job is locked while the message goes out and marked
-done in the same transaction, so a second run (a retry after the commit, a second worker)
-finds it done and sends nothing.
+and are idempotent: each claims its outbox row (committed) before the message goes out and
+marks it done after (jobs/claims.py), so a second run (a retry, a second worker at the same
+moment) finds it claimed or done and sends nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs import outbox
+from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Complaint
 from portal.services import complaints
@@ -27,7 +27,7 @@ def send_complaint_confirmation(complaint_id: int) -> bool:
     The message holds nothing the sender typed (no name, no description, no order number):
     the address is not proven yet, and the form must not be a way to mail strangers text.
     """
-    if outbox.is_done("complaints.send_complaint_confirmation", complaint_id):
+    if not claims.claim("complaints.send_complaint_confirmation", complaint_id):
         db.session.rollback()
         return False
     complaint = db.session.get(Complaint, complaint_id)
@@ -52,7 +52,7 @@ def send_complaint_confirmation(complaint_id: int) -> bool:
 @job("complaints.send_complaint_received")
 def send_complaint_received(complaint_id: int) -> bool:
     """Tell the customer we have their (confirmed) complaint, with the status page link."""
-    if outbox.is_done("complaints.send_complaint_received", complaint_id):
+    if not claims.claim("complaints.send_complaint_received", complaint_id):
         db.session.rollback()
         return False
     complaint = db.session.get(Complaint, complaint_id)

@@ -11,8 +11,9 @@
   applies the answer): the rep is told.
 
 Each is queued through the outbox in the transaction that stores what it is about. A mail job
-locks its own outbox row while the message goes out and marks it done in the same transaction,
-so a second run (a retry after the commit, a second worker) finds it done and sends nothing.
+claims its own outbox row (committed) before the message goes out and marks it done after
+(jobs/claims.py), so a second run (a retry, a second worker at the same moment) finds it
+claimed or done and sends nothing.
 
 Who gets the "we've opened a case" email: also a customer who unsubscribed. Unsubscribing stops
 surveys (we stop asking); this is the answer to a complaint they just made, service mail about
@@ -29,7 +30,7 @@ from flask_babel import force_locale, gettext
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs import outbox
+from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, SurveyResponse, User, utcnow
 from portal.services import scope
@@ -43,7 +44,7 @@ from portal.urls import external_url
 def send_case_opened_to_customer(case_id: int) -> bool:
     """Tell the customer we opened a case from their survey answer (once). Returns False when
     there was nothing to send (see the module docstring for who gets none)."""
-    if outbox.is_done("customer_mail.send_case_opened_to_customer", case_id):
+    if not claims.claim("customer_mail.send_case_opened_to_customer", case_id):
         db.session.rollback()
         return False
     case = db.session.get(Case, case_id)
@@ -88,7 +89,7 @@ def send_case_opened_to_customer(case_id: int) -> bool:
 @job("customer_mail.send_message_to_customer")
 def send_message_to_customer(event_id: int) -> bool:
     """Email the rep's message to the customer. Returns False when there was nothing to send."""
-    if outbox.is_done("customer_mail.send_message_to_customer", event_id):
+    if not claims.claim("customer_mail.send_message_to_customer", event_id):
         db.session.rollback()
         return False
     event = db.session.get(CaseEvent, event_id)
@@ -121,7 +122,7 @@ def notify_rep_of_customer_message(event_id: int) -> bool:
     """Email the assigned rep that the customer wrote on their case. A case in the triage
     queue has no rep: then the managers who can assign it are told (see `triage_recipients`),
     so the customer's words never wait unseen."""
-    if outbox.is_done("customer_mail.notify_rep_of_customer_message", event_id):
+    if not claims.claim("customer_mail.notify_rep_of_customer_message", event_id):
         db.session.rollback()
         return False
     event = db.session.get(CaseEvent, event_id)
@@ -184,7 +185,7 @@ def triage_recipients(case: Case) -> list[User]:
 def notify_rep_of_followup(event_id: int) -> bool:
     """Email the assigned rep that the customer said the fix did not work: their case is
     reopened and back in their queue."""
-    if outbox.is_done("customer_mail.notify_rep_of_followup", event_id):
+    if not claims.claim("customer_mail.notify_rep_of_followup", event_id):
         db.session.rollback()
         return False
     event = db.session.get(CaseEvent, event_id)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs import outbox
+from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, utcnow
 from portal.services.cases.escalation import managers_for, mark_breaches
@@ -23,7 +23,10 @@ def sweep_breaches() -> int:
 
 @job("escalation.notify_manager_of_breach")
 def notify_manager_of_breach(case_id: int, which: str) -> int:
-    """Email the manager(s) about one breach, once (a timeline event remembers it)."""
+    """Email the manager(s) about one breach, once (claimed before sending, and a timeline
+    event remembers it)."""
+    if not claims.claim(notify_manager_of_breach, case_id, which):
+        return 0
     case = db.session.get(Case, case_id)
     already = db.session.scalar(
         sa.select(sa.func.count())

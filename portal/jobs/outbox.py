@@ -61,6 +61,7 @@ def add(work: str | Callable, *args: int | str, family: str) -> OutboxJob:
         row.done_at = None
         row.enqueued_at = None
         row.enqueue_attempts = 0
+        row.claimed_at = None
     return row
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from portal import jobs, mail
 from portal.extensions import db
+from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.metrics.periods import Period
 from portal.metrics.rollup import refresh_current, refresh_recent
@@ -56,14 +57,20 @@ def queue_weekly_digests() -> int:
 @job("performance.send_weekly_digest")
 def send_weekly_digest(manager_id: int, week_start: str) -> bool:
     """Email one manager the digest of one week. False (nothing sent) when already sent."""
+    if not claims.claim(send_weekly_digest, manager_id, week_start):
+        return False
     start = date.fromisoformat(week_start)
     manager = db.session.get(User, manager_id)
     if manager is None or not manager.active:
+        outbox.mark_done(send_weekly_digest, manager_id, week_start)
+        db.session.commit()
         return False
     done = sa.select(DigestDelivery.id).where(
         DigestDelivery.manager_id == manager_id, DigestDelivery.week_start == start
     )
     if db.session.scalar(done) is not None:
+        outbox.mark_done(send_weekly_digest, manager_id, week_start)
+        db.session.commit()
         return False
     week = Period("week", start)
     digest = build_digest(manager, week, utcnow())
@@ -79,5 +86,6 @@ def send_weekly_digest(manager_id: int, week_start: str) -> bool:
     )
     mail.send(message)
     db.session.add(DigestDelivery(manager_id=manager_id, week_start=start))
+    outbox.mark_done(send_weekly_digest, manager_id, week_start)
     db.session.commit()
     return True

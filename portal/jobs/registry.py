@@ -25,6 +25,7 @@ JOB_MODULES = (
     "portal.jobs.complaints",
     "portal.jobs.customer_mail",
     "portal.jobs.escalation",
+    "portal.jobs.failed_work",
     "portal.jobs.followup",
     "portal.jobs.maintenance",
     "portal.jobs.performance",
@@ -42,6 +43,9 @@ LEGACY_KEYS = {
 }
 
 REGISTRY: dict[str, Callable] = {}
+# Called, without arguments, when a job raises (before RQ sees the failure). Filled by the
+# modules that hold something for a run: jobs/claims.py registers `release_held`.
+FAILURE_HOOKS: list[Callable[[], None]] = []
 
 
 class UnknownJobError(LookupError):
@@ -54,7 +58,8 @@ def job(key: str) -> Callable[[Callable], Callable]:
 
     In the worker the app was built once by worker.py; inline (no Redis) the job runs inside
     the web request or CLI command that queued it, and must not share that caller's session.
-    Exceptions propagate: RQ retries the job and records the failure.
+    Exceptions propagate: RQ retries the job and records the failure; the FAILURE_HOOKS run
+    first (jobs/claims.py gives back the run's claims).
     """
 
     def register(func: Callable) -> Callable:
@@ -62,7 +67,14 @@ def job(key: str) -> Callable[[Callable], Callable]:
         def wrapper(*args, **kwargs):
             app = current_app._get_current_object()
             with app.app_context():
-                return func(*args, **kwargs)
+                try:
+                    return func(*args, **kwargs)
+                except BaseException:
+                    # A failed run gives back what it holds (the claims of jobs/claims.py),
+                    # so RQ's retry can take them again at once.
+                    for hook in FAILURE_HOOKS:
+                        hook()
+                    raise
 
         wrapper.job_key = key
         if REGISTRY.get(key, wrapper).__qualname__ != wrapper.__qualname__:

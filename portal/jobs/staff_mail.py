@@ -8,7 +8,7 @@ from flask import current_app
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs import outbox
+from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import User, utcnow
 from portal.services.staff.passwords import link_already_sent, set_password_token
@@ -23,6 +23,8 @@ SUBJECTS = {
 @job("staff_mail.send_set_password_email")
 def send_set_password_email(user_id: int, kind: str, requested_at: int) -> bool:
     """Email a set-password link. Returns False (and sends nothing) when already sent."""
+    if not claims.claim(send_set_password_email, user_id, kind, requested_at):
+        return False
     user = db.session.get(User, user_id)
     requested = datetime.fromtimestamp(requested_at, UTC)
     if user is None or not user.active or link_already_sent(user, requested):

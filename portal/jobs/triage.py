@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import mail
 from portal.extensions import db
-from portal.jobs import outbox
+from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
 from portal.services.cases.opening import open_case
@@ -147,7 +147,9 @@ def _subject(text: str | None) -> str | None:
 
 @job(NOTIFY_CASE_ASSIGNED)
 def notify_case_assigned(case_id: int) -> bool:
-    """Email the assigned rep the case link, once."""
+    """Email the assigned rep the case link, once (claimed before sending: jobs/claims.py)."""
+    if not claims.claim(notify_case_assigned, case_id):
+        return False
     case = db.session.get(Case, case_id)
     if case is None or case.assigned_rep is None or case.rep_notified_at is not None:
         outbox.mark_done(NOTIFY_CASE_ASSIGNED, case_id)

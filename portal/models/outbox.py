@@ -26,3 +26,6 @@ class OutboxJob(Base):
     enqueue_attempts: Mapped[int] = mapped_column(default=0)
     # Set by the job itself, in the same transaction as its work.
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A mail job's claim, committed before it sends (portal/jobs/claims.py): a second copy
+    # running at the same moment finds it and sends nothing.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -141,4 +141,6 @@ ACCESS: dict[str, tuple] = {
     "POST admin.new_api_key":                ADMIN_POST,
     "POST admin.revoke_api_key":             ADMIN_POST,
     "GET admin.system_status":               ADMIN_PAGE,
+    "GET admin.failed_work":                 ADMIN_PAGE,
+    "POST admin.retry_failed_work":          ADMIN_POST,
 }  # fmt: skip

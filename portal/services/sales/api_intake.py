@@ -3,10 +3,14 @@ per sale. Idempotent on the order ref: sending a sale again stores nothing new."
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import DataError
+
+from portal.extensions import db
 from portal.models import utcnow
 from portal.services.sales.csv_format import (
     FUTURE_TOLERANCE,
@@ -16,6 +20,7 @@ from portal.services.sales.csv_format import (
 )
 from portal.services.sales.file_import import load_staff, store_sales
 
+log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 FIELDS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -110,7 +115,7 @@ def intake(items: list[Any]) -> IntakeResult:
             continue
         results.append(ItemResult(index, ref, "pending"))
         good.append(sale)
-    created, _ = store_sales(good, now) if good else (set(), 0)
+    created = _store(good, results, now)
     seen: set[str] = set()
     for result in results:
         if result.status != "pending":
@@ -119,3 +124,25 @@ def intake(items: list[Any]) -> IntakeResult:
         result.status = "created" if fresh else "duplicate"
         seen.add(result.order_ref)
     return IntakeResult(results)
+
+
+def _store(good: list, results: list[ItemResult], now) -> set[str]:
+    """Store the checked sales together; if the database refuses a value the checks let
+    through, store them one by one and name the one it refused, so it never sinks the rest."""
+    if not good:
+        return set()
+    try:
+        return store_sales(good, now)[0]
+    except DataError:
+        db.session.rollback()
+    created: set[str] = set()
+    for sale in good:
+        try:
+            created |= store_sales([sale], now)[0]
+        except DataError as exc:
+            db.session.rollback()
+            log.warning("API sale %s refused by the database: %s", sale.order_ref, exc.orig)
+            result = results[sale.line]
+            result.status = "invalid"
+            result.errors = {"": ["the database refused a value of this sale; check its text"]}
+    return created

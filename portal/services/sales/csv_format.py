@@ -17,6 +17,7 @@ from typing import NamedTuple, TextIO
 
 from email_validator import EmailNotValidError, validate_email
 
+from portal import text_input
 from portal.models import utcnow
 from portal.models.customer import LOCALES
 from portal.services.addresses import normalise_email
@@ -185,12 +186,26 @@ def check_sale(
     """Check one sale, whatever it came from (a CSV row, an API item): `get(column)` gives
     the stripped text of each column. Returns the sale, or the problems of each column."""
     problems: dict[str, list[str]] = {}
+    raw = get
+
+    def get(column: str) -> str:
+        # Every field is one line of text: names and products go into email subjects.
+        value = raw(column)
+        if problem := text_input.text_problem(column, value):
+            problems.setdefault(column, []).append(problem)
+            value = text_input.without_surrogates(value)
+        if column == "order_ref" and text_input.has_control_characters(value):
+            problems.setdefault(column, []).append(
+                "order_ref holds a line break, tab or other control character: "
+                "send the order number alone"
+            )
+        return text_input.single_line(value)
 
     def check(column: str, parse: Callable, *args):
         found: list[str] = []
         value = parse(*args, found)
         if found:
-            problems[column] = found
+            problems.setdefault(column, []).extend(found)
         return value
 
     order_ref = check("order_ref", _parse_order_ref, get("order_ref"))
