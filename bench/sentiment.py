@@ -124,7 +124,7 @@ def vader_scorer() -> Callable[[str], bool] | None:
 
 def training_sources(data: Path) -> list[training.Source]:
     """What `flask portal train-sentiment` learns from by default (no corrections here)."""
-    sources = [training.read_csv(OWN_SET, "written for this project")]
+    sources = [training.read_own_set(OWN_SET)]
     licenses = training.licenses(data / "SOURCES.md")
     for path in training.shared_files(data, training.NOT_SHIPPED):
         sources.append(training.read_csv(path, licenses.get(path.stem, "")))

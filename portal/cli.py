@@ -258,7 +258,7 @@ def _training_sources(csv_paths, data_dir, exclude, include, no_shared, no_own_s
 
     sources = []
     if not no_own_set:
-        sources.append(training.read_csv(OWN_SENTIMENT_SET, "written for this project"))
+        sources.append(training.read_own_set(OWN_SENTIMENT_SET))
     if not no_shared and data_dir.is_dir():
         licenses = training.licenses(data_dir / "SOURCES.md")
         left_out = {*training.NOT_SHIPPED, *exclude} - set(include)

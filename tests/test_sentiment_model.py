@@ -33,18 +33,22 @@ def test_negated_praise_is_a_complaint(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "no instructions.",
-        "Took about a week before I got any response.",
         "The battery dies after two hours.",
-        "This is the last phone I buy from them!",
+        "Avoid this company!",
     ],
 )
-def test_a_factual_problem_report_is_a_complaint_with_readable_reasons(text):
-    """Complaints with no opinion word, which no cue list covers: the learned words do."""
+def test_a_problem_report_without_a_cue_is_a_complaint_with_readable_reasons(text):
+    """Complaints no cue list covers: the learned words catch them, and say which words."""
     result = analyze(text)
     assert result.label == "negative", result
-    assert result.reasons
-    assert any(r.startswith(("words ", "negated ", "cue ")) for r in result.reasons), result
+    assert any(r.startswith("words ") for r in result.reasons), result
+    assert "learned from real feedback: reads as a complaint" in result.reasons
+
+
+def test_a_complaint_cue_in_the_wrong_context_is_overruled():
+    """ "supposed to" is a complaint cue; here the learned scorer reads praise."""
+    result = analyze("Works exactly like it's supposed to, great phone.")
+    assert result.label != "negative", result
 
 
 @pytest.mark.parametrize(
@@ -75,6 +79,8 @@ def test_the_shipped_weights_hold_no_training_text():
     the file."""
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     for name in data["weights"]:
+        if name.startswith(("rules: ", "lexicon: ", "language: ")):
+            continue
         words = name.removeprefix("sv:").removeprefix("not … ").split(" ")
         assert len(words) <= 2, name
     with EVAL_SET.open(encoding="utf-8", newline="") as f:

@@ -114,6 +114,9 @@ _MARKER_CUES = {
 _CONTENT = re.compile(r"[^\W_]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|:-?[()]")
 _SHOUTED = re.compile(r"\b[A-ZÅÄÖ]{3,}\b")
 _QUESTION = re.compile(r"[^.!?\n]*\?")
+_ASKING = re.compile(
+    r"\?|^\W*(?:please|could you|can you|would you|kindly|snälla|kan ni|skulle ni|vänligen)\b"
+)
 _CLAUSE_END = re.compile(r"[.!?;\n]|\b(?:but|men|then|sedan)\b")
 
 
@@ -177,7 +180,12 @@ def _analyze_comment(text: str, model: Model | None) -> _Comment:
     if comment.empty or comment.facts is None or model is None:
         return comment
     found = features(normalised, comment.facts, model.lexicon)
-    return _with_model(comment, model.score(found))
+    score = model.score(found, comment.label == NEGATIVE)
+    if score.negative and comment.label != NEGATIVE and _ASKING.search(normalised):
+        # A question or a request with no complaint cue asks: the model, which learned from
+        # reviews, does not make a complaint of it ("can I return an unopened item?").
+        return comment
+    return _with_model(comment, score)
 
 
 def read_by_rules(text: str) -> tuple[_Comment, str]:
@@ -293,12 +301,15 @@ def _with_model(comment: _Comment, score: Score) -> _Comment:
         learned = score.reasons(MAX_REASONS)
         comment.label = NEGATIVE
         comment.polarity = _clamp(min(comment.polarity, 0.0) - score.probability / 2)
-        comment.reasons = [*learned, LEARNED_NEGATIVE][:MAX_REASONS]
+        comment.reasons = [LEARNED_NEGATIVE, *learned][:MAX_REASONS]
         comment.needs_review = False
     elif rules_negative and not score.negative and "sarcasm" not in comment.flags:
         learned = score.reasons(MAX_REASONS - 1)
-        comment.label = NEUTRAL_LABEL
-        comment.polarity = _clamp(comment.polarity / 4)
+        facts = comment.facts
+        if facts is not None and facts.praise + facts.textblob >= POSITIVE_ABOVE:
+            comment.label, comment.polarity = POSITIVE, _clamp(facts.praise + facts.textblob)
+        else:
+            comment.label, comment.polarity = NEUTRAL_LABEL, _clamp(comment.polarity / 4)
         comment.reasons = [LEARNED_NOT_NEGATIVE, *learned][:MAX_REASONS]
     return comment
 

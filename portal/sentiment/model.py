@@ -44,11 +44,17 @@ class Model:
             raise ValueError(f"sentiment weights: format {data.get('format')!r}, expected {FORMAT}")
         self.bias = float(data["bias"])
         self.threshold = float(data["threshold"])
+        # The probability it takes to call negative a comment the rules found no complaint
+        # in: higher than `threshold`, since the rules' "no complaint" is evidence too (a
+        # question or a plain fact is neutral unless the words say otherwise).
+        self.overrule = float(data.get("overrule", data["threshold"]))
         self.weights: dict[str, float] = data["weights"]
         self.trained_on: list[dict] = data.get("trained_on", [])
         self.lexicon: dict[str, float] = data.get("lexicon", {})
 
-    def score(self, features: dict[str, float]) -> Score:
+    def score(self, features: dict[str, float], rules_negative: bool = True) -> Score:
+        """The probability that the comment is negative, and the decision: at or above the
+        threshold when the rules call it negative too, else at or above `overrule`."""
         weights = self.weights
         contributions = []
         total = self.bias
@@ -58,7 +64,8 @@ class Model:
                 contributions.append((name, value, weight * value))
                 total += weight * value
         probability = 1 / (1 + math.exp(-max(-30.0, min(30.0, total))))
-        return Score(probability, probability >= self.threshold, contributions)
+        bar = self.threshold if rules_negative else self.overrule
+        return Score(probability, probability >= bar, contributions)
 
 
 @cache
