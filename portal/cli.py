@@ -215,8 +215,31 @@ def score_command(path, column, output_path):
     default=None,
     help="Where to write the weights (default: the shipped portal/sentiment/weights.json).",
 )
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.15,
+    show_default=True,
+    help="Probability from which a comment the rules call negative stays negative.",
+)
+@click.option(
+    "--overrule",
+    type=click.FloatRange(0, 1),
+    default=0.65,
+    show_default=True,
+    help="Probability from which a comment the rules call neutral or positive is negative.",
+)
 def train_sentiment_command(
-    csv_paths, data_dir, exclude, include, no_shared, no_own_set, no_corrections, output
+    csv_paths,
+    data_dir,
+    exclude,
+    include,
+    no_shared,
+    no_own_set,
+    no_corrections,
+    output,
+    threshold,
+    overrule,
 ):
     """Rebuild the sentiment model's weights from labelled texts (reproducibly).
 
@@ -234,7 +257,7 @@ def train_sentiment_command(
         lexicon = training.english_lexicon()
         if not lexicon:
             click.echo("vaderSentiment is not installed: no lexicon features.", err=True)
-        data = training.fit(sources, lexicon=lexicon)
+        data = training.fit(sources, lexicon=lexicon, threshold=threshold, overrule=overrule)
     except training.TrainingDataError as exc:
         raise click.ClickException(str(exc)) from None
     except ImportError as exc:
