@@ -31,10 +31,13 @@ The learned scorer (portal.sentiment.model, weights in weights.json; docs/sentim
 - The rules above are read first; then a logistic regression over the comment's words, word
   pairs (a word after "not", "no", "inte"... is read negated), VADER's word valences and what
   the rules found (cue weights, TextBlob polarity, the rules' label) gives the probability that
-  the comment is a complaint. It decides negative or not: factual problem reports with no
-  opinion word ("no instructions", "took a week before I got any response") become negative,
-  cue words in the wrong context ("works like it's supposed to") stop being one. Its reasons
-  are the features that weighed most ('words "no instructions"', "TextBlob polarity -0.40").
+  the comment is a complaint. It decides negative or not, with two bars (in weights.json): a
+  comment the rules call negative stays so from a low probability (0.15), one they call
+  neutral or positive becomes negative only from a high one (0.65), and never a question or
+  request with no complaint cue. So complaints no cue covers are caught when the words are
+  clear ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong
+  context stops being one ("Works exactly like it's supposed to, great phone."). Its reasons
+  are the features that weighed most ('words "battery dies"', "TextBlob polarity -0.40").
 - The rules keep sarcasm (always negative), neutral versus positive when the comment is no
   complaint, and the Swedish "needs a person" when neither they nor the model see a complaint.
   When rules and model agree, the rules' reasons are shown (they name the cue).
