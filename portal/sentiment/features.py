@@ -116,7 +116,8 @@ def lexicon_features(words: set[str], lexicon: Mapping[str, float]) -> dict[str,
     if not valences:
         return {}
     return {
-        "lexicon: mean valence": sum(valences) / len(valences) / 4,
+        # fsum: exact whatever the order of the set, so a retrain gives the same bytes
+        "lexicon: mean valence": math.fsum(valences) / len(valences) / 4,
         "lexicon: lowest valence": min(0.0, min(valences)) / 4,
         "lexicon: highest valence": max(0.0, max(valences)) / 4,
     }
