@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -24,6 +25,10 @@ from portal.services.sales.file_import import ImportFormatError, import_sales_fi
 from portal.services.setup import ensure_sla_policies
 from portal.services.staff.accounts import create_user
 from portal.services.surveys.schedule import get_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+OWN_SENTIMENT_SET = ROOT / "bench" / "data" / "sentiment_eval.csv"
+DEFAULT_SENTIMENT_DATA = ROOT.parent / "shared" / "data" / "sentiment"
 
 portal_cli = AppGroup("portal", help="Aftersale administration commands.")
 
@@ -178,6 +183,141 @@ def score_command(path, column, output_path):
         lines = ", ".join(map(str, summary.ragged_lines[:10]))
         click.echo(f"Lines with more fields than the header (check the quoting): {lines}", err=True)
     click.echo(summary.describe(), err=True)
+
+
+@portal_cli.command("train-sentiment")
+@click.argument("csv_paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SENTIMENT_DATA_DIR",
+    default=DEFAULT_SENTIMENT_DATA,
+    show_default=True,
+    help="Folder of labelled CSV files (SENTIMENT_DATA_DIR); skipped when it does not exist.",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="NAME",
+    help="Leave out a file of the data folder (by name, with or without .csv). Repeatable.",
+)
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="NAME",
+    help="Take in a file left out by default (en_semeval14_absa: research use only).",
+)
+@click.option("--no-shared", is_flag=True, help="Use no file of the data folder.")
+@click.option("--no-own-set", is_flag=True, help="Leave out bench/data/sentiment_eval.csv.")
+@click.option("--no-corrections", is_flag=True, help="Leave out the staff label corrections.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the weights (default: the shipped portal/sentiment/weights.json).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    default=0.15,
+    show_default=True,
+    help="Probability from which a comment the rules call negative stays negative.",
+)
+@click.option(
+    "--overrule",
+    type=click.FloatRange(0, 1),
+    default=0.65,
+    show_default=True,
+    help="Probability from which a comment the rules call neutral or positive is negative.",
+)
+def train_sentiment_command(
+    csv_paths,
+    data_dir,
+    exclude,
+    include,
+    no_shared,
+    no_own_set,
+    no_corrections,
+    output,
+    threshold,
+    overrule,
+):
+    """Rebuild the sentiment model's weights from labelled texts (reproducibly).
+
+    Learns from the project's own set (bench/data/sentiment_eval.csv), every CSV file of the
+    data folder (less --exclude, and less en_semeval14_absa unless --include), the staff label
+    corrections in the database, and the CSV files given (columns "text" and "label":
+    negative, neutral or positive). Needs scikit-learn (pip install -e ".[dev]").
+    """
+    from portal.sentiment import model, training
+
+    try:
+        sources = _training_sources(
+            csv_paths, data_dir, exclude, include, no_shared, no_own_set, no_corrections
+        )
+        lexicon = training.english_lexicon()
+        if not lexicon:
+            click.echo("vaderSentiment is not installed: no lexicon features.", err=True)
+        data = training.fit(sources, lexicon=lexicon, threshold=threshold, overrule=overrule)
+    except training.TrainingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc.name} is needed to train: pip install -e '.[dev]'"
+        ) from None
+    target = output or model.WEIGHTS_FILE
+    training.write(data, target)
+    model.load.cache_clear()
+    for source in sources:
+        click.echo(
+            f"  {source.name}: {len(source.texts)} texts, "
+            f"{source.labels.count('negative')} negative"
+        )
+    click.echo(f"Wrote {len(data['weights'])} weights to {target}.")
+
+
+def _training_sources(csv_paths, data_dir, exclude, include, no_shared, no_own_set, no_fixes):
+    from portal.models import SentimentCorrection
+    from portal.sentiment import training
+
+    sources = []
+    if not no_own_set:
+        sources.append(training.read_own_set(OWN_SENTIMENT_SET))
+    if not no_shared and data_dir.is_dir():
+        licenses = training.licenses(data_dir / "SOURCES.md")
+        left_out = {*training.NOT_SHIPPED, *exclude} - set(include)
+        for path in training.shared_files(data_dir, left_out):
+            sources.append(training.read_csv(path, licenses.get(path.stem, "see SOURCES.md")))
+    elif not no_shared:
+        click.echo(f"No data folder at {data_dir}: training without it.", err=True)
+    for path in csv_paths:
+        sources.append(training.read_csv(path, "given on the command line"))
+    if not no_fixes:
+        latest: dict[object, tuple[str, str]] = {}
+        query = sa.select(SentimentCorrection).order_by(SentimentCorrection.id)
+        try:
+            fixes = db.session.scalars(query).all()
+        except sa.exc.SQLAlchemyError as exc:
+            raise training.TrainingDataError(
+                f"Cannot read the staff corrections ({type(exc).__name__}): run "
+                "`flask db upgrade` first, or train with --no-corrections."
+            ) from None
+        for fix in fixes:
+            if fix.text and fix.text.strip():  # the last correction of a case counts
+                latest[fix.case_id or f"row {fix.id}"] = (fix.text, fix.corrected_label)
+        if latest:
+            texts, labels = zip(*latest.values(), strict=True)
+            sources.append(
+                training.Source(
+                    training.STAFF_CORRECTIONS,
+                    list(texts),
+                    list(labels),
+                    "this portal's own",
+                    training.CORRECTION_WEIGHT,
+                )
+            )
+    return sources
 
 
 def _progress_bar(total_bytes: int):

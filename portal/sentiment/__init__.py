@@ -1,7 +1,8 @@
 """The sentiment of a customer's comment and ratings: a label, a polarity and the reasons.
 
 Pure: no database, no Redis, no Flask; stdlib and TextBlob only, every regex compiled at
-import. `analyze(text, satisfaction, recommend)` is all a caller needs.
+import, the learned weights read once per process. `analyze(text, satisfaction, recommend)`
+is all a caller needs.
 
 How a comment is read
 - The language is guessed from its short words (and å ä ö), or else from the cues that match:
@@ -26,6 +27,21 @@ How a comment is read
   labelled neutral but `needs_review`: it goes to a person rather than being scored neutral
   silently. So does a comment in neither language. ("okej", "som förväntat" decide neutral.)
 
+The learned scorer (portal.sentiment.model, weights in weights.json; docs/sentiment.md)
+- The rules above are read first; then a logistic regression over the comment's words, word
+  pairs (a word after "not", "no", "inte"... is read negated), VADER's word valences and what
+  the rules found (cue weights, TextBlob polarity, the rules' label) gives the probability that
+  the comment is a complaint. It decides negative or not, with two bars (in weights.json): a
+  comment the rules call negative stays so from a low probability (0.15), one they call
+  neutral or positive becomes negative only from a high one (0.65), and never a question or
+  request with no complaint cue. So complaints no cue covers are caught when the words are
+  clear ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong
+  context stops being one ("Works exactly like it's supposed to, great phone."). Its reasons
+  are the features that weighed most ('words "battery dies"', "TextBlob polarity -0.40").
+- The rules keep sarcasm (always negative), neutral versus positive when the comment is no
+  complaint, and the Swedish "needs a person" when neither they nor the model see a complaint.
+  When rules and model agree, the rules' reasons are shown (they name the cue).
+
 How the ratings count (satisfaction 1-5, likelihood to recommend 0-10)
 - Satisfaction 1 or 2 is negative whatever the words.
 - Recommend alone (no satisfaction, or a lukewarm 3) is negative at 0-3 only. NPS calls 0-6
@@ -46,6 +62,7 @@ import re
 from dataclasses import dataclass, field
 
 from portal.sentiment import english, swedish
+from portal.sentiment.features import RuleFacts, features
 from portal.sentiment.language import EN, SV, UNKNOWN, detect
 from portal.sentiment.lexicon import (
     COMPLAINT,
@@ -56,6 +73,8 @@ from portal.sentiment.lexicon import (
     SARCASM_IF_NEGATIVE,
     Hit,
 )
+from portal.sentiment.model import Model, Score
+from portal.sentiment.model import load as load_model
 
 __all__ = ["LABELS", "Analysis", "analyze"]
 
@@ -77,6 +96,8 @@ NEEDS_PERSON_SV = "Swedish text without a known cue: needs a person"
 NEEDS_PERSON_SV_WEAK = "Swedish text without a decisive cue: needs a person"
 NEEDS_PERSON_UNKNOWN = "language not recognised: needs a person"
 NOTHING_TO_ANALYSE = "no comment and no rating: nothing to analyse"
+LEARNED_NEGATIVE = "learned from real feedback: reads as a complaint"
+LEARNED_NOT_NEGATIVE = "learned from real feedback: the complaint words here rarely mean one"
 _NEEDS_PERSON = (NEEDS_PERSON_SV, NEEDS_PERSON_SV_WEAK, NEEDS_PERSON_UNKNOWN)
 
 # Marks that are not words: sarcasm, emoji and emoticons, repeated ! and ?, scare quotes.
@@ -96,6 +117,9 @@ _MARKER_CUES = {
 _CONTENT = re.compile(r"[^\W_]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|:-?[()]")
 _SHOUTED = re.compile(r"\b[A-ZÅÄÖ]{3,}\b")
 _QUESTION = re.compile(r"[^.!?\n]*\?")
+_ASKING = re.compile(
+    r"\?|^\W*(?:please|could you|can you|would you|kindly|snälla|kan ni|skulle ni|vänligen)\b"
+)
 _CLAUSE_END = re.compile(r"[.!?;\n]|\b(?:but|men|then|sedan)\b")
 
 
@@ -120,12 +144,17 @@ class Analysis:
 
 
 def analyze(
-    text: str | None, satisfaction: int | None = None, recommend: int | None = None
+    text: str | None,
+    satisfaction: int | None = None,
+    recommend: int | None = None,
+    *,
+    model: Model | None = None,
 ) -> Analysis:
-    """Label a customer's comment and ratings; see the module docstring for the rules."""
+    """Label a customer's comment and ratings; see the module docstring for the rules.
+    `model`: a learned scorer other than the shipped one (a retrained one, in tests)."""
     _check_range("satisfaction", satisfaction, 1, 5)
     _check_range("recommend", recommend, 0, 10)
-    comment = _analyze_comment(text or "")
+    comment = _analyze_comment(text or "", model or load_model())
     return _with_ratings(comment, satisfaction, recommend)
 
 
@@ -146,11 +175,26 @@ class _Comment:
     needs_review: bool = False
     flags: list[str] = field(default_factory=list)
     empty: bool = False
+    facts: RuleFacts | None = None  # what the rules found, for the learned scorer
 
 
-def _analyze_comment(text: str) -> _Comment:
+def _analyze_comment(text: str, model: Model | None) -> _Comment:
+    comment, normalised = read_by_rules(text)
+    if comment.empty or comment.facts is None or model is None:
+        return comment
+    found = features(normalised, comment.facts, model.lexicon)
+    score = model.score(found, comment.label == NEGATIVE)
+    if score.negative and comment.label != NEGATIVE and _ASKING.search(normalised):
+        # A question or a request with no complaint cue asks: the model, which learned from
+        # reviews, does not make a complaint of it ("can I return an unopened item?").
+        return comment
+    return _with_model(comment, score)
+
+
+def read_by_rules(text: str) -> tuple[_Comment, str]:
+    """The comment as the cue rules read it, and its normalised text (for the features)."""
     if not _CONTENT.search(text):
-        return _Comment(NEUTRAL_LABEL, 0.0, [], UNKNOWN, empty=True)
+        return _Comment(NEUTRAL_LABEL, 0.0, [], UNKNOWN, empty=True), ""
     language = detect(text, english.is_english_word)
     shouted = frozenset(w.lower() for w in _SHOUTED.findall(text) if len(set(w)) > 1)
     hits: list[Hit] = []
@@ -176,7 +220,7 @@ def _analyze_comment(text: str) -> _Comment:
     else:
         covered = {w for hit in hits for w in hit.words.split()}
         words = english.textblob_words(text, covered)
-    return _decide(hits, words, language, normalised, shout)
+    return _decide(hits, words, language, normalised, shout), normalised
 
 
 def _decide(
@@ -222,6 +266,15 @@ def _decide(
         reasons = [_describe(h, language) for h in by_kind[NEUTRAL] + complaints + praise]
         reasons += [f'word "{w}"' for w, _ in words]
     comment = _Comment(label, _clamp(polarity), _unique(reasons)[:MAX_REASONS], language)
+    comment.facts = RuleFacts(
+        language=language,
+        label=label,
+        complaint=complaint_total,
+        praise=sum(h.weight for h in praise),
+        textblob=textblob,
+        sarcasm=bool(sarcasm),
+        cues=len(hits),
+    )
     if sarcasm:
         comment.flags.append("sarcasm")
     if not hits and not words:
@@ -239,6 +292,28 @@ def _decide(
         comment.reasons = [NEEDS_PERSON_SV_WEAK, *comment.reasons][:MAX_REASONS]
     elif not comment.reasons:
         comment.reasons = [f"balance of cues {score:+.2f}"]
+    return comment
+
+
+def _with_model(comment: _Comment, score: Score) -> _Comment:
+    """The learned scorer decides whether the comment is a complaint; the rules keep sarcasm
+    (always a complaint) and, when the comment is no complaint, neutral versus positive and
+    the Swedish "needs a person"."""
+    rules_negative = comment.label == NEGATIVE
+    if score.negative and not rules_negative:
+        learned = score.reasons(MAX_REASONS)
+        comment.label = NEGATIVE
+        comment.polarity = _clamp(min(comment.polarity, 0.0) - score.probability / 2)
+        comment.reasons = [LEARNED_NEGATIVE, *learned][:MAX_REASONS]
+        comment.needs_review = False
+    elif rules_negative and not score.negative and "sarcasm" not in comment.flags:
+        learned = score.reasons(MAX_REASONS - 1)
+        facts = comment.facts
+        if facts is not None and facts.praise + facts.textblob >= POSITIVE_ABOVE:
+            comment.label, comment.polarity = POSITIVE, _clamp(facts.praise + facts.textblob)
+        else:
+            comment.label, comment.polarity = NEUTRAL_LABEL, _clamp(comment.polarity / 4)
+        comment.reasons = [LEARNED_NOT_NEGATIVE, *learned][:MAX_REASONS]
     return comment
 
 

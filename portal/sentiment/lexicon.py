@@ -130,7 +130,11 @@ class Lexicon:
     @staticmethod
     def _hit(words: str, cue: Cue, start: int, negated: bool, modifier: str | None) -> Hit:
         kind, weight = cue.kind, cue.weight
-        if negated and kind not in (SARCASM, SARCASM_IF_NEGATIVE):
+        if negated and kind == SARCASM_IF_NEGATIVE:
+            # Praise that is ironic only next to a complaint, negated, is negated praise:
+            # "the staff were not very helpful", "I wasn't really impressed".
+            return Hit(words, COMPLAINT, -0.6, start, negated, modifier)
+        if negated and kind != SARCASM:
             if cue.negated_weight is not None:
                 weight = cue.negated_weight
             elif kind == COMPLAINT:  # "no damage", "not late": faint praise
