@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 from portal.extensions import db
 from portal.jobs.periodic import run_all_once
 from portal.metrics.commands import rebuild_performance_command
-from portal.models import Team, User
+from portal.models import SentimentCorrection, Team, User
 from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
 from portal.services.addresses import normalise_email
 from portal.services.demo.content import DEMO_PASSWORD
@@ -278,7 +278,6 @@ def train_sentiment_command(
 
 
 def _training_sources(csv_paths, data_dir, exclude, include, no_shared, no_own_set, no_fixes):
-    from portal.models import SentimentCorrection
     from portal.sentiment import training
 
     sources = []

@@ -30,6 +30,10 @@ LOCAL_IMPORTS_ALLOWED = {
     ("portal.jobs", "init_app"): "fakeredis, loaded only when there is no Redis",
     ("portal.jobs.triage", "_analyze"): "the sentiment model (TextBlob) is heavy",
     ("portal.cli", "score_command"): "the sentiment model (TextBlob) is heavy",
+    ("portal.cli", "train_sentiment_command"): "the sentiment model (TextBlob) is heavy",
+    ("portal.cli", "_training_sources"): "the sentiment model (TextBlob) is heavy",
+    ("portal.sentiment.training", "fit"): "NumPy, SciPy, scikit-learn: training only (dev extra)",
+    ("portal.sentiment.training", "english_lexicon"): "vaderSentiment: optional, training only",
 }
 
 # The queue layer: how work is named, stored and enqueued. Services may use it; the job

@@ -1,8 +1,7 @@
 """The sentiment of a customer's comment and ratings: a label, a polarity and the reasons.
 
-Pure: no database, no Redis, no Flask; stdlib and TextBlob only, every regex compiled at
-import, the learned weights read once per process. `analyze(text, satisfaction, recommend)`
-is all a caller needs.
+Pure: no database, Redis or Flask; every regex compiled at import, the learned weights read
+once per process. `analyze(text, satisfaction, recommend)` is all a caller needs.
 
 How a comment is read
 - The language is guessed from its short words (and å ä ö), or else from the cues that match:
@@ -38,9 +37,8 @@ The learned scorer (portal.sentiment.model, weights in weights.json; docs/sentim
   clear ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong
   context stops being one ("Works exactly like it's supposed to, great phone."). Its reasons
   are the features that weighed most ('words "battery dies"', "TextBlob polarity -0.40").
-- The rules keep sarcasm (always negative), neutral versus positive when the comment is no
-  complaint, and the Swedish "needs a person" when neither they nor the model see a complaint.
-  When rules and model agree, the rules' reasons are shown (they name the cue).
+- The rules keep sarcasm (always negative), neutral versus positive for a non-complaint, and
+  the Swedish "needs a person"; when rules and model agree, the rules' reasons are shown.
 
 How the ratings count (satisfaction 1-5, likelihood to recommend 0-10)
 - Satisfaction 1 or 2 is negative whatever the words.

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portal.sentiment import read_by_rules
+from portal.sentiment.features import features
 from portal.sentiment.model import FORMAT
 
 LABELS = ("negative", "neutral", "positive")
@@ -119,9 +121,6 @@ def read_own_set(path: Path) -> Source:
 
 def encode(text: str, lexicon: dict[str, float] | None = None) -> dict[str, float]:
     """The features of one text, as the serving path builds them."""
-    from portal.sentiment import read_by_rules
-    from portal.sentiment.features import features
-
     comment, normalised = read_by_rules(text)
     if comment.facts is None:
         return {}

@@ -13,7 +13,8 @@ from portal.models import SentimentCorrection
 from portal.sentiment import analyze
 from portal.sentiment.features import word_features
 from portal.sentiment.model import WEIGHTS_FILE, Model, load
-from tests.test_sentiment import EVAL_SET
+
+from .test_sentiment import EVAL_SET
 
 
 @pytest.mark.parametrize(

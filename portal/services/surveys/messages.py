@@ -47,6 +47,7 @@ def build_invitation_message(invitation: SurveyInvitation, reminder: bool):
                 "List-Unsubscribe": f"<{links['unsubscribe']}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
+            locale=customer.locale or "en",
             customer=customer,
             sale=invitation.sale,
             links=links,
