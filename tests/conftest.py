@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
@@ -39,7 +40,7 @@ from flask.testing import FlaskClient
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Customer, Sale, Team, User, utcnow
+from portal.models import Customer, Sale, SurveyInvitation, Team, User, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 # "gw0", "gw1"... in a pytest-xdist worker process; "" in a plain (serial) run.
@@ -304,6 +305,20 @@ def outbox(app):
         ]
 
     return read
+
+
+def sent_invitation(sale: Sale) -> SurveyInvitation:
+    """The post-sale survey of `sale`, sent yesterday and open for four weeks (not yet added to
+    the session): what a customer answers from their email."""
+    now = utcnow()
+    return SurveyInvitation(
+        kind="post_sale",
+        customer=sale.customer,
+        sale=sale,
+        scheduled_for=now - timedelta(days=1),
+        sent_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=27),
+    )
 
 
 def body_text(message: EmailMessage) -> str:

@@ -13,7 +13,7 @@ from portal.models import Case, Customer, SurveyInvitation, Team, User, utcnow
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
-from ..conftest import csrf_from
+from ..conftest import csrf_from, sent_invitation
 
 ANGRY = "Still waiting for my refund, third time I call and nobody answered. Never again."
 
@@ -49,14 +49,7 @@ def answer_survey(app, client, make_sale):
     ) -> SurveyInvitation:
         now = utcnow()
         sale = make_sale(rep=rep, customer=customer, sold_at=sold_at or now - timedelta(days=4))
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
-        )
+        invitation = sent_invitation(sale)
         db.session.add(invitation)
         db.session.commit()
         path = f"/s/{make_token('survey', invitation.id)}"

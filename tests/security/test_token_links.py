@@ -15,12 +15,12 @@ from itsdangerous import TimestampSigner, base64_decode
 
 from portal import tokens
 from portal.extensions import db
-from portal.models import CaseEvent, Complaint, Customer, SurveyInvitation, User, utcnow
+from portal.models import CaseEvent, Complaint, Customer, User, utcnow
 from portal.services.setup import ensure_sla_policies
 from portal.services.staff import passwords
 
 from ..cases.case_helpers import make_case
-from ..conftest import body_text, csrf_from
+from ..conftest import body_text, csrf_from, sent_invitation
 
 ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 
@@ -58,14 +58,7 @@ def invitation(rep, make_sale):
     now = utcnow()
     customer = Customer(email="carl@example.org", name="Carl Kund")
     sale = make_sale(rep=rep, customer=customer, sold_at=now - timedelta(days=4))
-    inv = SurveyInvitation(
-        kind="post_sale",
-        customer=customer,
-        sale=sale,
-        scheduled_for=now - timedelta(days=1),
-        sent_at=now - timedelta(days=1),
-        expires_at=now + timedelta(days=27),
-    )
+    inv = sent_invitation(sale)
     db.session.add(inv)
     db.session.commit()
     return inv

@@ -34,7 +34,7 @@ from portal.models import Case, Customer, SurveyInvitation, SurveyResponse, utcn
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
-from ..conftest import ROOT, TEST_REDIS_URL, csrf_from
+from ..conftest import ROOT, TEST_REDIS_URL, csrf_from, sent_invitation
 
 pytestmark = pytest.mark.redis_only
 
@@ -57,16 +57,7 @@ def make_invitations(make_team, make_user, make_sale, count: int, reps: int = 3)
     for n in range(count):
         customer = Customer(email=f"fault{n}@example.org", name=f"Customer {n}")
         sale = make_sale(rep=sellers[n % reps], customer=customer, sold_at=now - timedelta(days=4))
-        invitations.append(
-            SurveyInvitation(
-                kind="post_sale",
-                customer=customer,
-                sale=sale,
-                scheduled_for=now - timedelta(days=1),
-                sent_at=now - timedelta(days=1),
-                expires_at=now + timedelta(days=27),
-            )
-        )
+        invitations.append(sent_invitation(sale))
     db.session.add_all(invitations)
     db.session.commit()
     return sellers, invitations

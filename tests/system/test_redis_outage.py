@@ -27,7 +27,6 @@ from portal.models import (
     CaseEvent,
     Complaint,
     Customer,
-    SurveyInvitation,
     SurveyResponse,
     utcnow,
 )
@@ -36,7 +35,7 @@ from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
 from ..cases.case_helpers import make_case
-from ..conftest import PASSWORD, csrf_from
+from ..conftest import PASSWORD, csrf_from, sent_invitation
 
 pytestmark = pytest.mark.redis_only
 
@@ -82,16 +81,7 @@ def _setup(make_team, make_user, make_sale, answers: int):
     for n in range(answers):
         customer = Customer(email=f"outage{n}@example.org", name=f"Customer {n}")
         sale = make_sale(rep=rep, customer=customer, sold_at=now - timedelta(days=4))
-        invitations.append(
-            SurveyInvitation(
-                kind="post_sale",
-                customer=customer,
-                sale=sale,
-                scheduled_for=now - timedelta(days=1),
-                sent_at=now - timedelta(days=1),
-                expires_at=now + timedelta(days=27),
-            )
-        )
+        invitations.append(sent_invitation(sale))
     db.session.add_all(invitations)
     complainer = Customer(email="carl@example.org", name="Carl Kund")
     make_sale(rep=rep, customer=complainer, order_ref="ORD-OUTAGE")
