@@ -42,6 +42,8 @@ setup-dev: setup
 ## run: set up, migrate, add demo data (once), serve on http://$(HOST):$(PORT)
 # Without REDIS_URL, periodic jobs (sending surveys...) run from `flask portal tick` beside
 # the web server; with Redis, start `python worker.py` instead.
+# Emailed links point at the address the portal is served on (unless PORTAL_BASE_URL is set).
+run: export PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask portal init

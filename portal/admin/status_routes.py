@@ -1,5 +1,5 @@
 """The admin's system status page: can the web process reach Redis, where are rate limits
-counted, how much work waits in the outbox. The first place to look in an outage."""
+counted, how much work waits in the outbox, how much failed for good. The first place to look in an outage."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from portal.admin.common import bp
 from portal.auth.access import roles_required
 from portal.jobs import outbox
 from portal.models import utcnow
+from portal.services.failed_work import failed_work
 
 
 def _redis_state() -> str:
@@ -38,5 +39,6 @@ def system_status():
         limits_storage=ratelimits.storage_name(),
         limits_storage_answers=ratelimits.storage_answers(),
         backlog=outbox.backlog(),
+        failed=len(failed_work().items),
         now=utcnow(),
     )
