@@ -1,5 +1,6 @@
 """The admin's system status page: can the web process reach Redis, where are rate limits
-counted, how much work waits in the outbox, how much failed for good. The first place to look in an outage."""
+counted, how much work waits in the outbox, how much failed for good. The first place to look
+in an outage."""
 
 from __future__ import annotations
 
