@@ -210,7 +210,10 @@ def correct_label(case_id: int):
             close_as_not_complaint=form.close_case.data,
         )
         if case.outcome == NOT_A_COMPLAINT:
-            return f"The label is now {correction.corrected_label}; the case is closed as not a complaint."
+            return (
+                f"The label is now {correction.corrected_label}; "
+                "the case is closed as not a complaint."
+            )
         return f"The label is now {correction.corrected_label}. Thank you."
 
     return _act(case_id, "label_form", run)
