@@ -81,6 +81,8 @@ def test_relabel_closes_a_case_and_a_missed_complaint_is_opened_from_review(
     rep.get_by_text("the case is closed as not a complaint").wait_for()
     main = rep.locator("main").inner_text()
     assert "Not a complaint" in main and "Closed as not a complaint by Rita Rep" in main
+    # no deadline runs on it any more: no time left, nothing overdue
+    assert not re.search(r"\bin \d+ (min|h|d)\b|\d+ (min|h|d) overdue", main)
     journey.step(rep, "sees the case closed as not a complaint")
 
     manager = journey.person("manager")

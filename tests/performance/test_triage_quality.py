@@ -87,4 +87,4 @@ def test_the_dashboard_shows_them_for_the_managers_team(client, login, dataset):
     assert 'id="triage-precision">75%<' in html
     assert "3 of 4 reviewed routed cases were a complaint (1 relabelled not negative)" in html
     assert 'id="triage-recall">60%<' in html
-    assert "3 of 5 known complaints routed (2 found on the" in html
+    assert "3 of 5 known complaints were routed (2 found on the" in html
