@@ -18,6 +18,7 @@ from portal.models import (
     utcnow,
 )
 from portal.models.case import NOT_A_COMPLAINT
+from portal.services.cases import review
 
 from ..conftest import csrf_from
 from .test_case_triage import case_events, post_form, reload
@@ -180,3 +181,24 @@ def test_one_click_marks_it_negative_and_opens_its_case_once(
     run_jobs()
     rep_mail = [m for m in outbox() if m["To"] == "rita@example.com"]
     assert len(rep_mail) == 1  # told once
+
+
+def test_two_managers_at_once_open_one_case_and_one_correction(answer, rita, team, monkeypatch):
+    """The second click raced past the "has a case" check: the unique answer of a case
+    refuses its insert, and the first case stands with its one correction."""
+    quiet, _ = answer(rita, QUIET)
+    first, opened = review.mark_negative(quiet, team.lead, utcnow())
+    assert opened
+    real_case_of = review.case_of
+    seen = []
+
+    def racing_case_of(row):  # the racing click's first look saw no case yet
+        seen.append(row.id)
+        return None if len(seen) == 1 else real_case_of(row)
+
+    monkeypatch.setattr(review, "case_of", racing_case_of)
+    second, opened_again = review.mark_negative(quiet, rita, utcnow())
+    assert not opened_again and second.id == first.id
+    assert len(seen) == 2  # it looked again after its insert was refused
+    assert len(db.session.scalars(sa.select(SentimentCorrection)).all()) == 1
+    assert len(db.session.scalars(sa.select(Case).where(Case.response_id == quiet.id)).all()) == 1

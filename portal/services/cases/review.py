@@ -104,6 +104,19 @@ def mark_negative(response: SurveyResponse, actor: User, now: datetime) -> tuple
         return existing, False
     if response.analysed_at is None:
         raise RuleError("This answer has not been analysed yet: try again in a minute.")
+    try:
+        case = _open_marked(response, actor, now)
+        db.session.commit()
+    except IntegrityError:  # another click or the job opened it first: that case stands
+        db.session.rollback()
+        return case_of(response), False
+    outbox.flush()
+    return case, True
+
+
+def _open_marked(response: SurveyResponse, actor: User, now: datetime) -> Case:
+    """The case, the correction and the timeline entry (flushed; the unique answer of a
+    case raises IntegrityError if another run opened it first)."""
     invitation = response.invitation
     original = response.sentiment_label
     reasons = list(response.sentiment_reasons or [])
@@ -148,10 +161,4 @@ def mark_negative(response: SurveyResponse, actor: User, now: datetime) -> tuple
         ]
     )
     outbox.add("customer_mail.send_case_opened_to_customer", case.id, family="mail")
-    try:
-        db.session.commit()
-    except IntegrityError:  # another click or the job opened it first: that case stands
-        db.session.rollback()
-        return case_of(response), False
-    outbox.flush()
-    return case, True
+    return case
