@@ -18,7 +18,8 @@ from portal.models import (
     utcnow,
 )
 from portal.models.case import NOT_A_COMPLAINT
-from portal.services.cases import review
+from portal.services.cases import labels, review
+from portal.services.cases import work as case_work
 
 from ..conftest import csrf_from
 from .test_case_triage import case_events, post_form, reload
@@ -202,3 +203,18 @@ def test_two_managers_at_once_open_one_case_and_one_correction(answer, rita, tea
     assert len(seen) == 2  # it looked again after its insert was refused
     assert len(db.session.scalars(sa.select(SentimentCorrection)).all()) == 1
     assert len(db.session.scalars(sa.select(Case).where(Case.response_id == quiet.id)).all()) == 1
+
+
+def test_reopening_a_case_closed_as_not_a_complaint_makes_it_a_complaint_again(answer, rita):
+    _, case = answer(rita, "Still waiting for my refund. Never again.", satisfaction="1")
+    labels.correct_label(
+        case, rita, "neutral", None, case.version, utcnow(), close_as_not_complaint=True
+    )
+    assert case.outcome == NOT_A_COMPLAINT
+    case_work.reopen(
+        case, rita, "The customer called: it was a complaint", utcnow(), version=case.version
+    )
+    case = reload(case)
+    assert case.status == "reopened" and case.outcome is None  # back in the complaint figures
+    [event] = case_events(case.id, "reopened")
+    assert event.data["previous_outcome"] == NOT_A_COMPLAINT
