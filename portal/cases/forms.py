@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.form_helpers import strip
-from portal.models.case import CASE_STATUSES, OUTCOMES, SEVERITIES
+from portal.models.case import CASE_STATUSES, RESOLVE_OUTCOMES, SEVERITIES
 from portal.models.survey import SENTIMENT_LABELS
 from portal.services.cases.work import CONTACT_CHANNELS, NOTE_LENGTH
 
@@ -101,6 +101,11 @@ class LabelCorrectionForm(CaseForm):
         filters=[strip],
         description="What the rules missed. It helps whoever tunes them.",
         render_kw={"rows": 2},
+    )
+    close_case = BooleanField(
+        "Close the case as not a complaint",
+        description="Only with neutral or positive: the case is closed, leaves the complaint "
+        "figures, and the customer gets no follow-up survey.",
     )
     submit = SubmitField("Save correction")
 
@@ -195,6 +200,7 @@ OUTCOME_LABELS = {
     "discount": "Discount",
     "explanation": "Explanation",
     "no_action": "No action",
+    "not_a_complaint": "Not a complaint",
 }
 
 
@@ -203,7 +209,7 @@ class ResolveForm(CaseForm):
         "Outcome",
         choices=[
             SelectChoice("", "Choose what was done"),
-            *(SelectChoice(o, OUTCOME_LABELS[o]) for o in OUTCOMES),
+            *(SelectChoice(o, OUTCOME_LABELS[o]) for o in RESOLVE_OUTCOMES),
         ],
         validators=[DataRequired(message="Choose what was done.")],
     )

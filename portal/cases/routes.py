@@ -16,7 +16,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.access import ANY_STAFF, roles_required
-from portal.cases import lists  # noqa: F401  (registers the list pages on the blueprint)
+from portal.cases import lists, review  # noqa: F401  (register the list pages on the blueprint)
 from portal.cases.common import MANAGERS, assignee_choices, bp, get_visible_case, severity_choices
 from portal.cases.forms import (
     OUTCOME_LABELS,
@@ -32,6 +32,7 @@ from portal.cases.forms import (
 from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
+from portal.models.case import NOT_A_COMPLAINT
 from portal.services.cases import assignment, labels
 from portal.services.cases import history as case_history
 from portal.services.cases import queue as case_queue
@@ -200,8 +201,19 @@ def reopen(case_id: int):
 def correct_label(case_id: int):
     def run(case, form):
         correction = labels.correct_label(
-            case, current_user, form.label.data, form.note.data, form.version.data, utcnow()
+            case,
+            current_user,
+            form.label.data,
+            form.note.data,
+            form.version.data,
+            utcnow(),
+            close_as_not_complaint=form.close_case.data,
         )
+        if case.outcome == NOT_A_COMPLAINT:
+            return (
+                f"The label is now {correction.corrected_label}; "
+                "the case is closed as not a complaint."
+            )
         return f"The label is now {correction.corrected_label}. Thank you."
 
     return _act(case_id, "label_form", run)

@@ -21,6 +21,7 @@ from portal.dashboard import board, exports, scorecard
 from portal.dashboard.forms import GoalForm, NoteForm, PeriodError, parse_id, parse_period
 from portal.extensions import db
 from portal.metrics.definitions import METRICS
+from portal.metrics.triage_quality import load_triage_quality
 from portal.models import utcnow
 from portal.services.performance import goals
 from portal.services.performance.records import computed_at, format_metric, format_value
@@ -77,6 +78,9 @@ def index():
         team_id=team_id,
         teams=teams,
         damage=board.damage_control(current_user, now, team_id),
+        triage=load_triage_quality(
+            now, None if current_user.is_admin and team_id is None else [r.id for r in reps]
+        ),
         rows=board.comparison(reps, period, url_for(".cases")),
         trend=history,
         trend_chart=board.trend_chart(history),

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
-from portal.services.cases.opening import open_case
+from portal.services.cases.opening import case_subject, open_case
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def analyse_response(response_id: int) -> str:
                 reasons=list(result.reasons),
                 needs_review=result.needs_review,
                 response=response,
-                subject=_subject(response.comment),
+                subject=case_subject(response.comment),
                 description=response.comment,
             )
             # The customer hears from us in the same transaction that opens the case.
@@ -117,7 +117,7 @@ def analyse_complaint(complaint_id: int) -> str:
             reasons=[f"complaint: {complaint.category.replace('_', ' ')}", *result.reasons],
             needs_review=result.needs_review,
             complaint=complaint,
-            subject=_subject(complaint.description),
+            subject=case_subject(complaint.description),
             description=complaint.description,
             category=complaint.category,
             contact_preference=complaint.contact_preference,
@@ -136,13 +136,6 @@ def _customer_for(complaint: Complaint) -> Customer:
         db.session.add(customer)
         db.session.flush()
     return customer
-
-
-def _subject(text: str | None) -> str | None:
-    if not text:
-        return None
-    first = text.strip().splitlines()[0]
-    return first if len(first) <= 80 else first[:77].rstrip() + "..."
 
 
 @job(NOTIFY_CASE_ASSIGNED)

@@ -26,6 +26,7 @@ from portal.metrics.definitions import (
 )
 from portal.metrics.periods import Period
 from portal.models import Case, Sale, SlaPolicy, SurveyInvitation, SurveyResponse, Team, User
+from portal.models.case import NOT_A_COMPLAINT
 from portal.models.sla import DEFAULT_SLA_POLICIES
 from portal.services.sla.calendar import Calendar, calendar_for_team
 
@@ -174,7 +175,8 @@ def _responses(start, end, reps) -> list[ResponseFact]:
 
 
 def case_rows_query(start, end, reps=None) -> sa.Select:
-    """Cases with any moment that a metric counts inside [start, end)."""
+    """Cases with any moment that a metric counts inside [start, end). A case closed as
+    "not a complaint" (its label corrected by staff) is no complaint: no figure counts it."""
 
     def within(column):
         return sa.and_(column >= start, column < end)
@@ -186,9 +188,10 @@ def case_rows_query(start, end, reps=None) -> sa.Select:
         within(Case.first_contact_due),
         within(Case.resolve_due),
     )
+    complaint = sa.or_(Case.outcome.is_(None), Case.outcome != NOT_A_COMPLAINT)
     if reps is None:
-        return sa.select(Case).where(touched)
-    return sa.select(Case).where(touched, Case.assigned_rep_id.in_(reps))
+        return sa.select(Case).where(touched, complaint)
+    return sa.select(Case).where(touched, complaint, Case.assigned_rep_id.in_(reps))
 
 
 def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:

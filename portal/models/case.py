@@ -15,7 +15,12 @@ from portal.models.user import User
 CASE_SOURCES = ("survey", "complaint_form", "staff")
 CASE_STATUSES = ("open", "contacted", "resolved", "closed", "reopened")
 SEVERITIES = ("critical", "high", "normal", "low")
-OUTCOMES = ("refund", "replacement", "discount", "explanation", "no_action")
+# What a rep may choose when resolving a case.
+RESOLVE_OUTCOMES = ("refund", "replacement", "discount", "explanation", "no_action")
+# A case closed because the words were not a complaint (the label was corrected): it leaves
+# the complaint figures (portal/metrics/facts.py).
+NOT_A_COMPLAINT = "not_a_complaint"
+OUTCOMES = (*RESOLVE_OUTCOMES, NOT_A_COMPLAINT)
 # Statuses in which a case still needs work from its rep.
 OPEN_STATUSES = ("open", "contacted", "reopened")
 

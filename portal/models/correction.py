@@ -32,5 +32,7 @@ class SentimentCorrection(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Made on the review list of answers that opened no case: a negative the triage missed.
+    from_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     corrected_by: Mapped[User | None] = relationship()

@@ -39,7 +39,10 @@ LIST_ROUTES = {
     "cases.corrections": "/cases/corrections",
     "cases.corrections_csv": "/cases/corrections.csv",
 }
-CHECKED = {"cases.show", *CASE_ACTIONS, *LIST_ROUTES}
+# The review list of unrouted answers is scoped by the sale's rep, not by a case: its checks
+# are in tests/cases/test_review_list.py.
+REVIEW_ROUTES = {"cases.review", "cases.mark_negative"}
+CHECKED = {"cases.show", *CASE_ACTIONS, *LIST_ROUTES, *REVIEW_ROUTES}
 # A case each person can open.
 VISIBLE = {
     "anna": "anna_case",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.metrics.business_time import working_minutes_between
@@ -165,6 +166,43 @@ def test_deadlines_met(dataset):
     assert ann["resolution_within_sla"] == pytest.approx(1 / 3)
     april = figures([dataset["ann"].id], Period("month", date(2026, 4, 1)))
     assert april["resolution_within_sla"] == 0
+
+
+def test_a_case_closed_as_not_a_complaint_leaves_every_complaint_figure(dataset):
+    ann_id = dataset["ann"].id
+    before = figures([ann_id])
+    customer = Customer(email="not-a-complaint@example.org", name="Nina")
+    # Opened Tue 10 March, its first-contact deadline missed (it would count as late), then
+    # relabelled neutral and closed as not a complaint.
+    db.session.add(
+        Case(
+            source="survey",
+            customer=customer,
+            assigned_rep_id=ann_id,
+            severity="normal",
+            status="closed",
+            outcome="not_a_complaint",
+            created_at=at("2026-03-10 09:00"),
+            first_contact_due=at("2026-03-10 12:00"),
+            resolve_due=at("2026-03-12 12:00"),
+            closed_at=at("2026-03-11 09:00"),
+        )
+    )
+    db.session.commit()
+    after = figures([ann_id])
+    assert after["cases_opened"] == 4  # k1-k4 only
+    assert after["complaints_per_100_sales"] == pytest.approx(100 * 4 / 3)
+    assert after["first_contact_within_sla"] == pytest.approx(2 / 4)
+    assert after["resolution_within_sla"] == pytest.approx(1 / 3)
+    assert after == before
+    # The same case as an ordinary complaint is counted: the filter is the outcome.
+    db.session.execute(
+        sa.update(Case).where(Case.customer_id == customer.id).values(outcome=None, status="open")
+    )
+    db.session.commit()
+    reopened = figures([ann_id])
+    assert reopened["cases_opened"] == 5
+    assert reopened["first_contact_within_sla"] == pytest.approx(2 / 5)
 
 
 def test_resolution_satisfaction_recovery_and_repeat_purchases(dataset):

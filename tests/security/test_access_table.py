@@ -158,6 +158,7 @@ def _world(make_team, make_user, make_sale) -> dict:
             "holiday_id": holiday.id,
             "goal_id": goal.id,
             "rep_id": rep.id,
+            "response_id": response.id,
         },
         # The real link of each customer page (the link persona's key).
         "tokens": {

@@ -1,5 +1,8 @@
 """The analyser's verdict on the customer's words, as the case page shows it, and a person's
-correction of its label (which the sentiment corrections export collects)."""
+correction of its label (which the sentiment corrections export and the training command
+collect). A correction to neutral or positive may close the case as "not a complaint" in the
+same step: the case leaves the complaint figures (portal/metrics/facts.py) and the customer
+gets no "did this fix it?" survey."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Case, CaseEvent, Complaint, SentimentCorrection, SurveyResponse, User
+from portal.models.case import NOT_A_COMPLAINT
 from portal.models.survey import SENTIMENT_LABELS
 from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
@@ -67,10 +71,18 @@ def analysis_for(case: Case) -> Analysis | None:
 
 
 def correct_label(
-    case: Case, actor: User, label: str, note: str | None, version: int | None, now: datetime
+    case: Case,
+    actor: User,
+    label: str,
+    note: str | None,
+    version: int | None,
+    now: datetime,
+    *,
+    close_as_not_complaint: bool = False,
 ) -> SentimentCorrection:
     """Record a person's correction of the label, with the evidence as it was; the case no
-    longer needs review. Committed."""
+    longer needs review. With `close_as_not_complaint` (only for a label that is not
+    negative) the case is also closed with the outcome "not a complaint". Committed."""
     row = analysed_row(case)
     if row is None:
         raise RuleError("This case was opened by staff: there is no analysis to correct.")
@@ -81,6 +93,16 @@ def correct_label(
     if label == old:
         raise RuleError(
             f"The label is already {label}. Choose a different label to correct it.", "label"
+        )
+    if close_as_not_complaint and label == "negative":
+        raise RuleError(
+            'A negative answer is a complaint: untick "close as not a complaint" '
+            "or choose neutral or positive.",
+            "close_case",
+        )
+    if close_as_not_complaint and case.status == "closed":
+        raise RuleError(
+            'This case is closed already: untick "close as not a complaint".', "close_case"
         )
     note = (note or "").strip() or None
     correction = SentimentCorrection(
@@ -112,4 +134,27 @@ def correct_label(
                 ),
             ]
         )
+        if close_as_not_complaint:
+            _close_as_not_complaint(case, actor, note, now)
     return correction
+
+
+def _close_as_not_complaint(case: Case, actor: User, note: str | None, now: datetime) -> None:
+    """Close the case out of the complaint figures; its deadlines no longer run (a closed
+    case is not open) and no follow-up survey is planned."""
+    previous = case.status
+    case.status = "closed"
+    case.outcome = NOT_A_COMPLAINT
+    case.closed_at = now
+    case.resolution_summary = note or "Not a complaint (label corrected)."
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="staff",
+            actor_id=actor.id,
+            kind="closed",
+            message=f"Closed as not a complaint by {actor.name}: it leaves the complaint figures.",
+            data={"from": previous, "outcome": NOT_A_COMPLAINT},
+            created_at=now,
+        )
+    )

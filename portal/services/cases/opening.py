@@ -14,6 +14,14 @@ from portal.services.cases.severity import is_key_customer, severity_for
 from portal.services.sla.deadlines import deadlines_for_case
 
 
+def case_subject(text: str | None) -> str | None:
+    """A case's subject: the first line of the customer's words, at most 80 characters."""
+    if not text:
+        return None
+    first = text.strip().splitlines()[0]
+    return first if len(first) <= 80 else first[:77].rstrip() + "..."
+
+
 def open_case(
     *,
     source: str,

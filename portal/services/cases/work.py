@@ -8,7 +8,7 @@
 
 - `log_contact`: phone / email / meeting, with a note. The first one ever sets
   `first_contact_at` (a later contact, or one after a reopen, never moves it).
-- `resolve`: an outcome (OUTCOMES) and a summary; sets `resolved_at` and `outcome`, then
+- `resolve`: an outcome (RESOLVE_OUTCOMES) and a summary; sets `resolved_at` and `outcome`, then
   `followup_survey.on_resolved` schedules the "did this fix it?" survey, in the same
   transaction. An open case is contacted before it is resolved.
 - `reopen(case, actor, reason, now, *, by_customer=False)`: from resolved or closed. Staff
@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, User
-from portal.models.case import OUTCOMES
+from portal.models.case import RESOLVE_OUTCOMES
 from portal.services.cases import messages
 from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
@@ -197,7 +197,7 @@ def resolve(
     """Close the complaint on our side with an outcome; the follow-up survey asks the
     customer whether it fixed their concern. Committed."""
     check_version(case, version)
-    if outcome not in OUTCOMES:
+    if outcome not in RESOLVE_OUTCOMES:
         raise RuleError("Choose what was done from the list.", "outcome")
     summary = _text(summary, "Sum up what was done: the customer's follow-up cites it.", "summary")
     status = _next_status(case, "resolve")

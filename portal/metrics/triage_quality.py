@@ -1,0 +1,122 @@
+"""How well triage routes: precision and recall of "this answer is a complaint" as staff
+corrections show it, over the last 90 days (docs/metrics.md, "Triage precision and recall").
+
+- A **routed** case is a survey case that the analysis opened (not one opened from the review
+  list) in the window. It is **reviewed** once a person has acted on it: a label correction, a
+  first contact, or resolved / closed. A reviewed case whose latest label correction is
+  neutral or positive was a **false alarm**; the other reviewed cases were **caught**.
+- A **missed** complaint is an answer that opened no case and that a manager marked negative
+  on the review list (a correction `from_review`) in the window.
+- precision = caught / reviewed; recall = caught / (caught + missed). Each comes with its
+  sample size; with nothing to count it is None (a dash), never 0.
+
+Recall counts only the misses someone found: answers nobody reviewed are not in it, so it is
+an upper bound until the review list is read regularly (its sample says how many were found).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.metrics.definitions import share
+from portal.models import Case, SentimentCorrection
+
+WINDOW = timedelta(days=90)
+WORKED_STATUSES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class RoutedCase:
+    id: int
+    reviewed: bool
+    latest_label: str | None  # the latest staff correction's label; None: never corrected
+
+
+@dataclass(frozen=True)
+class TriageQuality:
+    since: datetime
+    reviewed: int  # precision's sample
+    caught: int
+    false_alarms: int
+    missed: int
+    precision: float | None
+    recall: float | None
+
+    @property
+    def recall_sample(self) -> int:
+        return self.caught + self.missed
+
+
+def triage_quality_of(routed: Iterable[RoutedCase], missed: int, since: datetime):
+    """The definition, on facts: precision and recall with their samples."""
+    reviewed = [c for c in routed if c.reviewed]
+    false_alarms = sum(c.latest_label not in (None, "negative") for c in reviewed)
+    caught = len(reviewed) - false_alarms
+    return TriageQuality(
+        since=since,
+        reviewed=len(reviewed),
+        caught=caught,
+        false_alarms=false_alarms,
+        missed=missed,
+        precision=share(caught, len(reviewed)),
+        recall=share(caught, caught + missed),
+    )
+
+
+def load_triage_quality(now: datetime, rep_ids: Iterable[int] | None = None) -> TriageQuality:
+    """The last 90 days for the cases assigned to these reps (None: all, triage included)."""
+    since = now - WINDOW
+    reps = None if rep_ids is None else sorted(set(rep_ids))
+
+    def scoped(query):
+        return query if reps is None else query.where(Case.assigned_rep_id.in_(reps))
+
+    from_review = sa.select(SentimentCorrection.case_id).where(
+        SentimentCorrection.from_review.is_(True), SentimentCorrection.case_id.is_not(None)
+    )
+    cases = db.session.execute(
+        scoped(
+            sa.select(Case.id, Case.first_contact_at, Case.status).where(
+                Case.source == "survey",
+                Case.created_at >= since,
+                Case.created_at < now,
+                Case.id.not_in(from_review),
+            )
+        )
+    ).all()
+    latest: dict[int, str] = {}
+    ids = [c.id for c in cases]
+    for i in range(0, len(ids), 2000):
+        rows = db.session.execute(
+            sa.select(SentimentCorrection.case_id, SentimentCorrection.corrected_label)
+            .where(SentimentCorrection.case_id.in_(ids[i : i + 2000]))
+            .order_by(SentimentCorrection.created_at, SentimentCorrection.id)
+        )
+        latest.update({case_id: label for case_id, label in rows})
+    routed = [
+        RoutedCase(
+            c.id,
+            reviewed=c.id in latest
+            or c.first_contact_at is not None
+            or c.status in WORKED_STATUSES,
+            latest_label=latest.get(c.id),
+        )
+        for c in cases
+    ]
+    missed = db.session.scalar(
+        scoped(
+            sa.select(sa.func.count(SentimentCorrection.id))
+            .join(Case, Case.id == SentimentCorrection.case_id)
+            .where(
+                SentimentCorrection.from_review.is_(True),
+                SentimentCorrection.created_at >= since,
+                SentimentCorrection.created_at < now,
+            )
+        )
+    )
+    return triage_quality_of(routed, missed or 0, since)

@@ -1,0 +1,164 @@
+"""The review list: survey answers with a comment that opened no case, for managers to read,
+and the one click that marks one negative. That click is a staff correction (so the training
+command learns the miss, `from_review`) and opens the answer's case through the normal
+routing (opening.py), exactly once however often it is clicked.
+
+Order: newest day first; within a day the least certain first (the analysis flagged it for a
+person, then the stored polarity closest to 0: what analyze() returned was least sure).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from portal.extensions import db
+from portal.jobs import outbox
+from portal.models import (
+    Case,
+    CaseEvent,
+    Sale,
+    SentimentCorrection,
+    SurveyInvitation,
+    SurveyResponse,
+    User,
+)
+from portal.services.cases.opening import case_subject, open_case
+from portal.services.rules import RuleError
+from portal.services.scope import visible_reps_query
+
+# A marked answer opens its case at least at this polarity (a person said it is a complaint).
+MARKED_POLARITY = -0.2
+
+
+def _unrouted(user: User) -> sa.Select:
+    routed = sa.select(Case.id).where(Case.response_id == SurveyResponse.id).exists()
+    query = (
+        sa.select(SurveyResponse)
+        .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)
+        .join(Sale, SurveyInvitation.sale_id == Sale.id)
+        .where(
+            SurveyInvitation.kind == "post_sale",
+            SurveyResponse.analysed_at.is_not(None),
+            SurveyResponse.comment.is_not(None),
+            sa.func.trim(SurveyResponse.comment) != "",
+            ~routed,
+        )
+    )
+    if not user.is_admin:
+        reps = visible_reps_query(user).with_only_columns(User.id).order_by(None)
+        query = query.where(Sale.rep_id.in_(reps))
+    return query
+
+
+def review_query(user: User) -> sa.Select:
+    """Answers with a comment that opened no case, whose sale `user` may see (a manager:
+    their teams' reps; an admin: all), newest day first and least certain first."""
+    return (
+        _unrouted(user)
+        .options(
+            joinedload(SurveyResponse.invitation)
+            .joinedload(SurveyInvitation.sale)
+            .joinedload(Sale.rep)
+        )
+        .order_by(
+            sa.func.date(SurveyResponse.submitted_at).desc(),
+            SurveyResponse.needs_review.desc(),
+            sa.func.abs(sa.func.coalesce(SurveyResponse.sentiment_polarity, 0.0)),
+            SurveyResponse.submitted_at.desc(),
+            SurveyResponse.id.desc(),
+        )
+    )
+
+
+def reviewable_answer(user: User, response_id: int) -> SurveyResponse | None:
+    """The answer if `user` may see it on the review list, routed or not (None: not theirs,
+    or no such answer: the route answers 404)."""
+    query = _unrouted(user).where(SurveyResponse.id == response_id)
+    unrouted = db.session.scalar(query)
+    if unrouted is not None:
+        return unrouted
+    # Already routed (clicked twice, or the job got there): still theirs if the sale is.
+    query = sa.select(SurveyResponse).join(SurveyInvitation).join(Sale)
+    query = query.where(SurveyResponse.id == response_id, SurveyInvitation.kind == "post_sale")
+    if not user.is_admin:
+        reps = visible_reps_query(user).with_only_columns(User.id).order_by(None)
+        query = query.where(Sale.rep_id.in_(reps))
+    return db.session.scalar(query)
+
+
+def case_of(response: SurveyResponse) -> Case | None:
+    return db.session.scalar(sa.select(Case).where(Case.response_id == response.id))
+
+
+def mark_negative(response: SurveyResponse, actor: User, now: datetime) -> tuple[Case, bool]:
+    """Record the correction to negative and open the answer's case through the normal
+    routing, in one transaction; (case, True). If the answer has a case already (a second
+    click, two managers at once, or the analysis job), nothing more is written: (case, False).
+    Committed; the rep's and the customer's emails go through the outbox."""
+    existing = case_of(response)
+    if existing is not None:
+        return existing, False
+    if response.analysed_at is None:
+        raise RuleError("This answer has not been analysed yet: try again in a minute.")
+    try:
+        case = _open_marked(response, actor, now)
+        db.session.commit()
+    except IntegrityError:  # another click or the job opened it first: that case stands
+        db.session.rollback()
+        return case_of(response), False
+    outbox.flush()
+    return case, True
+
+
+def _open_marked(response: SurveyResponse, actor: User, now: datetime) -> Case:
+    """The case, the correction and the timeline entry (flushed; the unique answer of a
+    case raises IntegrityError if another run opened it first)."""
+    invitation = response.invitation
+    original = response.sentiment_label
+    reasons = list(response.sentiment_reasons or [])
+    case = open_case(
+        source="survey",
+        customer=invitation.customer,
+        sale=invitation.sale,
+        now=now,
+        polarity=min(response.sentiment_polarity or 0.0, MARKED_POLARITY),
+        satisfaction=response.satisfaction,
+        reasons=[f"marked negative on the review list by {actor.name}", *reasons],
+        needs_review=False,
+        response=response,
+        subject=case_subject(response.comment),
+        description=response.comment,
+    )
+    response.sentiment_label = "negative"
+    response.needs_review = False
+    message = f"Label corrected from {original or 'none'} to negative by {actor.name}"
+    db.session.add_all(
+        [
+            SentimentCorrection(
+                case_id=case.id,
+                text=response.comment,
+                original_label=original,
+                original_reasons=reasons,
+                corrected_label="negative",
+                note="Marked negative on the review list of answers that opened no case.",
+                corrected_by_id=actor.id,
+                created_at=now,
+                from_review=True,
+            ),
+            CaseEvent(
+                case_id=case.id,
+                actor_kind="staff",
+                actor_id=actor.id,
+                kind="label_corrected",
+                message=f"{message} on the review list.",
+                data={"from": original, "to": "negative", "review": True},
+                created_at=now,
+            ),
+        ]
+    )
+    outbox.add("customer_mail.send_case_opened_to_customer", case.id, family="mail")
+    return case

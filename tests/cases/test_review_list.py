@@ -1,0 +1,220 @@
+"""Staff corrections close the loop (issue 11, part 3): a relabelled case closes as "not a
+complaint" in one step, and managers review the answers that opened no case, where one click
+marks one negative and opens its case through the normal routing, once. Answers are posted on
+the survey page and analysed by the real job."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import (
+    Case,
+    Customer,
+    SentimentCorrection,
+    SurveyInvitation,
+    SurveyResponse,
+    utcnow,
+)
+from portal.models.case import NOT_A_COMPLAINT
+from portal.services.cases import labels, review
+from portal.services.cases import work as case_work
+
+from ..conftest import csrf_from
+from .test_case_triage import case_events, post_form, reload
+
+HAPPY = "Lovely chair, delivered on time and the assembly took ten minutes."
+QUIET = "The chair arrived on Tuesday."
+
+
+@pytest.fixture
+def answer(answer_survey, run_jobs):
+    """A customer's answer about a sale by `rep`, analysed by the job: (response, case)."""
+
+    def make(rep, comment, satisfaction="4"):
+        customer = Customer(email=f"c-{utcnow().timestamp()}@example.org", name="Carl Kund")
+        invitation = answer_survey(rep, customer, satisfaction, comment)
+        run_jobs()
+        db.session.expire_all()
+        response = db.session.get(SurveyInvitation, invitation.id).response
+        case = db.session.scalar(sa.select(Case).where(Case.response_id == response.id))
+        return response, case
+
+    return make
+
+
+# --- (a) relabel and close as not a complaint -------------------------------------------------
+
+
+def test_relabelling_closes_the_case_as_not_a_complaint_in_one_step(
+    client, login, answer, rita, outbox
+):
+    _, case = answer(rita, "Still waiting for my refund. Never again.", satisfaction="1")
+    assert case is not None and case.status == "open"
+    login(rita)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Close the case as not a complaint" in page
+    sent = post_form(
+        client,
+        f"/cases/{case.id}/label",
+        "label",
+        {"label": "neutral", "note": "They asked about stock", "close_case": "y"},
+        page=f"/cases/{case.id}",
+    )
+    assert sent.status_code == 302
+    case = reload(case)
+    assert case.status == "closed" and case.outcome == NOT_A_COMPLAINT
+    assert case.closed_at is not None
+    [closed] = case_events(case.id, "closed")
+    assert "not a complaint" in closed.message and closed.actor_id == rita.id
+    # No "did this fix it?" survey for something that was never a complaint.
+    followups = db.session.scalars(
+        sa.select(SurveyInvitation).where(SurveyInvitation.kind != "post_sale")
+    ).all()
+    assert followups == []
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "the case is closed as not a complaint" in html
+    assert "Not a complaint" in html  # the outcome in the details
+    assert "Close the case as not a complaint" not in html  # nothing left to close
+
+
+def test_a_relabel_without_the_tick_leaves_the_case_open(client, login, answer, rita):
+    _, case = answer(rita, "Still waiting for my refund. Never again.", satisfaction="1")
+    login(rita)
+    post_form(client, f"/cases/{case.id}/label", "label", {"label": "neutral"}, f"/cases/{case.id}")
+    assert reload(case).status == "open" and reload(case).outcome is None
+
+
+def test_closing_a_negative_label_as_not_a_complaint_is_refused(client, login, answer, rita):
+    _, case = answer(rita, "Still waiting for my refund. Never again.", satisfaction="1")
+    db.session.get(SurveyResponse, case.response_id).sentiment_label = "neutral"
+    db.session.commit()
+    login(rita)
+    sent = post_form(
+        client,
+        f"/cases/{case.id}/label",
+        "label",
+        {"label": "negative", "close_case": "y"},
+        page=f"/cases/{case.id}",
+    )
+    assert sent.status_code == 422
+    assert "A negative answer is a complaint" in sent.get_data(as_text=True)
+    assert reload(case).status == "open"
+    assert db.session.scalars(sa.select(SentimentCorrection)).all() == []
+
+
+# --- (b) the review list of answers that opened no case ------------------------------------
+
+
+def test_the_review_list_shows_unrouted_comments_of_the_managers_teams_only(
+    client, login, answer, rita, team, make_team, make_user
+):
+    quiet, _ = answer(rita, QUIET)
+    happy, _ = answer(rita, HAPPY, satisfaction="5")
+    _, routed = answer(rita, "Broken on arrival, nobody answers the phone.", satisfaction="1")
+    answer(rita, "", satisfaction="5")  # no comment: nothing to read, not listed
+    boss = make_user("manager", name="Sven South")
+    south = make_team("South", lead=boss)
+    boss.team = south
+    db.session.commit()
+    sam = make_user("rep", team=south, name="Sam South")
+    answer(sam, "The delivery came on Friday as promised.")
+    assert routed is not None
+
+    login(team.lead)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "2 answers to review" in html
+    assert QUIET in html and HAPPY in html
+    assert "Broken on arrival" not in html  # it has a case
+    assert "delivery came on Friday" not in html  # South's
+    # newest day first, and within the day the least certain (polarity nearest 0) first
+    assert abs(quiet.sentiment_polarity) < abs(happy.sentiment_polarity)
+    assert html.index(QUIET) < html.index(HAPPY)
+
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/home").text)})
+    login(boss)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "1 answer to review" in html and "delivery came on Friday" in html
+    # North's answer does not exist for South's manager
+    page = client.get("/cases/review").get_data(as_text=True)
+    sent = client.post(f"/cases/review/{quiet.id}/negative", data={"csrf_token": csrf_from(page)})
+    assert sent.status_code == 404
+    assert db.session.scalar(sa.select(Case).where(Case.response_id == quiet.id)) is None
+
+
+def test_a_rep_gets_no_review_list(client, login, rita):
+    login(rita)
+    assert client.get("/cases/review").status_code == 403
+
+
+def test_one_click_marks_it_negative_and_opens_its_case_once(
+    client, login, answer, rita, team, outbox, run_jobs
+):
+    quiet, none = answer(rita, QUIET)
+    assert none is None and quiet.sentiment_label != "negative"
+    original = quiet.sentiment_label
+    login(team.lead)
+    page = client.get("/cases/review").get_data(as_text=True)
+    token = csrf_from(page)
+    assert client.post(f"/cases/review/{quiet.id}/negative").status_code == 400  # no CSRF
+    first = client.post(f"/cases/review/{quiet.id}/negative", data={"csrf_token": token})
+    second = client.post(f"/cases/review/{quiet.id}/negative", data={"csrf_token": token})
+    assert first.status_code == second.status_code == 302
+
+    [case] = db.session.scalars(sa.select(Case).where(Case.response_id == quiet.id)).all()
+    assert first.headers["Location"].endswith(f"/cases/{case.id}")
+    assert case.assigned_rep_id == rita.id  # the normal routing: the rep who sold
+    assert case.first_contact_due is not None and case.resolve_due is not None
+    assert case.description == QUIET
+    [correction] = db.session.scalars(sa.select(SentimentCorrection)).all()
+    assert correction.case_id == case.id and correction.from_review
+    assert correction.text == QUIET  # what the training command learns from
+    assert (correction.original_label, correction.corrected_label) == (original, "negative")
+    assert correction.corrected_by_id == team.lead_id
+    db.session.expire_all()
+    assert db.session.get(SurveyResponse, quiet.id).sentiment_label == "negative"
+    assert len(case_events(case.id, "opened")) == 1
+
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "already has case" in html  # the second click said so
+    assert "0 answers to review" in client.get("/cases/review").get_data(as_text=True)
+    run_jobs()
+    rep_mail = [m for m in outbox() if m["To"] == "rita@example.com"]
+    assert len(rep_mail) == 1  # told once
+
+
+def test_two_managers_at_once_open_one_case_and_one_correction(answer, rita, team, monkeypatch):
+    """The second click raced past the "has a case" check: the unique answer of a case
+    refuses its insert, and the first case stands with its one correction."""
+    quiet, _ = answer(rita, QUIET)
+    first, opened = review.mark_negative(quiet, team.lead, utcnow())
+    assert opened
+    real_case_of = review.case_of
+    seen = []
+
+    def racing_case_of(row):  # the racing click's first look saw no case yet
+        seen.append(row.id)
+        return None if len(seen) == 1 else real_case_of(row)
+
+    monkeypatch.setattr(review, "case_of", racing_case_of)
+    second, opened_again = review.mark_negative(quiet, rita, utcnow())
+    assert not opened_again and second.id == first.id
+    assert len(seen) == 2  # it looked again after its insert was refused
+    assert len(db.session.scalars(sa.select(SentimentCorrection)).all()) == 1
+    assert len(db.session.scalars(sa.select(Case).where(Case.response_id == quiet.id)).all()) == 1
+
+
+def test_reopening_a_case_closed_as_not_a_complaint_makes_it_a_complaint_again(answer, rita):
+    _, case = answer(rita, "Still waiting for my refund. Never again.", satisfaction="1")
+    labels.correct_label(
+        case, rita, "neutral", None, case.version, utcnow(), close_as_not_complaint=True
+    )
+    assert case.outcome == NOT_A_COMPLAINT
+    case_work.reopen(
+        case, rita, "The customer called: it was a complaint", utcnow(), version=case.version
+    )
+    case = reload(case)
+    assert case.status == "reopened" and case.outcome is None  # back in the complaint figures
+    [event] = case_events(case.id, "reopened")
+    assert event.data["previous_outcome"] == NOT_A_COMPLAINT
