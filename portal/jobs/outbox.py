@@ -77,9 +77,10 @@ def mark_done(key: str, *args: int | str) -> None:
 
 def is_done(key: str, *args: int | str) -> bool:
     """Lock the outbox row of the job `key` on `args` (PostgreSQL: a concurrent run waits
-    here, then finds it done) and say whether its work is done already. A job that sends
-    an email calls it first: a second run (a retry after the commit, a second worker) then
-    sends nothing."""
+    here, then finds it done) and say whether its work is done already: for a job whose work
+    commits in the same transaction as its done mark. A job that sends an email claims its
+    row instead (jobs/claims.py): the email leaves before the commit, so a lock held until
+    then would not stop a second copy running on SQLite or after the lock is gone."""
     done_at = db.session.scalar(
         sa.select(OutboxJob.done_at)
         .where(OutboxJob.job_id == jobs.job_id_for(key, args))
