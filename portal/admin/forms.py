@@ -9,6 +9,7 @@ from datetime import time
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -153,6 +154,7 @@ def team_form_data(team) -> dict:
         "workdays": sorted(calendar.workdays),
         "workday_start": calendar.start,
         "workday_end": calendar.end,
+        "round_the_clock": calendar.round_the_clock,
     }
 
 
@@ -196,6 +198,12 @@ class TeamForm(FlaskForm):
     )
     workday_start = TimeField("Work starts", default=time(8), invalid_value_message=TIME_MESSAGE)
     workday_end = TimeField("Work ends", default=time(17), invalid_value_message=TIME_MESSAGE)
+    round_the_clock = BooleanField(
+        "On call round the clock",
+        description="Someone answers at night, at weekends and on holidays. Only then do "
+        "SLA policies without business hours (critical, by default) run day and night for "
+        "this team; otherwise its cases count business hours.",
+    )
     submit = SubmitField("Save team")
 
     @property
@@ -224,6 +232,7 @@ class TeamForm(FlaskForm):
             workdays=frozenset(self.workdays.data),
             start=self.workday_start.data,
             end=self.workday_end.data,
+            round_the_clock=bool(self.round_the_clock.data),
         )
 
 

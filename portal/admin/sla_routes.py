@@ -60,13 +60,13 @@ def sla_preview():
     if not row.validate():
         first_error = next(iter(row.errors.values()))[0]
         return {"ok": False, "lines": [f"No example yet: {first_error}"]}
-    calendar = sla_admin.example_calendar()
-    return {"ok": True, "lines": sla_admin.preview_lines(row.settings(), utcnow(), calendar)}
+    shown = sla_admin.preview(row.settings(), utcnow())
+    return {"ok": True, "lines": shown.lines, "warnings": shown.warnings}
 
 
-def _previews(form: SlaPoliciesForm) -> dict[str, list[str]]:
+def _previews(form: SlaPoliciesForm) -> dict[str, sla_admin.SlaPreview]:
     """The examples of each row whose values make a valid policy."""
-    now, calendar = utcnow(), sla_admin.example_calendar()
+    now = utcnow()
     previews = {}
     for severity, row in form.rows():
         if row.errors:
@@ -76,7 +76,7 @@ def _previews(form: SlaPoliciesForm) -> dict[str, list[str]]:
             sla_admin.check_policy(settings)
         except RuleError:
             continue
-        previews[severity] = sla_admin.preview_lines(settings, now, calendar)
+        previews[severity] = sla_admin.preview(settings, now)
     return previews
 
 

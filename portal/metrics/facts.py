@@ -56,9 +56,11 @@ class Calendars:
     def hours(self, rep_id, severity: str, start: datetime, end: datetime | None):
         if end is None:
             return None
-        if not self.business.get(severity, True):
-            return max((end - start).total_seconds(), 0) / 3600
         calendar = self.rep_calendar.get(rep_id, self.no_team)
+        # As the deadlines count (services/sla/deadlines.py counts_business_hours): the clock
+        # runs day and night only for a wall-clock policy in a team that works round the clock.
+        if not self.business.get(severity, True) and calendar.round_the_clock:
+            return max((end - start).total_seconds(), 0) / 3600
         return working_minutes_between(start, end, calendar) / 60
 
 

@@ -56,6 +56,10 @@ class Case(Base):
     assigned_rep_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Set while a stand-in holds the case of this away rep; it goes back when they return.
+    covering_for_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     severity: Mapped[str] = mapped_column(sa.String(16), default="normal")
     category: Mapped[str | None] = mapped_column(sa.String(40))
@@ -88,7 +92,8 @@ class Case(Base):
 
     customer: Mapped[Customer] = relationship()
     sale: Mapped[Sale | None] = relationship()
-    assigned_rep: Mapped[User | None] = relationship()
+    assigned_rep: Mapped[User | None] = relationship(foreign_keys=[assigned_rep_id])
+    covering_for: Mapped[User | None] = relationship(foreign_keys=[covering_for_id])
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", order_by="CaseEvent.created_at", cascade="all, delete-orphan"
     )

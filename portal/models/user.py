@@ -30,6 +30,9 @@ class Team(Base):
     workdays: Mapped[str] = mapped_column(sa.String(20), default="1,2,3,4,5")
     workday_start: Mapped[time] = mapped_column(sa.Time, default=time(8, 0))
     workday_end: Mapped[time] = mapped_column(sa.Time, default=time(17, 0))
+    # An on-call rota answers nights, weekends and holidays: only then do wall-clock SLA
+    # policies apply to the team's cases (services/sla/deadlines.py); else business hours.
+    round_the_clock: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id], post_update=True)
@@ -55,6 +58,9 @@ class User(UserMixin, Base):
         sa.ForeignKey("teams.id", ondelete="SET NULL"), index=True
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Away from `away_from` (None: already) until `away_until`: their cases go to the
+    # stand-in for that time (services/staff/cover.py).
+    away_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stand_in_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     # Part of every login session id: rotating it logs out every session and remember-me cookie.
@@ -115,4 +121,6 @@ class User(UserMixin, Base):
         return self.role == "admin"
 
     def is_away(self, at: datetime) -> bool:
-        return self.away_until is not None and self.away_until > at
+        if self.away_until is None or self.away_until <= at:
+            return False
+        return self.away_from is None or self.away_from <= at

@@ -59,12 +59,17 @@ document.addEventListener("DOMContentLoaded", function () {
         return response.json();
       }).then(function (answer) {
         if (mine !== asked) { return; }  // a later question is on its way
-        preview.replaceChildren.apply(preview, answer.lines.map(function (line) {
-          var p = document.createElement("p");
-          p.className = "mb-0";
-          p.textContent = line;
-          return p;
-        }));
+        function paragraph(className) {
+          return function (line) {
+            var p = document.createElement("p");
+            p.className = className;
+            p.textContent = line;
+            return p;
+          };
+        }
+        // Warnings first (a wall-clock policy in teams without an on-call rota), then examples.
+        var warnings = (answer.warnings || []).map(paragraph("mb-1 fw-semibold sla-preview-warning"));
+        preview.replaceChildren.apply(preview, warnings.concat(answer.lines.map(paragraph("mb-0"))));
       }).catch(function () { /* keep the last example; saving shows the real one */ });
     }
     function later() {

@@ -1,6 +1,7 @@
 """Each metric of portal/metrics/definitions.py, computed by hand on a small dataset.
 
-The dataset (March 2026, team North in Europe/Stockholm, 08-17 Monday to Friday, UTC+1 until
+The dataset (March 2026, team North in Europe/Stockholm, 08-17 Monday to Friday and on call
+round the clock, UTC+1 until
 29 March): rep Ann has three sales in March (one at 00:00:00 on the 2nd, one at 23:59:59 on the
 31st, one in EUR), one on 1 April 00:00 (April's), four surveys sent in March (three answered),
 and four cases: contacted on time / late / never, one resolved on time, one reopened twice
@@ -33,6 +34,7 @@ def at(text: str) -> datetime:
 @pytest.fixture
 def dataset(make_team, make_user, make_sale):
     team = make_team("North")
+    team.round_the_clock = True  # an on-call rota: the critical case counts clock hours
     ann = make_user(team=team, name="Ann")
     bo = make_user(team=team, name="Bo")
     c = {n: Customer(email=f"c{n}@example.org", name=f"C{n}") for n in range(1, 7)}

@@ -4,6 +4,7 @@ administrator (and others) meet them."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -271,7 +272,8 @@ def test_switching_business_hours_off_makes_the_clock_run_round_the_clock(client
     del changed["normal-business_hours"]
     submit(client, "/admin/sla", changed)
     assert policy_row("normal") == (1, "days", 5, "days", False)
-    due = deadlines_for(policy_for("normal"), at("2026-11-27 16:00"))
+    on_call = replace(calendar_for_team(None), round_the_clock=True)
+    due = deadlines_for(policy_for("normal"), at("2026-11-27 16:00"), on_call)
     assert due.first_contact_due == at("2026-11-28 16:00")  # Saturday: 24 clock hours later
 
 

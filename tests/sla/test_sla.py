@@ -1,5 +1,6 @@
 """Deadlines from the SLA policy, counted in the team's working hours when the policy says so."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -70,11 +71,14 @@ def test_business_days_are_working_days_at_the_same_time_of_day():
     assert deadlines.resolve_due == at("2026-12-01 10:00")  # Tuesday
 
 
-def test_wall_clock_policies_ignore_the_calendar():
+def test_wall_clock_policies_ignore_the_calendar_of_a_team_on_call_round_the_clock():
     opened = at("2026-11-27 16:00")
-    deadlines = deadlines_for(policy((2, "hours"), (1, "days"), business=False), opened, UTC_WEEK)
+    wall_clock = policy((2, "hours"), (1, "days"), business=False)
+    deadlines = deadlines_for(wall_clock, opened, replace(UTC_WEEK, round_the_clock=True))
     assert deadlines.first_contact_due == at("2026-11-27 18:00")
     assert deadlines.resolve_due == at("2026-11-28 16:00")
+    # Without the rota nobody is there on Saturday: business hours (Monday 16:00).
+    assert deadlines_for(wall_clock, opened, UTC_WEEK).resolve_due == at("2026-11-30 16:00")
 
 
 def test_a_calendar_without_working_time_is_refused():

@@ -10,7 +10,7 @@ A change applies to cases opened from then on: a case gets its deadlines when it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 
 import holidays as holiday_rules
@@ -23,7 +23,7 @@ from portal.models.case import SEVERITIES
 from portal.models.sla import SLA_UNITS
 from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
-from portal.services.sla.calendar import Calendar, calendar_for_team
+from portal.services.sla.calendar import Calendar, calendar_for_team, works_round_the_clock
 from portal.services.sla.deadlines import deadlines_for
 
 # The allowed range of an SLA amount (hours or days), inclusive.
@@ -35,6 +35,7 @@ STANDARD_DAY_HOURS = 9
 # The years the holiday buttons accept.
 YEAR_LIMITS = (2000, 2100)
 EXAMPLE_WEEKDAY, EXAMPLE_TIME = 5, time(16)  # "a case opened on a Friday at 16:00"
+NIGHT_WEEKDAY, NIGHT_TIME = 7, time(1, 41)  # "a case opened on a Sunday at 01:41"
 
 
 # --- SLA policies ------------------------------------------------------------------------------
@@ -144,26 +145,74 @@ def example_calendar() -> Calendar:
 def next_friday_afternoon(now: datetime, calendar: Calendar) -> datetime:
     """The next Friday 16:00 in the calendar's zone (today, if it is Friday before 16:00):
     a case opened just before the weekend shows best how business hours are counted."""
-    local = now.astimezone(calendar.zone)
-    day = local.date() + timedelta(days=(EXAMPLE_WEEKDAY - local.isoweekday()) % 7)
-    moment = datetime.combine(day, EXAMPLE_TIME, calendar.zone)
-    if moment <= local:
-        moment = datetime.combine(day + timedelta(days=7), EXAMPLE_TIME, calendar.zone)
-    return moment
+    return _next(EXAMPLE_WEEKDAY, EXAMPLE_TIME, now, calendar)
 
 
 def preview_lines(settings: PolicySettings, now: datetime, calendar: Calendar) -> list[str]:
     """In words: when a case opened now, and one opened on Friday at 16:00, would be due."""
     friday = next_friday_afternoon(now, calendar)
-    lines = []
-    for opened, label in ((now, "Opened now, {}"), (friday, "Opened {}, just before a weekend")):
-        due = deadlines_for(settings.as_policy(), opened, calendar)
-        lines.append(
-            f"{label.format(_when(opened, calendar, now))}: "
-            f"first contact by {_when(due.first_contact_due, calendar, now)}, "
-            f"resolved by {_when(due.resolve_due, calendar, now)}."
+    return [
+        _example(settings, opened, label, calendar, now)
+        for opened, label in ((now, "Opened now, {}"), (friday, "Opened {}, just before a weekend"))
+    ]
+
+
+@dataclass(frozen=True)
+class SlaPreview:
+    lines: list[str]
+    warnings: list[str]  # what the admin must know before saving
+
+
+def preview(settings: PolicySettings, now: datetime) -> SlaPreview:
+    """The examples of a policy as it is being edited. A wall-clock policy runs day and night
+    only in teams that work round the clock (services/sla/deadlines.py); every other team
+    counts business hours under it, and the preview says which before anything is saved."""
+    calendar = example_calendar()
+    if settings.business_hours:
+        return SlaPreview(preview_lines(settings, now, calendar), [])
+    night = _next(NIGHT_WEEKDAY, NIGHT_TIME, now, calendar)
+    teams = list(db.session.scalars(sa.select(Team).order_by(Team.name)))
+    covered = [t.name for t in teams if works_round_the_clock(t)]
+    uncovered = [t.name for t in teams if not works_round_the_clock(t)]
+    lines, warnings = [], []
+    if covered:
+        clock = replace(calendar, round_the_clock=True)
+        lines.append(f"On call round the clock ({', '.join(covered)}): the clock never stops.")
+        lines += preview_lines(settings, now, clock)
+        lines.append(_example(settings, night, "Opened {}, at night", clock, now))
+    if uncovered or not teams:
+        whom = ", ".join(uncovered) if uncovered else "No team"
+        warnings.append(
+            f"{whom} {'does' if len(uncovered) == 1 else 'do'} not work round the clock: "
+            "their cases count business hours under this policy, so no customer is promised "
+            'a time when nobody works. Tick "On call round the clock" on a team\'s page '
+            "for the clock to run at night there."
         )
-    return lines
+        lines.append(f"Without an on-call rota ({whom}), in business hours:")
+        lines += preview_lines(settings, now, calendar)
+        lines.append(_example(settings, night, "Opened {}, at night", calendar, now))
+    return SlaPreview(lines, warnings)
+
+
+def _next(weekday: int, at: time, now: datetime, calendar: Calendar) -> datetime:
+    """The next `weekday` (ISO) at `at` in the calendar's zone, after `now`."""
+    local = now.astimezone(calendar.zone)
+    day = local.date() + timedelta(days=(weekday - local.isoweekday()) % 7)
+    moment = datetime.combine(day, at, calendar.zone)
+    if moment <= local:
+        moment = datetime.combine(day + timedelta(days=7), at, calendar.zone)
+    return moment
+
+
+def _example(
+    settings: PolicySettings, opened: datetime, label: str, calendar: Calendar, now: datetime
+) -> str:
+    due = deadlines_for(settings.as_policy(), opened, calendar)
+    return (
+        f"{label.format(_when(opened, calendar, now))}: "
+        f"first contact by {_when(due.first_contact_due, calendar, now)}, "
+        f"resolved by {_when(due.resolve_due, calendar, now)}."
+    )
 
 
 def _when(moment: datetime, calendar: Calendar, now: datetime) -> str:

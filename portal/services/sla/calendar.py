@@ -26,6 +26,9 @@ class Calendar:
     start: time
     end: time
     holidays: frozenset[date] = frozenset()
+    # Someone answers day and night (an on-call rota, or a calendar of every day, all day):
+    # only then may a wall-clock SLA policy promise a time at night (services/sla/deadlines.py).
+    round_the_clock: bool = False
 
     @property
     def day_minutes(self) -> int:
@@ -40,6 +43,13 @@ DEFAULT_CALENDAR = Calendar(ZoneInfo("Europe/Stockholm"), frozenset(range(1, 6))
 
 def parse_workdays(text: str) -> frozenset[int]:
     return frozenset(int(part) for part in text.split(",") if part.strip())
+
+
+def works_round_the_clock(team: Team) -> bool:
+    """An on-call rota, or working every day from 00:00 to 23:59 (a day ends by 23:59 here)."""
+    every_day = parse_workdays(team.workdays) == frozenset(range(1, 8))
+    all_day = team.workday_start == time(0) and team.workday_end >= time(23, 59)
+    return bool(team.round_the_clock) or (every_day and all_day)
 
 
 def calendar_for_team(team: Team | None) -> Calendar:
@@ -59,7 +69,10 @@ def calendar_for_team(team: Team | None) -> Calendar:
                 sa.or_(Holiday.team_id.is_(None), Holiday.team_id == team.id)
             )
         )
-    return Calendar(base.zone, base.workdays, base.start, base.end, frozenset(holidays))
+    round_the_clock = team is not None and works_round_the_clock(team)
+    return Calendar(
+        base.zone, base.workdays, base.start, base.end, frozenset(holidays), round_the_clock
+    )
 
 
 def add_working_minutes(start: datetime, minutes: int, calendar: Calendar) -> datetime:

@@ -1,9 +1,13 @@
 """When is a case's deadline: the one place that turns an SLA policy into due times.
 
 Business-hours policies count only the working time of the team's calendar
-(`services/sla/calendar.py`). "Days" in business mode are working days: N days later at the
-same point of the working day. Every case deadline comes from `deadlines_for_case`: opening,
-a severity change, an assignment that fills missing deadlines, and a reopening.
+(`services/sla/calendar.py`). A wall-clock policy (the clock runs day and night) applies only
+to a team that works round the clock (an on-call rota, `Calendar.round_the_clock`): a deadline
+told to a customer must be one the team can keep, so every other team counts business hours
+even under a wall-clock policy (`counts_business_hours`). "Days" in business mode are working
+days: N days later at the same point of the working day. Every case deadline comes from
+`deadlines_for_case`: opening, a severity change, an assignment that fills missing deadlines,
+and a reopening.
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ def _due(start: datetime, amount: int, unit: str, business: bool, calendar: Cale
     return add_working_minutes(start, minutes, calendar)
 
 
+def counts_business_hours(policy: SlaPolicy, calendar: Calendar) -> bool:
+    """Whether `policy` counts working time on `calendar`: a business-hours policy always; a
+    wall-clock one unless someone works round the clock there."""
+    return bool(policy.business_hours) or not calendar.round_the_clock
+
+
 def deadlines_for(
     policy: SlaPolicy, opened_at: datetime, calendar: Calendar | None = None
 ) -> Deadlines:
@@ -43,7 +53,7 @@ def deadlines_for(
     if opened_at.tzinfo is None:
         raise ValueError(f"naive datetime {opened_at!r}: pass a timezone-aware (UTC) value")
     calendar = calendar or DEFAULT_CALENDAR
-    business = policy.business_hours
+    business = counts_business_hours(policy, calendar)
     return Deadlines(
         first_contact_due=_due(
             opened_at, policy.first_contact_amount, policy.first_contact_unit, business, calendar

@@ -99,6 +99,8 @@ class TeamCalendar:
     workdays: frozenset[int]  # ISO weekdays, Monday = 1
     start: time
     end: time
+    # An on-call rota: wall-clock SLA policies run day and night for this team only.
+    round_the_clock: bool = False
 
     @classmethod
     def of(cls, team: Team) -> TeamCalendar:
@@ -107,6 +109,7 @@ class TeamCalendar:
             workdays=frozenset(int(d) for d in team.workdays.split(",") if d.strip()),
             start=team.workday_start,
             end=team.workday_end,
+            round_the_clock=bool(team.round_the_clock),
         )
 
     def apply_to(self, team: Team) -> None:
@@ -114,6 +117,7 @@ class TeamCalendar:
         team.workdays = ",".join(str(d) for d in sorted(self.workdays))
         team.workday_start = self.start
         team.workday_end = self.end
+        team.round_the_clock = self.round_the_clock
 
 
 @cache
@@ -165,4 +169,5 @@ def describe_calendar(team: Team) -> str:
     """The team's working time in a few words: "Mon-Fri 08:00-17:00" (with en dashes)."""
     calendar = TeamCalendar.of(team)
     hours = f"{calendar.start:%H:%M}\N{EN DASH}{calendar.end:%H:%M}"
-    return f"{describe_workdays(calendar.workdays)} {hours}"
+    rota = ", on call round the clock" if calendar.round_the_clock else ""
+    return f"{describe_workdays(calendar.workdays)} {hours}{rota}"
