@@ -103,11 +103,17 @@ class UserCreateForm(_UserFields):
 
 
 class UserEditForm(_UserFields):
+    away_from = DateField(
+        "Away from",
+        validators=[Optional()],
+        description="The first day away. Empty: from now.",
+    )
     away_until = DateField(
         "Away until",
         validators=[Optional()],
-        description="The day they are back. Until then their new cases go to the stand-in, "
-        "or to their team lead when there is none.",
+        description="The day they are back. While away, their open cases, customer replies "
+        "and reopened cases go to the stand-in (new cases to the team lead when there is "
+        "none); they come back on this day.",
     )
     stand_in = SelectField(
         "Stand-in",

@@ -33,10 +33,18 @@ from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Team, User, utcnow
 from portal.services import rules
+from portal.services.cases import cover
 from portal.services.staff import accounts
 from portal.services.staff import teams as staff_teams
 
 USERS_PER_PAGE = 50
+
+
+def cover_note(moved: int) -> str:
+    """What saving an absence did to cases right away (services/cases/cover.py)."""
+    if not moved:
+        return ""
+    return f" {moved} {'case' if moved == 1 else 'cases'} moved at once (to the stand-in, or back)."
 
 
 # --- users ------------------------------------------------------------------------------------
@@ -110,6 +118,7 @@ def edit_user(user_id: int):
             "name": user.name,
             "role": user.role,
             "team": user.team_id,
+            "away_from": accounts.away_from_date(user, now),
             "away_until": accounts.away_until_date(user, now),
             "stand_in": user.stand_in_id,
         }
@@ -127,11 +136,13 @@ def edit_user(user_id: int):
                 back_on=form.away_until.data,
                 stand_in_id=form.stand_in.data,
                 today=now.date(),
+                away_on=form.away_from.data,
             )
         except rules.RuleError as exc:
             show_rule_error(form, exc)
         else:
-            flash(f"Changes to {user.name} are saved.", "success")
+            moved = cover.refresh_cover_of(user, now)
+            flash(f"Changes to {user.name} are saved.{cover_note(moved)}", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template(
         "admin/user_form.html",

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, SurveyInvitation, SurveyResponse
 from portal.services.cases import work
+from portal.services.cases.cover import settle_cover
 from portal.services.cases.rules import StaleCaseError
 from portal.services.surveys.followup import APPLY_ANSWER_JOB, FOLLOWUP_KIND
 
@@ -86,6 +87,7 @@ def apply_answer(response_id: int, now: datetime) -> str:
     db.session.add(event)
     db.session.flush()
     if outcome == "reopened":
+        settle_cover(case, now, reopening=True)  # an away rep's case goes to the stand-in
         outbox.add("customer_mail.notify_rep_of_followup", event.id, family="mail")
         work.reopen(case, None, summary, now, by_customer=True)
     elif outcome == "closed":

@@ -17,10 +17,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, User
+from portal.services.cases.cover import settle_cover
 from portal.services.rules import RuleError
 
 MESSAGE_MAX = 5000
@@ -80,9 +82,21 @@ def receive_from_customer(case: Case, body: str, now: datetime) -> CaseEvent:
     db.session.add(event)
     db.session.flush()
     outbox.add("customer_mail.notify_rep_of_customer_message", event.id, family="mail")
-    db.session.commit()
+    db.session.commit()  # the customer's words first
+    _cover_before_telling(case, now)
     outbox.flush()
     return event
+
+
+def _cover_before_telling(case: Case, now: datetime) -> None:
+    """An away rep's case goes to the stand-in before the email about the reply is sent
+    (and comes back to a returned rep). A concurrent change of the case wins: the periodic
+    sweep (services/cases/cover.py) moves it then."""
+    try:
+        settle_cover(case, now)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
 
 
 def _sent_just_now(case: Case, text: str, now: datetime) -> CaseEvent | None:

@@ -49,6 +49,7 @@ def open_case(
         response_id=response.id if response else None,
         complaint_id=complaint.id if complaint else None,
         assigned_rep=route.rep,
+        covering_for=route.covering_for,
         severity=severity,
         category=category,
         subject=subject,
@@ -78,7 +79,10 @@ def open_case(
                 actor_kind="system",
                 kind="assigned" if route.rep else "triaged",
                 message=route.reason,
-                data={"rep_id": route.rep.id if route.rep else None},
+                data={
+                    "rep_id": route.rep.id if route.rep else None,
+                    "covering_for_id": route.covering_for.id if route.covering_for else None,
+                },
                 created_at=now,
             ),
         ]

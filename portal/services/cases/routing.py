@@ -14,6 +14,9 @@ from portal.models import Sale, User
 class Route:
     rep: User | None
     reason: str
+    # The away rep whose case a stand-in takes: it goes back to them when they return
+    # (services/cases/cover.py).
+    covering_for: User | None = None
 
 
 def choose_assignee(sale: Sale | None, now: datetime) -> Route:
@@ -29,7 +32,11 @@ def choose_assignee(sale: Sale | None, now: datetime) -> Route:
     why = "inactive" if not rep.active else "away"
     stand_in = rep.stand_in
     if stand_in is not None and stand_in.active and not stand_in.is_away(now):
-        return Route(stand_in, f"Assigned to {stand_in.name}, stand-in for {rep.name} ({why}).")
+        return Route(
+            stand_in,
+            f"Assigned to {stand_in.name}, stand-in for {rep.name} ({why}).",
+            covering_for=rep if rep.active else None,
+        )
     lead = rep.team.lead if rep.team is not None else None
     if lead is not None and lead.active and not lead.is_away(now):
         return Route(

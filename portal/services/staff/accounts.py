@@ -88,7 +88,14 @@ def away_until_from_date(day: date | None) -> datetime | None:
 
 def away_until_date(user: User, now: datetime) -> date | None:
     """The date a user is back, for the form; an absence already over shows as none."""
-    return user.away_until.date() if user.is_away(now) else None
+    return user.away_until.date() if user.away_until and user.away_until > now else None
+
+
+def away_from_date(user: User, now: datetime) -> date | None:
+    """The first day of an absence still to come or going on, for the form."""
+    if user.away_from is None or away_until_date(user, now) is None:
+        return None
+    return user.away_from.date()
 
 
 # --- creating and editing users ------------------------------------------------------------
@@ -137,8 +144,11 @@ def update_user(
     back_on: date | None,
     stand_in_id: int | None,
     today: date,
+    away_on: date | None = None,
 ) -> None:
-    """Save an administrator's edit of `user`'s profile, role, team and absence."""
+    """Save an administrator's edit of `user`'s profile, role, team and absence: away from
+    `away_on` (None: from now) until `back_on`. Their cases move to the stand-in for that
+    time (services/cases/cover.py)."""
     _check_role(role)
     if user.id == actor.id and user.is_admin and role != "admin":
         raise RuleError("You cannot remove your own admin role. Another administrator can.", "role")
@@ -147,12 +157,17 @@ def update_user(
     _check_team(team_id)
     if back_on is not None and back_on <= today:
         raise RuleError("Choose a date after today, or leave it empty.", "away_until")
+    if away_on is not None and back_on is None:
+        raise RuleError("Enter the day they are back too.", "away_until")
+    if away_on is not None and away_on >= back_on:
+        raise RuleError("The first day away must come before the day they are back.", "away_from")
     stand_in = _stand_in(user, stand_in_id)
 
     user.name = name.strip()
     user.role = role
     user.team_id = team_id
     user.away_until = away_until_from_date(back_on)
+    user.away_from = away_until_from_date(away_on) if back_on else None
     user.stand_in = stand_in
     if role != "rep":
         _release_stand_in_duties(user)
