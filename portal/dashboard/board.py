@@ -197,11 +197,11 @@ PERIOD_FIGURES = {
     ),
     "recovered": (
         "Customer bought again",
-        lambda c, p, now: d.resolved_in(c, p) and d.recovered(c),
+        lambda c, p, now: d.resolved_for_seller_in(c, p) and d.recovered(c),
     ),
     "not_recovered": (
         "Customer has not bought again",
-        lambda c, p, now: d.resolved_in(c, p) and not d.recovered(c),
+        lambda c, p, now: d.resolved_for_seller_in(c, p) and not d.recovered(c),
     ),
 }
 LIVE_FIGURES = {

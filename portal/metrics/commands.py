@@ -15,7 +15,9 @@ def rebuild_performance_command():
     """Recompute the performance records of every period from sales, surveys and cases.
 
     Safe at any time: each period's rows are replaced in one transaction, and the figures are
-    the same as the periodic rollup's.
+    the same as the periodic rollup's (complaints and satisfaction for the seller, times split
+    among the holders: docs/metrics.md "Whose figure"). Run it after an upgrade that changes
+    how a figure is counted.
     """
 
     now = utcnow()
@@ -27,4 +29,7 @@ def rebuild_performance_command():
         length=len(periods), label="Computing periods", file=sys.stderr, show_pos=True
     ) as bar:
         written = rebuild(now, progress=lambda period: bar.update(1))
-    click.echo(f"{written} performance records for {len(periods)} periods.")
+    click.echo(
+        f"{written} performance records for {len(periods)} periods "
+        "(complaints and satisfaction for the seller, times for whoever held each case)."
+    )

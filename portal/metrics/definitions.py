@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from portal.metrics.periods import Period
@@ -110,6 +110,54 @@ class CaseFact:
     resolution_hours: float | None
     # The customer's purchases after the resolution (sorted), for the recovery rate.
     purchases_after: tuple[datetime, ...] = ()
+    # Whose figure (docs/metrics.md): the seller's (the sale's rep; no sale: the first
+    # holder) are the complaint and the satisfaction; the holders' (portal/metrics/holders.py)
+    # the times, split by holding period: ((rep_id, hours), ...) up to first contact / to the
+    # resolution; the holder when the case was resolved, and when each deadline was decided.
+    seller_id: int | None = None
+    holder_ids: frozenset = frozenset()
+    first_contact_split: tuple | None = None
+    resolution_split: tuple | None = None
+    resolution_holder: int | None = None
+    first_contact_decider: int | None = None
+    resolution_decider: int | None = None
+    # Set by `for_subject`: which of the case's figures belong to the subject. All True for
+    # everyone ("all"); first_contact_hours and resolution_hours become the subject's share.
+    mine_opened: bool = True
+    mine_resolution: bool = True
+    mine_first_contact_deadline: bool = True
+    mine_resolution_deadline: bool = True
+    mine_satisfaction: bool = True
+
+    @property
+    def reps(self) -> set[int]:
+        """Every rep with a share in the case: the seller and each holder."""
+        return {rep for rep in (self.seller_id, *self.holder_ids) if rep is not None}
+
+
+def _share(split: tuple | None, reps: set[int]) -> float | None:
+    """The subject's part of a split time; None when they held the case for none of it."""
+    if split is None:
+        return None
+    parts = [hours for rep_id, hours in split if rep_id in reps]
+    return sum(parts) if parts else None
+
+
+def for_subject(case: CaseFact, reps: set[int]) -> CaseFact | None:
+    """The case as the figures of `reps` (a rep, a team's members) count it; None when none
+    of them sold or held it."""
+    if not case.reps & reps:
+        return None
+    return replace(
+        case,
+        first_contact_hours=_share(case.first_contact_split, reps),
+        resolution_hours=_share(case.resolution_split, reps),
+        mine_opened=case.seller_id in reps,
+        mine_resolution=case.resolution_holder in reps,
+        mine_first_contact_deadline=case.first_contact_decider in reps,
+        mine_resolution_deadline=case.resolution_decider in reps,
+        mine_satisfaction=case.seller_id in reps,
+    )
 
 
 @dataclass
@@ -131,13 +179,14 @@ class Facts:
         def keep(rows):
             return [r for r in rows if r.rep_id in rep_ids]
 
+        cases = [for_subject(c, set(rep_ids)) for c in self.cases]
         return Facts(
             self.period,
             self.now,
             keep(self.sales),
             keep(self.invitations),
             keep(self.responses),
-            keep(self.cases),
+            [c for c in cases if c is not None],
         )
 
 
@@ -169,15 +218,26 @@ def bought_within(purchases: tuple[datetime, ...] | list[datetime], after: datet
 
 # --- which cases each case metric counts (also what a drill-down lists) ----------------------
 def opened_in(case: CaseFact, period: Period) -> bool:
-    return period.contains(case.created_at)
+    return case.mine_opened and period.contains(case.created_at)
 
 
 def contacted_in(case: CaseFact, period: Period) -> bool:
     return case.first_contact_hours is not None and period.contains(case.first_contact_at)
 
 
-def resolved_in(case: CaseFact, period: Period) -> bool:
+def resolved_any_in(case: CaseFact, period: Period) -> bool:
+    """Resolved in the period, whoever resolved it (its time is split among the holders)."""
     return case.resolved_at is not None and period.contains(case.resolved_at)
+
+
+def resolved_in(case: CaseFact, period: Period) -> bool:
+    """Resolved in the period by the subject (the holder at the resolution)."""
+    return case.mine_resolution and resolved_any_in(case, period)
+
+
+def resolved_for_seller_in(case: CaseFact, period: Period) -> bool:
+    """Resolved in the period, a case about the subject's sale: its satisfaction, recovery."""
+    return case.mine_satisfaction and resolved_any_in(case, period)
 
 
 def _deadline_decided(done_at: datetime | None, due: datetime | None, now: datetime):
@@ -192,11 +252,23 @@ def _deadline_decided(done_at: datetime | None, due: datetime | None, now: datet
 
 
 def first_contact_deadline(case: CaseFact, now: datetime):
+    if not case.mine_first_contact_deadline:
+        return None, None
     return _deadline_decided(case.first_contact_at, case.first_contact_due, now)
 
 
 def resolution_deadline(case: CaseFact, now: datetime):
+    if not case.mine_resolution_deadline:
+        return None, None
     return _deadline_decided(case.resolved_at, case.resolve_due, now)
+
+
+def decision_moment(done_at: datetime | None, due: datetime | None) -> datetime | None:
+    """When a deadline is decided, whatever `now` is: the deed if in time, else the due time
+    (whoever holds the case then answers for it)."""
+    if due is None:
+        return None
+    return done_at if done_at is not None and done_at <= due else due
 
 
 def decided_in(decision, period: Period) -> bool:
@@ -222,16 +294,18 @@ def compute(facts: Facts) -> dict:
     cases = facts.cases
     opened = [c for c in cases if opened_in(c, period)]
     contacted = [c.first_contact_hours for c in cases if contacted_in(c, period)]
-    resolved = [c for c in cases if resolved_in(c, period)]
-    resolution_hours = [c.resolution_hours for c in resolved if c.resolution_hours is not None]
+    resolved_any = [c for c in cases if resolved_any_in(c, period)]
+    resolved = [c for c in resolved_any if c.mine_resolution]
+    sold_resolved = [c for c in resolved_any if c.mine_satisfaction]
+    resolution_hours = [c.resolution_hours for c in resolved_any if c.resolution_hours is not None]
     fc_decisions = [first_contact_deadline(c, now) for c in cases]
     fc_decided = [met for d in fc_decisions if decided_in(d, period) for met in (d[1],)]
     rs_decisions = [resolution_deadline(c, now) for c in cases]
     rs_decided = [met for d in rs_decisions if decided_in(d, period) for met in (d[1],)]
-    after = [c.satisfaction_after for c in resolved if c.satisfaction_after is not None]
+    after = [c.satisfaction_after for c in sold_resolved if c.satisfaction_after is not None]
     changes = [
         c.satisfaction_after - c.satisfaction_before
-        for c in resolved
+        for c in sold_resolved
         if c.satisfaction_after is not None and c.satisfaction_before is not None
     ]
     return {
@@ -258,7 +332,7 @@ def compute(facts: Facts) -> dict:
         "reopen_rate": share(sum(c.reopen_count > 0 for c in resolved), len(resolved)),
         "resolution_satisfaction": mean(after),
         "satisfaction_change": mean(changes),
-        "recovery_rate": _recovery_rate(resolved),
+        "recovery_rate": _recovery_rate(sold_resolved),
         "repeat_purchase_rate": _repeat_purchase_rate(sales),
     }
 

@@ -2,7 +2,8 @@
 
 Sales, survey answers and sent surveys are loaded by their own moment in the period; cases
 by any of their moments in it (opened, first contacted, resolved, a deadline). Sales and
-answers belong to the rep who made the sale; cases to the rep they are assigned to.
+answers belong to the rep who made the sale; a case's complaint and satisfaction to the seller
+too, its times to whoever held it then (portal/metrics/holders.py, definitions.for_subject).
 """
 
 from __future__ import annotations
@@ -23,9 +24,27 @@ from portal.metrics.definitions import (
     InvitationFact,
     ResponseFact,
     SaleFact,
+    decision_moment,
+    for_subject,
+)
+from portal.metrics.holders import (
+    HOLDER_KINDS,
+    holder_at,
+    holder_changes,
+    holding_periods,
+    split_window,
 )
 from portal.metrics.periods import Period
-from portal.models import Case, Sale, SlaPolicy, SurveyInvitation, SurveyResponse, Team, User
+from portal.models import (
+    Case,
+    CaseEvent,
+    Sale,
+    SlaPolicy,
+    SurveyInvitation,
+    SurveyResponse,
+    Team,
+    User,
+)
 from portal.models.case import NOT_A_COMPLAINT
 from portal.models.sla import DEFAULT_SLA_POLICIES
 from portal.services.sla.calendar import Calendar, calendar_for_team
@@ -81,6 +100,16 @@ def load_facts(
         invitations=_invitations(start, end, reps),
         responses=_responses(start, end, reps),
         cases=_cases(start, end, reps, calendars),
+    )
+
+
+def _moved_cases() -> sa.Select:
+    """Ids of cases that changed holder at least once (more than the opening's event)."""
+    return (
+        sa.select(CaseEvent.case_id)
+        .where(CaseEvent.kind.in_(HOLDER_KINDS))
+        .group_by(CaseEvent.case_id)
+        .having(sa.func.count() > 1)
     )
 
 
@@ -191,9 +220,18 @@ def case_rows_query(start, end, reps=None) -> sa.Select:
         within(Case.resolve_due),
     )
     complaint = sa.or_(Case.outcome.is_(None), Case.outcome != NOT_A_COMPLAINT)
+    query = sa.select(Case).outerjoin(Sale, Sale.id == Case.sale_id).where(touched, complaint)
     if reps is None:
-        return sa.select(Case).where(touched, complaint)
-    return sa.select(Case).where(touched, complaint, Case.assigned_rep_id.in_(reps))
+        return query
+    # Their cases: held now, about their sale, or held by them before a move (the facts
+    # keep only the cases they sold or held: definitions.for_subject).
+    return query.where(
+        sa.or_(
+            Case.assigned_rep_id.in_(reps),
+            Sale.rep_id.in_(reps),
+            Case.id.in_(_moved_cases()),
+        )
+    )
 
 
 def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:
@@ -211,9 +249,13 @@ def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:
         Case.reopen_count,
         Case.satisfaction_before,
         Case.satisfaction_after,
+        Sale.rep_id.label("seller_id"),
     ]
     query = case_rows_query(start, end, reps).with_only_columns(*columns)
-    return case_facts(db.session.execute(query).all(), calendars)
+    facts = case_facts(db.session.execute(query).all(), calendars)
+    if reps is None:
+        return facts
+    return [c for c in (for_subject(fact, set(reps)) for fact in facts) if c is not None]
 
 
 def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
@@ -226,12 +268,21 @@ def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
             min(r.resolved_at for r in resolved_rows),
             max(r.resolved_at for r in resolved_rows) + RETURN_WINDOW,
         )
+    changes = holder_changes([r.id for r in rows])
     facts = []
     for r in rows:
         rep_id = getattr(r, "assigned_rep_id", None)
         resolved_at = r.resolved_at if r.status in RESOLVED_STATUSES else None
         first_contact = calendars.hours(rep_id, r.severity, r.created_at, r.first_contact_at)
         resolution = calendars.hours(rep_id, r.severity, r.created_at, resolved_at)
+        holds = holding_periods(r.created_at, rep_id, changes.get(r.id, []))
+
+        def hours(a, b, rep_id=rep_id, severity=r.severity):
+            return calendars.hours(rep_id, severity, a, b)
+
+        seller_id = getattr(r, "seller_id", None)
+        if seller_id is None:  # no sale (or one without a rep): the first holder's complaint
+            seller_id = holds[0].rep_id
         after = tuple(
             m for m in purchases.get(r.customer_id, ()) if resolved_at and m > resolved_at
         )
@@ -252,6 +303,15 @@ def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
                 first_contact_hours=first_contact,
                 resolution_hours=resolution,
                 purchases_after=after,
+                seller_id=seller_id,
+                holder_ids=frozenset(h.rep_id for h in holds if h.rep_id is not None),
+                first_contact_split=split_window(holds, r.created_at, r.first_contact_at, hours),
+                resolution_split=split_window(holds, r.created_at, resolved_at, hours),
+                resolution_holder=holder_at(holds, resolved_at),
+                first_contact_decider=holder_at(
+                    holds, decision_moment(r.first_contact_at, r.first_contact_due)
+                ),
+                resolution_decider=holder_at(holds, decision_moment(resolved_at, r.resolve_due)),
             )
         )
     return facts

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.metrics.definitions import RETURN_WINDOW, Facts, compute
+from portal.metrics.definitions import RETURN_WINDOW, Facts, compute, for_subject
 from portal.metrics.facts import Calendars, load_facts
 from portal.metrics.periods import Period, period_of, periods_between
 from portal.models import Case, Sale, SurveyInvitation, User, utcnow
@@ -33,10 +33,11 @@ def compute_period(period: Period, now: datetime, calendars: Calendars | None = 
     team_of = dict(db.session.execute(sa.select(User.id, User.team_id)).all())
     rep_ids = {
         row.rep_id
-        for rows in (facts.sales, facts.invitations, facts.responses, facts.cases)
+        for rows in (facts.sales, facts.invitations, facts.responses)
         for row in rows
         if row.rep_id is not None
     }
+    rep_ids.update(rep for case in facts.cases for rep in case.reps)
     team_reps: dict[int, set[int]] = defaultdict(set)
     for rep_id in rep_ids:
         if team_of.get(rep_id) is not None:
@@ -54,10 +55,15 @@ def _split_by_rep(facts):
     """facts.only(rep) for every rep in one pass (300 reps x 1M rows would be slow)."""
 
     split: dict[int, Facts] = defaultdict(lambda: Facts(facts.period, facts.now, [], [], [], []))
-    for name in ("sales", "invitations", "responses", "cases"):
+    for name in ("sales", "invitations", "responses"):
         for row in getattr(facts, name):
             if row.rep_id is not None:
                 getattr(split[row.rep_id], name).append(row)
+    # A case counts for its seller and for each rep who held it, each for their own part
+    # (definitions.for_subject): complaints and satisfaction to the seller, times by holding.
+    for case in facts.cases:
+        for rep_id in case.reps:
+            split[rep_id].cases.append(for_subject(case, {rep_id}))
     return split
 
 
