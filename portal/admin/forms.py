@@ -111,14 +111,13 @@ class UserEditForm(_UserFields):
     away_until = DateField(
         "Away until",
         validators=[Optional()],
-        description="The day they are back. While away, their open cases, customer replies "
-        "and reopened cases go to the stand-in (new cases to the team lead when there is "
-        "none); they come back on this day.",
+        description="The day they are back: their cases come back to them then.",
     )
     stand_in = SelectField(
         "Stand-in",
         coerce=optional_id,
-        description="An active rep who takes their new cases while they are away.",
+        description="An active rep who holds their open cases, customer replies and reopened "
+        "cases while they are away (with none, new cases go to the team lead).",
     )
     submit = SubmitField("Save changes")
 

@@ -93,7 +93,7 @@ def _hand_back(case: Case, rep: User, now: datetime) -> bool:
     holder = case.assigned_rep
     case.covering_for = None
     if holder is rep or not rep.active:
-        return True  # the marker goes; the case stays where it is
+        return False  # only the marker goes (committed by the caller); the case stays
     by = f" from {holder.name}" if holder else ""
     _move(case, rep, COVER_ENDED, f"Back to {rep.name}{by}: {rep.name} has returned.", now)
     return True
