@@ -146,4 +146,6 @@ ACCESS: dict[str, tuple] = {
     "GET admin.system_status":               ADMIN_PAGE,
     "GET admin.failed_work":                 ADMIN_PAGE,
     "POST admin.retry_failed_work":          ADMIN_POST,
+    "GET admin.audit_log":                   ADMIN_PAGE,
+    "GET admin.audit_log_csv":               ADMIN_PAGE,
 }  # fmt: skip
