@@ -146,13 +146,15 @@ def blank_cases(case_ids: list[int] | sa.Select, columns: tuple[str, ...] = CASE
 
 
 def blank_events(ids: sa.Select, messages: bool = True) -> int:
-    """Every message and note on the timelines (unless `messages` is False), and the reasons
-    quoted in "opened" entries."""
+    """Every message and note written by staff or the customer on the timelines (unless
+    `messages` is False), the "opened" entry (it quotes the analysis' reasons), and the
+    reasons kept with it. The portal's own entries ("Assigned to ...") stay readable."""
     changed = 0
     if messages:
+        written = sa.or_(CaseEvent.actor_kind != "system", CaseEvent.kind == "opened")
         changed = db.session.execute(
             sa.update(CaseEvent)
-            .where(CaseEvent.id.in_(ids), not_blank(CaseEvent.message))
+            .where(CaseEvent.id.in_(ids), written, not_blank(CaseEvent.message))
             .values(message=MARKER)
             .execution_options(synchronize_session=False)
         ).rowcount
