@@ -75,9 +75,11 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         _tune_sqlite(db.engine)
 
+    from portal.auth import audit_actor
     from portal.auth import session as auth_session
 
     auth_session.init_login_manager(login_manager)
+    audit_actor.init_app()
 
 
 def _tune_sqlite(engine) -> None:

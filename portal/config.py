@@ -133,6 +133,11 @@ class Config:
         # Only the test suite overrides it (create_app(test_config)) with a cheap pbkdf2.
         self.PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
         self.TOKEN_MAX_AGE_SET_PASSWORD = env_int("SET_PASSWORD_TOKEN_HOURS", 72, minimum=1) * 3600
+        # Customers' words older than this many months are replaced by a marker, daily
+        # (services/customer_data/retention.py); 0: kept until erased on request.
+        self.CUSTOMER_WORDS_RETENTION_MONTHS = env_int(
+            "CUSTOMER_WORDS_RETENTION_MONTHS", 0, minimum=0, maximum=1200
+        )
 
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

@@ -12,6 +12,8 @@ from wtforms import SelectChoice
 
 from portal.admin import (  # noqa: F401  (their pages)
     api_key_routes,
+    audit_routes,
+    customer_data_routes,
     failed_work_routes,
     sla_routes,
     status_routes,

@@ -50,6 +50,7 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("performance-settle", "performance.settle_performance", 86400),
         Periodic("weekly-digests", "performance.queue_weekly_digests", 3600),
         Periodic("failed-work-alert", "failed_work.alert_admins_of_failed_work", 86400),
+        Periodic("customer-words-retention", "privacy.apply_retention", 86400),
     )
 }
 

@@ -31,6 +31,7 @@ JOB_MODULES = (
     "portal.jobs.maintenance",
     "portal.jobs.performance",
     "portal.jobs.periodic",
+    "portal.jobs.privacy",
     "portal.jobs.staff_mail",
     "portal.jobs.surveys",
     "portal.jobs.triage",

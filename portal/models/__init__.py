@@ -1,6 +1,7 @@
 """The domain model: one module per concept, all imported here for Alembic and the app."""
 
 from portal.models.api_key import ApiKey
+from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
 from portal.models.coaching import CoachingNote, Goal
@@ -18,6 +19,7 @@ from portal.models.user import Team, User
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
     "Base",
     "Case",
     "CaseEvent",

@@ -27,6 +27,9 @@ class Customer(Base):
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_surveyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Their words and contact data were replaced on request (services/customer_data/): no
+    # more surveys or emails; the figures (scores, dates, cases) stay.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Customer {self.email!r}>"

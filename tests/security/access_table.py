@@ -146,4 +146,12 @@ ACCESS: dict[str, tuple] = {
     "GET admin.system_status":               ADMIN_PAGE,
     "GET admin.failed_work":                 ADMIN_PAGE,
     "POST admin.retry_failed_work":          ADMIN_POST,
+    "GET admin.audit_log":                   ADMIN_PAGE,
+    "GET admin.audit_log_csv":               ADMIN_PAGE,
+    "GET admin.customer_data":               ADMIN_PAGE,
+    "GET admin.customer_record":             ADMIN_PAGE,
+    "POST admin.export_customer_json":       ADMIN_POST,
+    "POST admin.export_customer_html":       ADMIN_POST,
+    "GET admin.anonymise_customer":          ADMIN_PAGE,
+    "POST admin.anonymise_customer":         ADMIN_POST,
 }  # fmt: skip

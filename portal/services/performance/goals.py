@@ -13,6 +13,7 @@ from portal.metrics.definitions import GOAL_METRICS
 from portal.metrics.periods import Period, period_of
 from portal.models import CoachingNote, Goal, Team, User, utcnow
 from portal.models.performance import subject_key
+from portal.services import audit
 from portal.services.performance.records import records_for
 from portal.services.rules import RuleError
 from portal.services.scope import managed_team_ids, visible_reps_query
@@ -105,6 +106,15 @@ def delete_goal(manager: User, goal_id: int) -> bool:
     goal = db.session.scalar(goals_query(manager).where(Goal.id == goal_id))
     if goal is None or manager.is_rep:
         return False
+    audit.record(
+        "goal.deleted",
+        goal,
+        before=audit.snapshot(
+            goal, ("rep_id", "team_id", "metric", "target", "period", "period_start")
+        ),
+        actor=manager,
+        label=f"{goal.metric} {goal.period} {goal.period_start}",
+    )
     db.session.delete(goal)
     db.session.commit()
     return True

@@ -10,7 +10,7 @@ A change applies to cases opened from then on: a case gets its deadlines when it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, datetime, time, timedelta
 
 import holidays as holiday_rules
@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import Holiday, SlaPolicy, Team
 from portal.models.case import SEVERITIES
 from portal.models.sla import SLA_UNITS
+from portal.services import audit
 from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
 from portal.services.sla.calendar import Calendar, calendar_for_team, works_round_the_clock
@@ -126,9 +127,13 @@ def update_policies(settings: dict[str, PolicySettings]) -> list[str]:
         row = settings.get(policy.severity)
         if row is None or row == PolicySettings.of(policy):
             continue
+        before = asdict(PolicySettings.of(policy))
         for f in fields(row):
             setattr(policy, f.name, getattr(row, f.name))
         changed.append(policy.severity)
+        audit.record_changes(
+            "sla.policy_updated", policy, before, asdict(row), label=policy.severity
+        )
     db.session.commit()
     return changed
 
@@ -239,6 +244,9 @@ def team_names() -> dict[int, str]:
     return {row.id: row.name for row in db.session.execute(sa.select(Team.id, Team.name))}
 
 
+HOLIDAY_FIELDS = ("day", "name", "team_id")
+
+
 def add_holiday(day: date, name: str, team_id: int | None) -> Holiday:
     """A day off for one team, or for every team (team_id None). A day is one holiday per
     team: a second one on the same day (or a team's on a day off for everyone) is refused."""
@@ -249,6 +257,7 @@ def add_holiday(day: date, name: str, team_id: int | None) -> Holiday:
     _check_day_free(day, team_id)
     holiday = Holiday(day=day, name=name[:120], team_id=team_id)
     db.session.add(holiday)
+    audit.record("holiday.added", holiday, after=audit.snapshot(holiday, HOLIDAY_FIELDS))
     try:
         db.session.commit()
     except IntegrityError:
@@ -261,6 +270,7 @@ def add_holiday(day: date, name: str, team_id: int | None) -> Holiday:
 
 def delete_holiday(holiday: Holiday) -> None:
     """The day becomes a working day again for deadlines of cases opened from now on."""
+    audit.record("holiday.deleted", holiday, before=audit.snapshot(holiday, HOLIDAY_FIELDS))
     db.session.delete(holiday)
     db.session.commit()
 
@@ -359,6 +369,18 @@ def add_public_holidays(source: str, year: int, team_id: int | None) -> HolidayI
         if day not in taken
     ]
     db.session.add_all(added)
+    if added:
+        audit.record(
+            "holiday.imported",
+            target_type="holiday",
+            label=f"{HOLIDAY_SOURCES[source].label} {year}",
+            after={
+                "source": source,
+                "year": year,
+                "team_id": team_id,
+                "days": [day.isoformat() for day in sorted(h.day for h in added)],
+            },
+        )
     try:
         db.session.commit()
     except IntegrityError:

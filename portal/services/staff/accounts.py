@@ -18,11 +18,19 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.models import Team, User
 from portal.models.user import ROLES
+from portal.services import audit
 from portal.services.addresses import normalise_email
 from portal.services.rules import RuleError
 from portal.services.staff.passwords import password_hash_method, send_set_password_link
 
 NO_TEAM = 0  # in a UserSearch: only users who are in no team
+# What an edit changes, by audit action (docs/audit.md): one event per kind of change.
+EDIT_ACTIONS = {
+    "user.profile": ("name",),
+    "user.role": ("role",),
+    "user.team": ("team_id",),
+    "user.absence": ("away_until", "stand_in_id"),
+}
 
 
 # --- finding users --------------------------------------------------------------------------
@@ -113,6 +121,7 @@ def create_user(
     if password:
         user.set_password(password, method=password_hash_method())
     db.session.add(user)
+    audit.record("user.created", user, after=audit.snapshot(user, ("name", "role", "team_id")))
     db.session.commit()
     if not password:
         send_set_password_link(user, kind="welcome")
@@ -162,6 +171,7 @@ def update_user(
     if away_on is not None and away_on >= back_on:
         raise RuleError("The first day away must come before the day they are back.", "away_from")
     stand_in = _stand_in(user, stand_in_id)
+    before = {a: audit.snapshot(user, f) for a, f in EDIT_ACTIONS.items()}
 
     user.name = name.strip()
     user.role = role
@@ -171,6 +181,9 @@ def update_user(
     user.stand_in = stand_in
     if role != "rep":
         _release_stand_in_duties(user)
+    db.session.flush()
+    for action, names in EDIT_ACTIONS.items():
+        audit.record_changes(action, user, before[action], audit.snapshot(user, names))
     db.session.commit()
 
 
@@ -181,12 +194,21 @@ def deactivate_user(actor: User, user: User) -> list[User]:
     if not user.active:
         return []
     released = _release_stand_in_duties(user)
+    audit.record(
+        "user.deactivated",
+        user,
+        before={"active": True},
+        after={"active": False, "no_longer_stand_in_for": [u.id for u in released]},
+        actor=actor,
+    )
     deactivate(user)
     return released
 
 
 def reactivate_user(user: User) -> None:
-    user.active = True
+    if not user.active:
+        user.active = True
+        audit.record("user.reactivated", user, before={"active": False}, after={"active": True})
     db.session.commit()
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ApiKey, User, utcnow
+from portal.services import audit
 
 KEY_PREFIX = "as_"
 # last_used_at is a hint for admins, not an audit log: written at most once a minute.
@@ -30,6 +31,7 @@ def create_key(name: str, created_by: User | None) -> tuple[ApiKey, str]:
         created_by_id=created_by.id if created_by else None,
     )
     db.session.add(key)
+    audit.record("api_key.created", key, after={"name": key.name, "prefix": key.prefix})
     db.session.commit()
     return key, secret
 
@@ -37,6 +39,12 @@ def create_key(name: str, created_by: User | None) -> tuple[ApiKey, str]:
 def revoke(key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        audit.record(
+            "api_key.revoked",
+            key,
+            before={"revoked_at": None},
+            after={"revoked_at": audit.jsonable(key.revoked_at), "prefix": key.prefix},
+        )
         db.session.commit()
 
 

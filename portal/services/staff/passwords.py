@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import User, utcnow
+from portal.services import audit
 from portal.services.addresses import normalise_email
 from portal.tokens import InvalidToken, make_token, read_token
 
@@ -30,16 +31,33 @@ def _dummy_hash(method: str) -> str:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (whatever the reason)."""
+    """The active user with this email and password, or None (whatever the reason).
+
+    Both outcomes go to the audit trail: a login, or a failed one with the address tried."""
     user = db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(password_hash_method()), password)
+        _record_failed_login(email, user, "unknown address" if user is None else "no password")
         return None
     if not user.check_password(password) or not user.active:
+        _record_failed_login(email, user, "wrong password" if user.active else "deactivated")
         return None
     user.last_login_at = utcnow()
+    audit.record("auth.login", user, actor=user)
     db.session.commit()
     return user
+
+
+def _record_failed_login(email: str, user: User | None, reason: str) -> None:
+    attempted = email.strip()[:254]
+    audit.record(
+        "auth.login_failed",
+        user,
+        target_type="user",
+        label=attempted,
+        after={"email": attempted, "reason": reason},
+    )
+    db.session.commit()
 
 
 def send_set_password_link(user: User, kind: str) -> None:

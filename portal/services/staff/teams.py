@@ -14,7 +14,10 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import Team, User
+from portal.services import audit
 from portal.services.rules import RuleError
+
+TEAM_FIELDS = ("name", "lead_id", "timezone", "workdays", "workday_start", "workday_end")
 
 
 def all_teams() -> list[Team]:
@@ -52,11 +55,18 @@ def _save_team(team: Team, name: str, lead_id: int | None, calendar: TeamCalenda
     lead = _lead(team, lead_id)
     if calendar is not None:
         check_team_calendar(calendar)
+    new = team.id is None
+    before = {} if new else audit.snapshot(team, TEAM_FIELDS)
     team.name = name
     team.lead = lead
     if calendar is not None:
         calendar.apply_to(team)
     db.session.add(team)
+    db.session.flush()
+    if new:
+        audit.record("team.created", team, after=audit.snapshot(team, TEAM_FIELDS))
+    else:
+        audit.record_changes("team.updated", team, before, audit.snapshot(team, TEAM_FIELDS))
     try:
         db.session.commit()
     except IntegrityError:

@@ -7,7 +7,7 @@ naming the form field it concerns so the page can show the message next to that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 from portal.extensions import db
 from portal.models import Customer, Sale, SurveyInvitation, SurveyResponse, User, utcnow
 from portal.models.survey_policy import SurveyPolicy
+from portal.services import audit
 from portal.services.rules import RuleError
 from portal.services.surveys.schedule import get_policy
 
@@ -229,10 +230,19 @@ def update_policy(actor: User, settings: PolicySettings) -> SurveyPolicy:
             raise RuleError(f"Enter a whole number from {low} to {high}.", name)
     check_sending_hours(settings.window_start_hour, settings.window_end_hour)
     policy = get_policy()
+    before = PolicySettings.of(policy)
     for f in fields(settings):
         setattr(policy, f.name, getattr(settings, f.name))
     policy.updated_by_id = actor.id
     policy.updated_at = utcnow()
+    audit.record_changes(
+        "survey_policy.updated",
+        policy,
+        asdict(before),
+        asdict(settings),
+        actor=actor,
+        label="survey policy",
+    )
     db.session.commit()
     return policy
 
