@@ -29,7 +29,7 @@ EDIT_ACTIONS = {
     "user.profile": ("name",),
     "user.role": ("role",),
     "user.team": ("team_id",),
-    "user.absence": ("away_until", "stand_in_id"),
+    "user.absence": ("away_from", "away_until", "stand_in_id"),
 }
 
 
