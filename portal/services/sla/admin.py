@@ -257,8 +257,9 @@ def add_holiday(day: date, name: str, team_id: int | None) -> Holiday:
     _check_day_free(day, team_id)
     holiday = Holiday(day=day, name=name[:120], team_id=team_id)
     db.session.add(holiday)
-    audit.record("holiday.added", holiday, after=audit.snapshot(holiday, HOLIDAY_FIELDS))
     try:
+        # (flushes the new row for its id: a clash shows here or at the commit)
+        audit.record("holiday.added", holiday, after=audit.snapshot(holiday, HOLIDAY_FIELDS))
         db.session.commit()
     except IntegrityError:
         # Another admin added the same day a moment ago.

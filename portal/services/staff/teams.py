@@ -62,12 +62,13 @@ def _save_team(team: Team, name: str, lead_id: int | None, calendar: TeamCalenda
     if calendar is not None:
         calendar.apply_to(team)
     db.session.add(team)
-    db.session.flush()
-    if new:
-        audit.record("team.created", team, after=audit.snapshot(team, TEAM_FIELDS))
-    else:
-        audit.record_changes("team.updated", team, before, audit.snapshot(team, TEAM_FIELDS))
     try:
+        db.session.flush()  # the new team's id, for the audit trail
+        if new:
+            audit.record("team.created", team, after=audit.snapshot(team, TEAM_FIELDS))
+        else:
+            after = audit.snapshot(team, TEAM_FIELDS)
+            audit.record_changes("team.updated", team, before, after)
         db.session.commit()
     except IntegrityError:
         # Another admin took the name a moment ago.
