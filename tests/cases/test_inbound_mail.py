@@ -15,13 +15,15 @@ import sqlalchemy as sa
 from portal import mail_addresses
 from portal.extensions import db
 from portal.inbound.receiver import REFUSED, controller, free_port
+from portal.jobs import outbox as work_outbox
 from portal.jobs.customer_mail import send_case_opened_to_customer
-from portal.models import Case, CaseEvent, Customer, InboundMessage, MailBounce, utcnow
+from portal.models import Case, CaseEvent, Customer, InboundMessage, MailBounce, OutboxJob, utcnow
 from portal.services.cases import work as case_work
+from portal.services.inbound import processing
 from portal.services.inbound.bounces import soft_bounce_count
 from portal.services.inbound.recipients import revoke
 
-from ..conftest import PASSWORD, SmtpServer, body_text, submit
+from ..conftest import PASSWORD, TEST_REDIS_URL, SmtpServer, body_text, csrf_from, submit
 
 REPLY_DOMAIN = "reply.portal.example.test"
 BOUNCES = "bounces@reply.portal.example.test"
@@ -283,6 +285,28 @@ def test_an_auto_reply_is_kept_but_is_not_the_customers_message(
     assert b"out of the office" in stored.raw
 
 
+def test_a_reply_with_raw_latin1_headers_and_a_nul_byte_is_still_threaded(
+    open_case, rita, outgoing, receiver, run_jobs
+):
+    """What old mail programs send: 8-bit Latin-1 in a header, a NUL in the text. PostgreSQL
+    refuses both in text columns; the reply still lands, readable."""
+    case = open_case()
+    original, _ = email_from_rep(case, rita, outgoing, run_jobs)
+    raw = (
+        b"From: Carl Kund <carl@example.org>\r\n"
+        b"To: " + original["Reply-To"].encode() + b"\r\n"
+        b"Subject: Re: St\xe5r still\r\n"
+        b"Content-Type: text/plain; charset=x-unknown\r\n"
+        b"\r\n"
+        b"Hej, stolen \xe4r fortfarande trasig.\x00\r\n"
+    )
+    deliver(receiver, raw, "carl@example.org", original["Reply-To"])
+    run_jobs()
+    [event] = customer_messages(case)
+    assert event.message == "Hej, stolen \ufffdr fortfarande trasig."
+    assert "\x00" not in event.message and event.data["subject"].startswith("Re: St")
+
+
 # --- delivery reports (RFC 3464) -------------------------------------------------------------
 
 
@@ -395,3 +419,48 @@ def test_without_inbound_settings_case_mail_has_no_reply_to_and_the_usual_sender
     original, envelope_sender = email_from_rep(case, rita, outgoing, run_jobs)
     assert original["Reply-To"] is None
     assert envelope_sender == "no-reply@aftersale.invalid"
+
+
+# --- a message that cannot be processed ------------------------------------------------------
+
+
+@pytest.mark.skipif(bool(TEST_REDIS_URL), reason="the failure is planted in this process")
+def test_a_message_whose_processing_fails_is_kept_listed_as_failed_work_and_retried(
+    client, login, make_user, open_case, rita, outgoing, receiver, run_jobs, monkeypatch
+):
+    case = open_case()
+    original, _ = email_from_rep(case, rita, outgoing, run_jobs)
+
+    def broken(message):
+        raise ValueError("cannot read this message")
+
+    monkeypatch.setattr(processing, "reply_text", broken)  # a bug in reading replies
+    reply = reply_to(original, "Please call me.")
+    deliver(receiver, reply, "carl@example.org", original["Reply-To"])  # taken: 250
+    [stored] = db.session.scalars(sa.select(InboundMessage)).all()
+    assert stored.processed_at is None and b"Please call me." in stored.raw  # kept
+    assert customer_messages(case) == []
+    # The outbox sweep tries it again every few minutes until it gives up (jobs inline).
+    job_id = f"inbound-process_message-{stored.id}"
+    row = db.session.scalar(sa.select(OutboxJob).where(OutboxJob.job_id == job_id))
+    while row.enqueue_attempts < work_outbox.MAX_ENQUEUES:
+        row.enqueued_at = utcnow() - 2 * work_outbox.STALLED_AFTER
+        db.session.commit()
+        work_outbox.requeue_stalled()
+        work_outbox.flush()
+        db.session.expire_all()
+    assert db.session.get(InboundMessage, stored.id).processed_at is None
+
+    login(make_user("admin", name="Ada Admin"))
+    page = client.get("/admin/failed-work").get_data(as_text=True)
+    assert f"process_message({stored.id})" in page
+
+    monkeypatch.undo()  # the bug is fixed; the admin retries
+    retried = client.post(
+        "/admin/failed-work/retry",
+        data={"csrf_token": csrf_from(page), "kind": "outbox", "ident": job_id},
+    )
+    assert retried.status_code == 302
+    [event] = customer_messages(case)
+    assert event.message == "Please call me."
+    assert len(to_rep(outgoing)) == 1

@@ -11,7 +11,7 @@ from email.message import EmailMessage
 
 from portal.extensions import db
 from portal.models import Case, InboundAttachment, InboundMessage
-from portal.text_input import single_line
+from portal.text_input import single_line, without_surrogates
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -30,7 +30,7 @@ class Kept:
 
 def safe_filename(name: str | None, index: int) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]  # never a path
-    cleaned = _UNSAFE_NAME.sub("_", single_line(base)).strip(" .")
+    cleaned = _UNSAFE_NAME.sub("_", without_surrogates(single_line(base))).strip(" .")
     return cleaned[-120:] or f"attachment-{index}"
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 
+from portal.text_input import without_surrogates
+
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply", "auto-reply"}
 
 
@@ -76,8 +78,14 @@ def delivery_reports(message: EmailMessage) -> list[DeliveryReport]:
                 continue
             status = str(block.get("Status") or "").strip().split(" ")[0]
             diagnostic = " ".join(str(block.get("Diagnostic-Code") or "").split())
-            reports.append(DeliveryReport(address, action, status, diagnostic[:500]))
+            reports.append(
+                DeliveryReport(*(_storable(v) for v in (address, action, status, diagnostic[:500])))
+            )
     return reports
+
+
+def _storable(text: str) -> str:
+    return without_surrogates(text).replace("\x00", "")
 
 
 def is_auto_reply(message: EmailMessage, envelope_from: str) -> bool:

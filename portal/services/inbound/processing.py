@@ -27,7 +27,7 @@ from portal.services.inbound.attachments import Limits, keep_attachments
 from portal.services.inbound.bounces import record_reports
 from portal.services.inbound.recipients import case_for_reply_address
 from portal.services.inbound.text import reply_text
-from portal.text_input import single_line
+from portal.text_input import single_line, without_surrogates
 
 CUT_NOTE = "\n[The rest of this email is kept with the original message.]"
 
@@ -52,7 +52,7 @@ def process(inbound_id: int, now: datetime) -> str:
         reports = classify.delivery_reports(message)
         _finish(inbound, "bounce", record_reports(inbound, reports, verp, now), now, reply_case)
     elif classify.is_auto_reply(message, inbound.envelope_from):
-        sender = classify.sender_address(message) or "(no sender)"
+        sender = storable(classify.sender_address(message)) or "(no sender)"
         _finish(inbound, "auto_reply", f"auto-reply from {sender}: ignored", now, reply_case)
     elif verp is not None:  # a bounce in no standard form, to a recipient's VERP address
         outcome = record_reports(inbound, [], verp, now)
@@ -63,6 +63,12 @@ def process(inbound_id: int, now: datetime) -> str:
         return _thread_reply(inbound, message, reply_case, now)
     db.session.commit()
     return inbound.outcome
+
+
+def storable(text: str) -> str:
+    """Text any database takes: no NUL (PostgreSQL refuses it in text) and no lone surrogate
+    (the parser's stand-in for an undecodable byte in a header)."""
+    return without_surrogates(text).replace("\x00", "")
 
 
 def _finish(inbound, kind: str, outcome: str, now: datetime, case) -> None:
@@ -76,17 +82,17 @@ def _thread_reply(inbound: InboundMessage, message, case, now: datetime) -> str:
     config = current_app.config
     limits = Limits(config["INBOUND_MAX_ATTACHMENTS"], config["INBOUND_MAX_ATTACHMENT_BYTES"])
     kept = keep_attachments(message, inbound, case, limits)
-    body = reply_text(message)
+    body = storable(reply_text(message))
     if len(body) > MESSAGE_MAX:
         body = body[: MESSAGE_MAX - len(CUT_NOTE)].rstrip() + CUT_NOTE
     if not body:
         body = "(An email with attachments only.)" if kept.attachments else "(An empty email.)"
-    sender = classify.sender_address(message)
+    sender = storable(classify.sender_address(message))
     data = {
         "via": "email",
         "inbound_message_id": inbound.id,
         "from": sender,
-        "subject": (single_line(str(message.get("Subject") or "")) or "")[:200],
+        "subject": storable(single_line(str(message.get("Subject") or "")) or "")[:200],
         "attachments": [
             {"id": a.id, "filename": a.filename, "size": a.size} for a in kept.attachments
         ],
