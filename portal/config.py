@@ -148,11 +148,11 @@ class Config:
         self.INBOUND_SMTP_HOST = env_str("INBOUND_SMTP_HOST", "127.0.0.1")
         self.INBOUND_SMTP_PORT = env_int("INBOUND_SMTP_PORT", 2525, minimum=1, maximum=65535)
         self.INBOUND_MAX_MESSAGE_BYTES = env_int(
-            "INBOUND_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=64 * 1024
+            "INBOUND_MAX_MESSAGE_BYTES", 25_000_000, minimum=64_000
         )
         self.INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
         self.INBOUND_MAX_ATTACHMENT_BYTES = env_int(
-            "INBOUND_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, minimum=0
+            "INBOUND_MAX_ATTACHMENT_BYTES", 5_000_000, minimum=0
         )
 
         self.RQ_QUEUE_PREFIX = env_str("RQ_QUEUE_PREFIX", "aftersale")

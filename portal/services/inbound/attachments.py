@@ -35,7 +35,8 @@ def safe_filename(name: str | None, index: int) -> str:
 
 
 def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """In decimal megabytes, as the timeline shows file sizes (Jinja's filesizeformat)."""
+    return f"{size / 1_000_000:.1f} MB"
 
 
 def keep_attachments(
