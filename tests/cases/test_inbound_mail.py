@@ -6,8 +6,13 @@ started here on an ephemeral port), sent with smtplib as a mail server would."""
 from __future__ import annotations
 
 import email.policy
+import os
+import signal
 import smtplib
+import subprocess
+import sys
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +28,7 @@ from portal.services.inbound import processing
 from portal.services.inbound.bounces import soft_bounce_count
 from portal.services.inbound.recipients import revoke
 
-from ..conftest import PASSWORD, TEST_REDIS_URL, SmtpServer, body_text, csrf_from, submit
+from ..conftest import PASSWORD, ROOT, TEST_REDIS_URL, SmtpServer, body_text, csrf_from, submit
 
 REPLY_DOMAIN = "reply.portal.example.test"
 BOUNCES = "bounces@reply.portal.example.test"
@@ -388,7 +393,7 @@ def test_a_hard_bounce_that_arrives_later_suppresses_the_address(
 
 
 def test_a_soft_bounce_is_counted_and_suppresses_nothing(
-    open_case, rita, outgoing, receiver, run_jobs
+    client, login, make_user, open_case, rita, outgoing, receiver, run_jobs
 ):
     case = open_case()
     _, envelope_sender = email_from_rep(case, rita, outgoing, run_jobs)
@@ -399,6 +404,11 @@ def test_a_soft_bounce_is_counted_and_suppresses_nothing(
 
     assert db.session.get(Customer, case.customer_id).bounced_at is None
     assert soft_bounce_count("carl@example.org") == 2
+    # The admin's status page counts them.
+    login(make_user("admin", name="Ada Admin"))
+    status = client.get("/admin/status").get_data(as_text=True)
+    assert "0 hard bounces (address suppressed)" in " ".join(status.split())
+    assert "2 soft bounces (counted)" in " ".join(status.split())
 
 
 def test_a_bounce_to_a_forged_verp_address_is_refused(open_case, receiver):
@@ -464,3 +474,44 @@ def test_a_message_whose_processing_fails_is_kept_listed_as_failed_work_and_retr
     [event] = customer_messages(case)
     assert event.message == "Please call me."
     assert len(to_rep(outgoing)) == 1
+
+
+# --- the receiver as its own process ---------------------------------------------------------
+
+
+def test_flask_portal_inbound_smtp_runs_as_its_own_process(app, open_case, rita, run_jobs):
+    """What a deployment runs: the command, configured from the environment; a reply sent to it
+    lands on the case; SIGTERM stops it."""
+    case = open_case()
+    app.config.update(INBOUND_REPLY_DOMAIN=REPLY_DOMAIN, BOUNCE_ADDRESS=BOUNCES)
+    address = mail_addresses.reply_address(case.id)
+    port = free_port()
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "REDIS_URL": TEST_REDIS_URL or "",
+        "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
+        "MAIL_DIR": str(app.config["MAIL_DIR"]),
+        "INBOUND_REPLY_DOMAIN": REPLY_DOMAIN,
+        "BOUNCE_ADDRESS": BOUNCES,
+        "INBOUND_SMTP_PORT": str(port),
+    }
+    flask = str(Path(sys.executable).with_name("flask"))
+    process = subprocess.Popen(
+        [flask, "portal", "inbound-smtp"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert "listening on 127.0.0.1:" in process.stdout.readline()
+        message = EmailMessage()
+        message["From"], message["To"] = "carl@example.org", address
+        message["Subject"] = f"Re: A message about your case #{case.id}"
+        message.set_content("Sent to the receiver process.")
+        deliver(port, message, "carl@example.org", address)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    run_jobs()
+    [event] = customer_messages(case)
+    assert event.message == "Sent to the receiver process."
