@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from portal.extensions import db
+from portal.inbound.commands import inbound_smtp_command, revoke_reply_address_command
 from portal.jobs.periodic import run_all_once
 from portal.metrics.commands import rebuild_performance_command
 from portal.models import SentimentCorrection, Team, User
@@ -327,4 +328,6 @@ def _progress_bar(total_bytes: int):
 def init_app(app: Flask) -> None:
 
     portal_cli.add_command(rebuild_performance_command)
+    portal_cli.add_command(inbound_smtp_command)
+    portal_cli.add_command(revoke_reply_address_command)
     app.cli.add_command(portal_cli)

@@ -8,6 +8,7 @@ setting, instead of surfacing later as a confusing error deep inside a request o
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -71,6 +72,32 @@ def env_url(name: str, default: str | None, schemes: tuple[str, ...]) -> str | N
     return value
 
 
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def env_domain(name: str) -> str | None:
+    value = env_str(name)
+    if value is None:
+        return None
+    value = value.lower()
+    if not _DOMAIN.fullmatch(value):
+        raise ConfigError(f"{name}={value!r} is not a domain name (e.g. reply.example.com).")
+    return value
+
+
+def env_address(name: str) -> str | None:
+    value = env_str(name)
+    if value is None:
+        return None
+    local, at, domain = value.lower().rpartition("@")
+    if not at or not re.fullmatch(r"[a-z0-9._-]{1,40}", local) or not _DOMAIN.fullmatch(domain):
+        raise ConfigError(
+            f"{name}={value!r} is not a plain address (e.g. bounces@reply.example.com: "
+            "letters, digits, '.', '_' or '-' before the @, and no '+')."
+        )
+    return value.lower()
+
+
 def _database_url() -> str:
     url = env_url(
         "DATABASE_URL",
@@ -111,6 +138,22 @@ class Config:
         self.MAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 30, minimum=1)
         self.MAIL_DEFAULT_SENDER = env_str("MAIL_FROM", "Aftersale <no-reply@aftersale.invalid>")
         self.MAIL_DIR = Path(env_str("MAIL_DIR", str(INSTANCE_DIR / "mail")))
+
+        # Inbound mail (portal/inbound/, README "Inbound mail"): customers' replies to
+        # case+<token>@INBOUND_REPLY_DOMAIN and delivery reports to BOUNCE_ADDRESS reach the
+        # receiver (`flask portal inbound-smtp`). Unset: no Reply-To, the envelope sender is
+        # MAIL_FROM's address (as before).
+        self.INBOUND_REPLY_DOMAIN = env_domain("INBOUND_REPLY_DOMAIN")
+        self.BOUNCE_ADDRESS = env_address("BOUNCE_ADDRESS")
+        self.INBOUND_SMTP_HOST = env_str("INBOUND_SMTP_HOST", "127.0.0.1")
+        self.INBOUND_SMTP_PORT = env_int("INBOUND_SMTP_PORT", 2525, minimum=1, maximum=65535)
+        self.INBOUND_MAX_MESSAGE_BYTES = env_int(
+            "INBOUND_MAX_MESSAGE_BYTES", 25_000_000, minimum=64_000
+        )
+        self.INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
+        self.INBOUND_MAX_ATTACHMENT_BYTES = env_int(
+            "INBOUND_MAX_ATTACHMENT_BYTES", 5_000_000, minimum=0
+        )
 
         self.RQ_QUEUE_PREFIX = env_str("RQ_QUEUE_PREFIX", "aftersale")
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI") or (

@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from portal import mail_addresses
 from portal.models.base import utcnow
 from portal.text_input import single_line, without_surrogates
 
@@ -78,7 +79,9 @@ class SmtpSender:
         self.smtp = smtp
 
     def send(self, msg: EmailMessage) -> None:
-        self.smtp.send_message(msg)
+        # The envelope sender (Return-Path) is the signed bounce address, when there is one:
+        # delivery reports come back to the inbound receiver (portal/mail_addresses.py).
+        self.smtp.send_message(msg, from_addr=mail_addresses.envelope_sender(msg["To"]))
 
 
 class FileSender:

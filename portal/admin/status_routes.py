@@ -14,6 +14,7 @@ from portal.auth.access import roles_required
 from portal.jobs import outbox
 from portal.models import utcnow
 from portal.services.failed_work import failed_work
+from portal.services.inbound.summary import inbound_summary
 
 
 def _redis_state() -> str:
@@ -41,5 +42,10 @@ def system_status():
         limits_storage_answers=ratelimits.storage_answers(),
         backlog=outbox.backlog(),
         failed=len(failed_work().items),
+        inbound=inbound_summary(
+            utcnow(),
+            current_app.config.get("INBOUND_REPLY_DOMAIN"),
+            current_app.config.get("BOUNCE_ADDRESS"),
+        ),
         now=utcnow(),
     )

@@ -16,7 +16,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.auth.access import ANY_STAFF, roles_required
-from portal.cases import lists, review  # noqa: F401  (register the list pages on the blueprint)
+from portal.cases import attachments, lists, review  # noqa: F401  (register their pages)
 from portal.cases.common import MANAGERS, assignee_choices, bp, get_visible_case, severity_choices
 from portal.cases.forms import (
     OUTCOME_LABELS,

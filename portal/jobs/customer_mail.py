@@ -28,7 +28,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
 
-from portal import mail
+from portal import mail, mail_addresses
 from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
@@ -64,6 +64,7 @@ def send_case_opened_to_customer(case_id: int) -> bool:
             customer.email,
             gettext("We have opened a case about your feedback (%(ref)s)", ref=f"#{case.id}"),
             "case_opened_for_customer",
+            headers=mail_addresses.reply_headers(case.id),
             locale=locale,
             customer=customer,
             case=case,
@@ -104,6 +105,7 @@ def send_message_to_customer(event_id: int) -> bool:
             customer.email,
             gettext("A message about your case %(ref)s", ref=f"#{case.id}"),
             "complaint_case_message",
+            headers=mail_addresses.reply_headers(case.id),
             locale=locale,
             customer=customer,
             case=case,

@@ -28,6 +28,7 @@ JOB_MODULES = (
     "portal.jobs.escalation",
     "portal.jobs.failed_work",
     "portal.jobs.followup",
+    "portal.jobs.inbound",
     "portal.jobs.maintenance",
     "portal.jobs.performance",
     "portal.jobs.periodic",

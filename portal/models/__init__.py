@@ -8,6 +8,12 @@ from portal.models.coaching import CoachingNote, Goal
 from portal.models.complaint import Complaint
 from portal.models.correction import SentimentCorrection
 from portal.models.customer import Customer
+from portal.models.inbound import (
+    InboundAttachment,
+    InboundMessage,
+    MailBounce,
+    ReplyAddressRevocation,
+)
 from portal.models.login_session import LoginSession
 from portal.models.outbox import OutboxJob
 from portal.models.performance import PerformanceRecord
@@ -28,9 +34,13 @@ __all__ = [
     "Customer",
     "Goal",
     "Holiday",
+    "InboundAttachment",
+    "InboundMessage",
     "LoginSession",
+    "MailBounce",
     "OutboxJob",
     "PerformanceRecord",
+    "ReplyAddressRevocation",
     "Sale",
     "SentimentCorrection",
     "SlaPolicy",

@@ -17,6 +17,8 @@ from portal.models import (
     Customer,
     Goal,
     Holiday,
+    InboundAttachment,
+    InboundMessage,
     SurveyInvitation,
     SurveyResponse,
     utcnow,
@@ -140,6 +142,19 @@ def _world(make_team, make_user, make_sale) -> dict:
     )
     db.session.add_all([case, complaint, holiday, goal])
     key, _ = api_keys.create_key("Shop", admin)
+    db.session.flush()
+    inbound = InboundMessage(envelope_from="ann@example.org", envelope_to=[], raw=b"", size=0)
+    db.session.add(inbound)
+    db.session.flush()
+    attachment = InboundAttachment(
+        inbound_message_id=inbound.id,
+        case_id=case.id,
+        filename="photo.png",
+        content_type="image/png",
+        size=3,
+        data=b"png",
+    )
+    db.session.add(attachment)
     db.session.commit()
     return {
         "personas": {
@@ -160,6 +175,7 @@ def _world(make_team, make_user, make_sale) -> dict:
             "rep_id": rep.id,
             "response_id": response.id,
             "customer_id": customer.id,
+            "attachment_id": attachment.id,
         },
         # The real link of each customer page (the link persona's key).
         "tokens": {

@@ -66,8 +66,11 @@ def send_to_customer(case: Case, actor: User, body: str, now: datetime) -> CaseE
     return event
 
 
-def receive_from_customer(case: Case, body: str, now: datetime) -> CaseEvent:
-    """Store the customer's answer on the case (committed first), then email the rep."""
+def receive_from_customer(
+    case: Case, body: str, now: datetime, data: dict | None = None
+) -> CaseEvent:
+    """Store the customer's answer on the case (committed first), then email the rep.
+    `data`: how it came, for an emailed reply (services/inbound/processing.py)."""
     text = clean_body(body)
     again = _sent_just_now(case, text, now)
     if again is not None:  # a double click, or a reload that posts again: one message
@@ -77,6 +80,7 @@ def receive_from_customer(case: Case, body: str, now: datetime) -> CaseEvent:
         actor_kind="customer",
         kind=FROM_CUSTOMER,
         message=text,
+        data=data,
         created_at=now,
     )
     db.session.add(event)

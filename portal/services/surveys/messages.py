@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import force_locale, gettext
 
-from portal import mail
+from portal import mail, mail_addresses
 from portal.extensions import db
 from portal.models import Case, SurveyInvitation
 from portal.services import status_links as case_links
@@ -79,6 +79,7 @@ def build_followup_message(invitation: SurveyInvitation, links: dict, reminder: 
             headers={
                 "List-Unsubscribe": f"<{links['unsubscribe']}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                **mail_addresses.reply_headers(case.id),
             },
             locale=customer.locale or "en",
             customer=customer,

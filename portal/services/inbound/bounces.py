@@ -1,0 +1,112 @@
+"""Delivery reports about our own mail. A hard bounce (the address will never work) stops all
+mail to it, as an immediate 5xx refusal does when a survey is sent (services/surveys/sending.py):
+the customer's `bounced_at` is set, so no survey, reminder or "case opened" email goes there
+again, and the rep of each of their open cases sees it on the timeline (time to phone). A soft
+bounce (a full mailbox, a delay) is counted per address (`soft_bounce_count`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Case, CaseEvent, Customer, InboundMessage, MailBounce
+from portal.models.case import OPEN_STATUSES
+from portal.services.addresses import normalise_email
+from portal.services.inbound.classify import DeliveryReport
+
+
+def record_reports(
+    inbound: InboundMessage,
+    reports: list[DeliveryReport],
+    verp_recipient: str | None,
+    now: datetime,
+) -> str:
+    """Record each failure of the report (not committed); returns what happened, in words.
+
+    The recipient signed into the VERP bounce address is trusted over the report's own
+    Final-Recipient (a forwarding server may name the address it forwarded to); a report
+    with no block to read still counts, as soft, against that recipient."""
+    failures = [r for r in reports if r.kind is not None]
+    if verp_recipient and len(failures) <= 1:
+        block = failures[0] if failures else None
+        failures = [
+            DeliveryReport(
+                verp_recipient,
+                block.action if block else "unknown",
+                block.status if block else "",
+                block.diagnostic if block else "a delivery report without a status to read",
+            )
+        ]
+    if not failures:
+        return "delivery report: nothing failed"
+    outcomes = []
+    for report in failures:
+        kind = report.kind or "soft"
+        address = normalise_email(report.address)
+        if _recorded(inbound.id, address):
+            continue
+        db.session.add(
+            MailBounce(
+                inbound_message_id=inbound.id,
+                address=address,
+                kind=kind,
+                status=report.status[:16],
+                action=report.action[:20],
+                diagnostic=report.diagnostic[:500],
+                created_at=now,
+            )
+        )
+        if kind == "hard":
+            suppressed = suppress(address, report, now)
+            outcomes.append(f"hard bounce {report.status} for {address}: {suppressed}")
+        else:
+            outcomes.append(f"soft bounce {report.status or '(no status)'} for {address}")
+    return "; ".join(outcomes) or "delivery report: recorded before"
+
+
+def _recorded(inbound_id: int, address: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(MailBounce.id).where(
+                MailBounce.inbound_message_id == inbound_id, MailBounce.address == address
+            )
+        )
+        is not None
+    )
+
+
+def suppress(address: str, report: DeliveryReport, now: datetime) -> str:
+    customer = db.session.scalar(sa.select(Customer).where(Customer.email == address))
+    if customer is None:
+        return "no customer has this address"
+    if customer.bounced_at is not None:
+        return "already marked bounced"
+    customer.bounced_at = now
+    open_cases = db.session.scalars(
+        sa.select(Case).where(Case.customer_id == customer.id, Case.status.in_(OPEN_STATUSES))
+    )
+    for case in open_cases:
+        db.session.add(
+            CaseEvent(
+                case_id=case.id,
+                actor_kind="system",
+                kind="customer_email_bounced",
+                message=(
+                    f"Email to {address} bounced ({report.status}): no more email goes to this "
+                    "address. Contact the customer another way."
+                ),
+                data={"status": report.status, "diagnostic": report.diagnostic},
+                created_at=now,
+            )
+        )
+    return "address suppressed"
+
+
+def soft_bounce_count(address: str) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(MailBounce)
+        .where(MailBounce.address == normalise_email(address), MailBounce.kind == "soft")
+    )
