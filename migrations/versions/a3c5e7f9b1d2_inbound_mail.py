@@ -2,7 +2,7 @@
 revoked case reply addresses
 
 Revision ID: a3c5e7f9b1d2
-Revises: e7b2c9d4a1f6
+Revises: a9d3f7c2e815
 Create Date: 2026-12-06 05:31:09.708328
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a3c5e7f9b1d2'
-down_revision = 'e7b2c9d4a1f6'
+down_revision = 'a9d3f7c2e815'
 branch_labels = None
 depends_on = None
 
