@@ -77,7 +77,7 @@ class SmtpSender:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> None:  # None: no file to point at
         self.smtp.send_message(msg)
 
 
@@ -88,14 +88,16 @@ class FileSender:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         ident = msg["Message-ID"].strip("<>").split("@")[0]
         path = self.folder / f"{stamp}-{ident}.eml"
         path.write_bytes(bytes(msg))
         text = msg.get_body(preferencelist=("plain",)).get_content()
         links = sorted(set(LINK.findall(text)))
-        log.warning("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+        # INFO: writing mail to a folder is the normal development set-up, not a problem.
+        log.info("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+        return path
 
 
 @functools.cache
