@@ -30,6 +30,15 @@ class DemoMail:
     to: str
     path: Path | None  # the .eml written (None: sent through SMTP, or by the worker later)
 
+    @property
+    def where(self) -> str:
+        """Where to find it, in words for the command's output."""
+        if self.path is not None:
+            return str(self.path)
+        if current_app.config.get("MAIL_SERVER"):
+            return "sent through SMTP (or queued for the worker)"
+        return f"queued: the worker writes it to {current_app.config['MAIL_DIR']}/"
+
 
 def _open_invitations(kind: str, locale: str, now: datetime, limit: int) -> list[SurveyInvitation]:
     """Sent, unanswered invitations whose link still works, newest first."""
