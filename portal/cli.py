@@ -16,10 +16,11 @@ from portal.extensions import db
 from portal.inbound.commands import inbound_smtp_command, revoke_reply_address_command
 from portal.jobs.periodic import run_all_once
 from portal.metrics.commands import rebuild_performance_command
-from portal.models import SentimentCorrection, Team, User
+from portal.models import SentimentCorrection, Team, User, utcnow
 from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
 from portal.services.addresses import normalise_email
 from portal.services.demo.content import DEMO_PASSWORD
+from portal.services.demo.mailbox import leave_demo_mail
 from portal.services.demo.plans import DemoSeedError
 from portal.services.demo.seeding import demo_logins, seed_demo
 from portal.services.sales.file_import import ImportFormatError, import_sales_file
@@ -100,11 +101,18 @@ def seed_demo_command(customers, sales, seed, if_empty):
         except DemoSeedError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(summary.describe())
+        _echo_demo_mail(leave_demo_mail(utcnow()))
         logins = summary.logins
     if logins:
         click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in logins:
             click.echo(f"  {role:<8} {email}")
+
+
+def _echo_demo_mail(written) -> None:
+    click.echo("Emails to open (as a customer would):")
+    for item in written:
+        click.echo(f"  {item.what:<30} to {item.to}: {item.where}")
 
 
 @portal_cli.command("import-sales")

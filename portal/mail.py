@@ -78,7 +78,7 @@ class SmtpSender:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> None:  # None: no file to point at
         # The envelope sender (Return-Path) is the signed bounce address, when there is one:
         # delivery reports come back to the inbound receiver (portal/mail_addresses.py).
         self.smtp.send_message(msg, from_addr=mail_addresses.envelope_sender(msg["To"]))
@@ -91,14 +91,16 @@ class FileSender:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         ident = msg["Message-ID"].strip("<>").split("@")[0]
         path = self.folder / f"{stamp}-{ident}.eml"
         path.write_bytes(bytes(msg))
         text = msg.get_body(preferencelist=("plain",)).get_content()
         links = sorted(set(LINK.findall(text)))
-        log.warning("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+        # INFO: writing mail to a folder is the normal development set-up, not a problem.
+        log.info("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+        return path
 
 
 @functools.cache

@@ -105,11 +105,18 @@ class HolidayImportForm(FlaskForm):
     import_team = SelectField("For", coerce=optional_id)
     add_se = SubmitField("Add Swedish public holidays")
     add_gb_eng = SubmitField("Add UK (England) bank holidays")
+    # Any other country the `holidays` package knows (Germany for a DACH team...).
+    import_country = SelectField(
+        "Country", choices=[], validate_choice=False
+    )  # checked by the service
+    add_country = SubmitField("Add this country's public holidays")
 
     def chosen_source(self) -> str | None:
-        """Which button was pressed: a key of sla_admin.HOLIDAY_SOURCES."""
+        """Which button was pressed: a source of sla_admin.holiday_source."""
         if self.add_se.data:
             return "se"
         if self.add_gb_eng.data:
             return "gb-eng"
+        if self.add_country.data:
+            return sla_admin.COUNTRY_SOURCE + (self.import_country.data or "")
         return None

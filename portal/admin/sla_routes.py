@@ -16,6 +16,7 @@ from portal.models import Holiday, utcnow
 from portal.models.case import SEVERITIES
 from portal.services.rules import RuleError
 from portal.services.sla import admin as sla_admin
+from portal.services.sla import countries
 from portal.services.staff import teams
 
 HOLIDAYS_PER_PAGE = 50
@@ -103,6 +104,10 @@ def holidays():
     add_form.team.choices = import_form.import_team.choices = id_choices(
         teams.all_teams(), "All teams"
     )
+    import_form.import_country.choices = [
+        ("", "Choose a country"),
+        *countries.supported_countries().items(),
+    ]
     if add_form.submit.data and add_form.validate_on_submit():
         done = _add_holiday(add_form)
     elif import_form.chosen_source() and import_form.validate_on_submit():

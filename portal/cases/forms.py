@@ -214,9 +214,10 @@ class ResolveForm(CaseForm):
         validators=[DataRequired(message="Choose what was done.")],
     )
     summary = _text(
-        "Summary",
-        "Sum up what was done: the customer's follow-up cites it.",
-        "The customer is then asked whether this fixed their concern.",
+        "Summary for the customer",
+        "Sum up what was done: the customer reads it.",
+        "Write it to the customer: it is shown on their status page and in the "
+        '"did this fix it?" email, which asks whether this fixed their concern.',
     )
     submit = SubmitField("Resolve case")
 

@@ -67,6 +67,10 @@ def live_filter(figure: str, now: datetime):
             Case.first_contact_at.is_(None), Case.first_contact_due < now
         ),
         "resolution_overdue": Case.resolve_due < now,
+        "overdue": sa.or_(
+            sa.and_(Case.first_contact_at.is_(None), Case.first_contact_due < now),
+            Case.resolve_due < now,
+        ),
     }.get(figure)
 
 
@@ -107,16 +111,24 @@ def _with_people(case_id: int | None) -> Case | None:
 
 
 @dataclass
+class Cell:
+    text: str  # the figure as people read it
+    link: str | None  # the cases behind it
+    n: int | None  # what it was computed from (None: a count, not a rate)
+    small: bool  # from fewer than d.SMALL_SAMPLE: shown marked
+
+
+@dataclass
 class RepRow:
     rep: User
     metrics: dict = field(default_factory=dict)
-    # (figure as text, link to the cases behind it or None), one per COMPARISON column
-    cells: list[tuple[str, str | None]] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)  # one per COMPARISON column
 
 
 def comparison(reps: list[User], period: Period, cases_url: str) -> list[RepRow]:
-    """Each rep's figures for the comparison table, with their drill-down links (built here
-    with plain string joins: 300 reps x 9 figures through url_for took most of the page)."""
+    """Each rep's figures for the comparison table, with their sample sizes and drill-down
+    links (built here with plain string joins: 300 reps x 9 figures through url_for took most
+    of the page)."""
 
     records = records_for([subject_key("rep", r.id) for r in reps], period)
     when = f"period={period.kind}&start={period.start.isoformat()}"  # nothing to quote
@@ -128,9 +140,30 @@ def comparison(reps: list[User], period: Period, cases_url: str) -> list[RepRow]
             link = None
             if name in DRILL and metrics.get(name) is not None:
                 link = f"{cases_url}?figure={DRILL[name]}&{when}&rep={rep.id}"
-            cells.append((format_metric(name, metrics), link))
+            known = metrics.get(name) is not None
+            n = d.sample_size(name, metrics) if known else None
+            small = known and d.is_small_sample(name, metrics)
+            cells.append(Cell(format_metric(name, metrics), link, n, small))
         rows.append(RepRow(rep, metrics, cells))
     return rows
+
+
+SORT_KEYS = ("name", *COMPARISON)
+# A heading's first click puts the worst first (the slowest, the lowest rate); names A to Z.
+FIRST_DIRECTION = {
+    "name": "asc",
+    **{n: "asc" if METRICS[n].higher_is_better is True else "desc" for n in COMPARISON},
+}
+
+
+def sort_rows(rows: list[RepRow], key: str, descending: bool) -> list[RepRow]:
+    """The table sorted by a column; reps with no figure come last either way."""
+    if key not in COMPARISON:
+        return sorted(rows, key=lambda r: r.rep.name.casefold(), reverse=descending)
+    known = [r for r in rows if r.metrics.get(key) is not None]
+    unknown = [r for r in rows if r.metrics.get(key) is None]
+    known.sort(key=lambda r: (r.metrics[key], r.rep.name.casefold()), reverse=descending)
+    return known + sorted(unknown, key=lambda r: r.rep.name.casefold())
 
 
 class _Empty:
@@ -141,20 +174,29 @@ def response_trend(subject: str, now: datetime, weeks: int = 12):
     return trend(subject, recent("week", now, weeks))
 
 
-def trend_chart(history) -> dict:
-    """Chart data (hours per week) for the response-time trend; the page's table has the same."""
+def trend_charts(history) -> list[dict]:
+    """Chart data (hours per week) for the response-time trend, in two panels with their own
+    scales: first contact (hours) would lie flat at zero under resolution's p90 (days) on one
+    axis. A week with no figure is a gap (null), never 0. The page's table has the same."""
 
-    return {
-        "unit": "hours",
-        "labels": [p.label for p, _ in history],
-        "series": [
-            {
-                "label": METRICS[name].label,
-                "data": [chart_number(m.get(name), "hours") for _, m in history],
-            }
-            for name in TREND_METRICS
-        ],
-    }
+    def panel(title: str, names: tuple[str, ...]) -> dict:
+        return {
+            "title": title,
+            "unit": "hours",
+            "labels": [p.label for p, _ in history],
+            "series": [
+                {
+                    "label": METRICS[name].label,
+                    "data": [chart_number(m.get(name), "hours") for _, m in history],
+                }
+                for name in names
+            ],
+        }
+
+    return [
+        panel("First contact (hours)", TREND_METRICS[:2]),
+        panel("Resolution (hours)", TREND_METRICS[2:]),
+    ]
 
 
 # Which cases a comparison figure opens.
@@ -210,6 +252,7 @@ LIVE_FIGURES = {
     "uncontacted": "Not yet contacted",
     "first_contact_overdue": "First contact overdue",
     "resolution_overdue": "Resolution overdue",
+    "overdue": "Overdue (first contact or resolution)",
 }
 
 

@@ -17,10 +17,10 @@ from wtforms import SelectChoice
 
 from portal.auth.access import ANY_STAFF, roles_required
 from portal.csv_export import csv_response
-from portal.dashboard import board, exports, scorecard
+from portal.dashboard import attention, board, exports, scorecard
 from portal.dashboard.forms import GoalForm, NoteForm, PeriodError, parse_id, parse_period
 from portal.extensions import db
-from portal.metrics.definitions import METRICS
+from portal.metrics.definitions import METRICS, SMALL_SAMPLE, is_small_sample, sample_size
 from portal.metrics.triage_quality import load_triage_quality
 from portal.models import utcnow
 from portal.services.performance import goals
@@ -47,6 +47,16 @@ def metric_label(name):
     return METRICS[name].label
 
 
+@bp.app_template_global("sample_size")
+def sample_size_global(name, metrics):
+    return sample_size(name, metrics or {})
+
+
+@bp.app_template_global("is_small_sample")
+def is_small_sample_global(name, metrics):
+    return is_small_sample(name, metrics or {})
+
+
 @bp.errorhandler(PeriodError)
 def bad_filter(exc):
     text = f"{exc} Fix the address, or start again from the dashboard."
@@ -71,6 +81,8 @@ def index():
         team_id = teams[0].id
     reps = [r for r in goals.reps_in_scope(current_user) if team_id is None or r.team_id == team_id]
     history = board.response_trend(board.team_subject(current_user, team_id), now)
+    rows = board.comparison(reps, period, url_for(".cases"))
+    sort, descending = _sort_args()
     return render_template(
         "dashboard/index.html",
         now=now,
@@ -81,9 +93,14 @@ def index():
         triage=load_triage_quality(
             now, None if current_user.is_admin and team_id is None else [r.id for r in reps]
         ),
-        rows=board.comparison(reps, period, url_for(".cases")),
+        rows=board.sort_rows(rows, sort, descending),
+        sort=sort,
+        descending=descending,
+        first_direction=board.FIRST_DIRECTION,
+        callouts=attention.callouts(rows, current_user, now),
+        small_sample=SMALL_SAMPLE,
         trend=history,
-        trend_chart=board.trend_chart(history),
+        trend_charts=board.trend_charts(history),
         drill_figures=board.DRILL,
         computed_at=computed_at(period),
         columns=board.COMPARISON,
@@ -92,6 +109,17 @@ def index():
         trend_metrics=board.TREND_METRICS,
         age_buckets=board.AGE_BUCKETS,
     )
+
+
+def _sort_args() -> tuple[str, bool]:
+    """The reps table's order from ?sort=<column>&dir=asc|desc (links in its headers)."""
+    sort = request.args.get("sort", "name")
+    if sort not in board.SORT_KEYS:
+        raise PeriodError(f"sort must be one of {', '.join(board.SORT_KEYS)} (got {sort!r}).")
+    direction = request.args.get("dir", "asc")
+    if direction not in ("asc", "desc"):
+        raise PeriodError(f"dir must be asc or desc (got {direction!r}).")
+    return sort, direction == "desc"
 
 
 @bp.get("/reps/<int:rep_id>")

@@ -59,6 +59,42 @@ METRICS: dict[str, Metric] = {
 }
 GOAL_METRICS = {name: m for name, m in METRICS.items() if m.higher_is_better is not None}
 
+# What each rate is computed from: the record's figure counting it (its sample size, "n"),
+# and what one of them is called. Same compute() pass as the rate itself.
+SAMPLE_SIZES: dict[str, tuple[str, str]] = {
+    "response_rate": ("surveys_sent", "surveys"),
+    "satisfaction_avg": ("csat_n", "answers"),
+    "csat": ("csat_n", "answers"),
+    "nps": ("nps_n", "answers"),
+    "complaints_per_100_sales": ("sales_count", "sales"),
+    "first_contact_median_hours": ("first_contact_n", "cases"),
+    "first_contact_p90_hours": ("first_contact_n", "cases"),
+    "resolution_median_hours": ("resolution_n", "cases"),
+    "resolution_p90_hours": ("resolution_n", "cases"),
+    "first_contact_within_sla": ("first_contact_decided", "deadlines"),
+    "resolution_within_sla": ("resolution_decided", "deadlines"),
+    "reopen_rate": ("cases_resolved", "cases"),
+    "resolution_satisfaction": ("resolution_answers", "answers"),
+    "satisfaction_change": ("satisfaction_change_n", "answers"),
+    "recovery_rate": ("recovery_customers", "customers"),
+    "repeat_purchase_rate": ("repeat_customers", "customers"),
+}
+# A rate from fewer than this many is shown marked as a small sample: one unhappy answer out
+# of three makes "CSAT 67%", which says little about the rep.
+SMALL_SAMPLE = 10
+
+
+def sample_size(name: str, metrics: dict) -> int | None:
+    """How many things `name` was computed from (None: not a rate, or an older record)."""
+    if name not in SAMPLE_SIZES:
+        return None
+    return metrics.get(SAMPLE_SIZES[name][0])
+
+
+def is_small_sample(name: str, metrics: dict) -> bool:
+    n = sample_size(name, metrics)
+    return n is not None and 0 < n < SMALL_SAMPLE
+
 
 # --- facts: one row per thing counted, loaded by portal.metrics.facts ------------------------
 @dataclass(frozen=True)
@@ -315,11 +351,21 @@ def compute(facts: Facts) -> dict:
         "surveys_answered": sum(i.answered for i in sent),
         "response_rate": share(sum(i.answered for i in sent), len(sent)),
         "answers": len(answers),
+        "csat_n": len(ratings),
+        "nps_n": len(recommends),
         "satisfaction_avg": mean(ratings),
         "csat": share(sum(r in CSAT_SATISFIED for r in ratings), len(ratings)),
         "nps": _nps(recommends),
         "cases_opened": len(opened),
         "complaints_per_100_sales": 100 * len(opened) / len(sales) if sales else None,
+        "first_contact_n": len(contacted),
+        "resolution_n": len(resolution_hours),
+        "first_contact_decided": len(fc_decided),
+        "resolution_decided": len(rs_decided),
+        "resolution_answers": len(after),
+        "satisfaction_change_n": len(changes),
+        "recovery_customers": len({c.customer_id for c in resolved}),
+        "repeat_customers": len({s.customer_id for s in sales}),
         "first_contact_median_hours": percentile(contacted, 0.5),
         "first_contact_p90_hours": percentile(contacted, 0.9),
         "resolution_median_hours": percentile(resolution_hours, 0.5),

@@ -50,6 +50,18 @@ class Period:
         return Period(self.kind, period_start(self.kind, self.start - timedelta(days=1)))
 
     @property
+    def days_text(self) -> str:
+        """The days it covers, as people write them (the end day included, an en dash
+        between): "23-29 November 2026", "30 November - 6 December 2026", "29 December 2025 -
+        4 January 2026"."""
+        first, last = self.start, self.end - timedelta(days=1)
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{first.day}\N{EN DASH}{last.day} {last:%B %Y}"
+        if first.year == last.year:
+            return f"{first.day} {first:%B} \N{EN DASH} {last.day} {last:%B %Y}"
+        return f"{first.day} {first:%B %Y} \N{EN DASH} {last.day} {last:%B %Y}"
+
+    @property
     def label(self) -> str:
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()

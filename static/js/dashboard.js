@@ -25,7 +25,8 @@
             borderDash: DASHES[i % DASHES.length],
             pointStyle: POINTS[i % POINTS.length],
             pointRadius: 4,
-            spanGaps: true,
+            // A week with no figure is a gap in the line, not a straight run across it.
+            spanGaps: false,
             borderWidth: 2
           };
         })
@@ -34,7 +35,7 @@
         animation: false,
         responsive: true,
         // Wide on a desktop, taller on a phone so the lines stay readable.
-        aspectRatio: canvas.parentElement.clientWidth < 600 ? 1.2 : 3,
+        aspectRatio: canvas.parentElement.clientWidth < 600 ? 1.2 : (spec.title ? 2 : 3),
         interaction: { mode: "index", intersect: false },
         plugins: { legend: { labels: { usePointStyle: true, boxWidth: 10, boxHeight: 8 } } },
         scales: {

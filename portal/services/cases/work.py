@@ -199,7 +199,7 @@ def resolve(
     check_version(case, version)
     if outcome not in RESOLVE_OUTCOMES:
         raise RuleError("Choose what was done from the list.", "outcome")
-    summary = _text(summary, "Sum up what was done: the customer's follow-up cites it.", "summary")
+    summary = _text(summary, "Sum up what was done: the customer reads it.", "summary")
     status = _next_status(case, "resolve")
     with saving():
         case.status = status

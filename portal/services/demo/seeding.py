@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import Team, User
 from portal.services.demo.builder import Demo
 from portal.services.demo.content import LOGIN_REPS, STAFF_DOMAIN
 from portal.services.demo.plans import DemoSeedError, DemoSummary
 from portal.services.setup import ensure_sla_policies
+from portal.services.sla.admin import team_holidays
 from portal.services.surveys.schedule import get_policy
 
 
@@ -34,12 +35,23 @@ def seed_demo(
     get_policy()  # the survey policy row, committed like the SLA defaults
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     try:
-        summary = Demo(random.Random(seed), now).build(customers, sales, seed)
+        demo = Demo(random.Random(seed), now)
+        summary = demo.build(customers, sales, seed)
+        add_team_holidays([plan.team for plan in demo.teams], now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return summary
+
+
+def add_team_holidays(teams: list[Team], now: datetime) -> int:
+    """Each team's country's holidays (from its calendar's zone) for this year and the next,
+    so deadlines and the SLA preview skip Christmas as the teams do."""
+    db.session.flush()  # the teams' ids
+    rows = [h for team in teams for h in team_holidays(team, [now.year, now.year + 1])]
+    db.session.add_all(rows)
+    return len(rows)
 
 
 def demo_logins() -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from portal.models.performance import subject_key
 from portal.services.performance.goals import GoalProgress, goals_query, progress_of
 from portal.services.performance.records import computed_at, records_for
 from portal.services.scope import managed_team_ids
+from portal.urls import external_url
 
 FIGURES = (
     "sales_count",
@@ -45,6 +46,10 @@ class Digest:
     at_risk: list[GoalProgress]
     breaches: list[Case]
     breach_count: int
+    # Links for the email: each listed case, and where each goal at risk is followed (the
+    # rep's scorecard of the goal's period, or the goals page for a team goal).
+    case_links: dict[int, str] = field(default_factory=dict)
+    goal_links: dict[int, str] = field(default_factory=dict)
 
 
 def digest_week(now: datetime) -> Period:
@@ -98,4 +103,25 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
             .limit(MAX_BREACHES_LISTED)
         )
     )
-    return Digest(manager, week, rows, at_risk, breaches, count or 0)
+    return Digest(
+        manager,
+        week,
+        rows,
+        at_risk,
+        breaches,
+        count or 0,
+        {case.id: external_url("cases.show", case_id=case.id) for case in breaches},
+        {p.goal.id: _goal_link(p) for p in at_risk},
+    )
+
+
+def _goal_link(progress: GoalProgress) -> str:
+    goal = progress.goal
+    if goal.rep_id is None:
+        return external_url("dashboard.goals_page")
+    return external_url(
+        "dashboard.rep_scorecard",
+        rep_id=goal.rep_id,
+        period=goal.period,
+        start=goal.period_start.isoformat(),
+    )

@@ -24,6 +24,7 @@ from portal.models.sla import SLA_UNITS
 from portal.services import audit
 from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
+from portal.services.sla import countries
 from portal.services.sla.calendar import Calendar, calendar_for_team, works_round_the_clock
 from portal.services.sla.deadlines import deadlines_for
 
@@ -143,8 +144,12 @@ def update_policies(settings: dict[str, PolicySettings]) -> list[str]:
 
 def example_calendar() -> Calendar:
     """The calendar of the examples: the default one (Stockholm, Monday to Friday 08:00-17:00)
-    with the holidays of every team."""
-    return calendar_for_team(None)
+    with the holidays for every team and those of the teams in its time zone (a Swedish team's
+    Christmas: no example is due on 25 December)."""
+    base = calendar_for_team(None)
+    same_zone = sa.select(Team.id).where(Team.timezone == base.zone.key)
+    days = db.session.scalars(sa.select(Holiday.day).where(Holiday.team_id.in_(same_zone)))
+    return replace(base, holidays=base.holidays | frozenset(days))
 
 
 def next_friday_afternoon(now: datetime, calendar: Calendar) -> datetime:
@@ -322,10 +327,44 @@ HOLIDAY_SOURCES = {
 }
 
 
+COUNTRY_SOURCE = "country:"  # "country:DE": any country the `holidays` package knows
+
+
+def holiday_source(source: str) -> HolidaySource | None:
+    """A HOLIDAY_SOURCES key, or "country:<ISO code>" of a supported country (None: neither)."""
+    if source in HOLIDAY_SOURCES:
+        return HOLIDAY_SOURCES[source]
+    code = source.removeprefix(COUNTRY_SOURCE) if source.startswith(COUNTRY_SOURCE) else None
+    name = countries.supported_countries().get(code or "")
+    if name is None:
+        return None
+    return HolidaySource(f"public holidays ({name})", code, language=countries.language_for(code))
+
+
+def source_for_country(code: str) -> str:
+    """The source to import a country's holidays from: Sweden's and England's own rules, else
+    the country's nationwide public holidays."""
+    return {"SE": "se", "GB": "gb-eng"}.get(code, COUNTRY_SOURCE + code)
+
+
+def team_holidays(team: Team, years: list[int]) -> list[Holiday]:
+    """Unsaved holidays of the team's country (from its calendar's zone) in these years, for
+    that team; none when the zone names no country."""
+    code = countries.country_of_zone(team.timezone)
+    if code is None:
+        return []
+    source = source_for_country(code)
+    return [
+        Holiday(day=day, name=name, team_id=team.id)
+        for year in years
+        for day, name in public_holidays(source, year).items()
+    ]
+
+
 def public_holidays(source: str, year: int) -> dict[date, str]:
-    """The days off of `source` (a HOLIDAY_SOURCES key) in `year`, from the `holidays`
+    """The days off of `source` (see holiday_source) in `year`, from the `holidays`
     package: no rule is written here."""
-    spec = HOLIDAY_SOURCES[source]
+    spec = holiday_source(source)
     found = holiday_rules.country_holidays(
         spec.country,
         subdiv=spec.subdiv,
@@ -347,8 +386,11 @@ class HolidayImport:
 def add_public_holidays(source: str, year: int, team_id: int | None) -> HolidayImport:
     """Add the country's holidays of `year` that are missing, for every team or for one
     (a team's own holidays and every team's count as there). Running it twice adds nothing."""
-    if source not in HOLIDAY_SOURCES:
-        raise RuleError("Choose Swedish or UK (England) holidays.")
+    spec = holiday_source(source)
+    if spec is None and source.startswith(COUNTRY_SOURCE):
+        raise RuleError("Choose a country from the list.", "country")
+    if spec is None:
+        raise RuleError("Choose Swedish or UK (England) holidays, or a country from the list.")
     low, high = YEAR_LIMITS
     if not low <= year <= high:
         raise RuleError(f"Enter a year from {low} to {high}.", "year")
@@ -391,4 +433,4 @@ def add_public_holidays(source: str, year: int, team_id: int | None) -> HolidayI
             "Someone added holidays at the same moment. Press the button again: "
             "the days already there are skipped."
         ) from None
-    return HolidayImport(HOLIDAY_SOURCES[source].label, year, added, len(days) - len(added))
+    return HolidayImport(spec.label, year, added, len(days) - len(added))

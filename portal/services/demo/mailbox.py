@@ -1,0 +1,106 @@
+"""Emails a newcomer can open right after `flask portal seed-demo`: a few survey invitations
+(English and Swedish), a complaint to confirm and a "did this fix it?" follow-up, each built
+and sent as the portal sends them (to instance/mail/ without an SMTP server).
+
+The demo's invitations are stored as sent already; this writes their emails once more so that
+there is something to click. The complaint goes through the public form's own service, so
+confirming its link opens a case as a customer's would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal import mail
+from portal.extensions import db
+from portal.models import Customer, Sale, SurveyInvitation
+from portal.services import complaints
+from portal.services.surveys.followup import FOLLOWUP_KIND
+from portal.services.surveys.messages import build_invitation_message
+
+
+@dataclass(frozen=True)
+class DemoMail:
+    what: str  # "Survey (Swedish)", "Complaint to confirm"...
+    to: str
+    path: Path | None  # the .eml written (None: sent through SMTP, or by the worker later)
+
+    @property
+    def where(self) -> str:
+        """Where to find it, in words for the command's output."""
+        if self.path is not None:
+            return str(self.path)
+        if current_app.config.get("MAIL_SERVER"):
+            return "sent through SMTP (or queued for the worker)"
+        return f"queued: the worker writes it to {current_app.config['MAIL_DIR']}/"
+
+
+def _open_invitations(kind: str, locale: str, now: datetime, limit: int) -> list[SurveyInvitation]:
+    """Sent, unanswered invitations whose link still works, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(SurveyInvitation)
+            .join(Customer, Customer.id == SurveyInvitation.customer_id)
+            .where(
+                SurveyInvitation.kind == kind,
+                SurveyInvitation.sent_at.is_not(None),
+                SurveyInvitation.answered_at.is_(None),
+                SurveyInvitation.expires_at > now,
+                Customer.locale == locale,
+                Customer.unsubscribed_at.is_(None),
+            )
+            .order_by(SurveyInvitation.sent_at.desc(), SurveyInvitation.id)
+            .limit(limit)
+        )
+    )
+
+
+def leave_demo_mail(now: datetime) -> list[DemoMail]:
+    language = {"en": "English", "sv": "Swedish"}
+    chosen = [
+        (f"Survey ({language[locale]})", inv)
+        for locale, limit in (("en", 2), ("sv", 1))
+        for inv in _open_invitations("post_sale", locale, now, limit)
+    ]
+    chosen += [
+        ('"Did this fix it?" follow-up', inv)
+        for inv in _open_invitations(FOLLOWUP_KIND, "en", now, 1)
+    ]
+    written = []
+    with mail.connect() as sender:
+        for what, invitation in chosen:
+            message = build_invitation_message(invitation, reminder=False)
+            written.append(DemoMail(what, invitation.customer.email, sender.send(message)))
+    return [*written, _complaint_to_confirm(now)]
+
+
+def _complaint_to_confirm(now: datetime) -> DemoMail:
+    """A complaint from the public form about a real demo order, waiting to be confirmed."""
+    sale = db.session.scalar(
+        sa.select(Sale).join(Customer).where(Customer.locale == "en").order_by(Sale.sold_at.desc())
+    )
+    customer = sale.customer
+    before = _mail_files()
+    complaints.file_complaint(
+        complaints.Complainant(customer.email, customer.name, sale.order_ref),
+        complaints.Details(
+            category="delivery",
+            description="The parcel arrived with a broken corner and one part is missing.",
+            contact_preference="email",
+            phone=None,
+        ),
+        "en",
+        now,
+    )
+    new = sorted(_mail_files() - before)  # written now when jobs run inline
+    return DemoMail("Complaint to confirm", customer.email, new[-1] if new else None)
+
+
+def _mail_files() -> set[Path]:
+    folder = Path(current_app.config["MAIL_DIR"])
+    return set(folder.glob("*.eml")) if folder.exists() else set()

@@ -1,0 +1,87 @@
+"""A fresh demo leaves emails to open and knows its teams' holidays; writing mail to the folder
+is logged as the normal thing it is (INFO), not as a warning."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from portal import mail
+from portal.extensions import db
+from portal.models import Complaint, Holiday, Team
+from portal.services.sla.admin import example_calendar
+
+from .test_demo import SMALL
+
+
+def test_the_demo_leaves_survey_complaint_and_follow_up_emails_and_says_where(
+    app, runner, run_jobs, outbox
+):
+    result = runner.invoke(args=["portal", "seed-demo", *SMALL])
+    assert result.exit_code == 0, result.output
+    listed = dict(re.findall(r"^\s+(.+?)\s+to \S+: (\S+\.eml)$", result.output, re.MULTILINE))
+    if "queued: the worker writes it to" in result.output:  # with Redis: the complaint's job
+        run_jobs()
+        [confirmation] = [m for m in outbox() if m["Subject"] == "Confirm your complaint"]
+        listed["Complaint to confirm"] = str(
+            next(
+                p
+                for p in Path(app.config["MAIL_DIR"]).glob("*.eml")
+                if confirmation["Message-ID"] in p.read_text()
+            )
+        )
+    subjects = {}
+    for what, path in listed.items():
+        assert Path(path).parent == Path(app.config["MAIL_DIR"])
+        message = email.message_from_bytes(Path(path).read_bytes(), policy=email.policy.default)
+        subjects[what] = message["Subject"]
+    assert subjects == {
+        "Survey (English)": "How was your purchase?",
+        "Survey (Swedish)": "Hur var ditt köp?",
+        '"Did this fix it?" follow-up': "Did this resolve your concern?",
+        "Complaint to confirm": "Confirm your complaint",
+    }
+    assert len(re.findall(r"Survey \(English\)", result.output)) == 2
+    # The complaint is a real one, waiting for its customer to confirm it.
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint.confirmed_at is None and complaint.order_ref_given
+
+
+def test_the_demo_teams_have_their_countrys_holidays_this_year_and_next(app, runner):
+    assert runner.invoke(args=["portal", "seed-demo", *SMALL]).exit_code == 0
+    year = datetime.now(UTC).year
+    by_team = {}
+    for team, day, name in db.session.execute(
+        sa.select(Team.name, Holiday.day, Holiday.name).join(Team, Team.id == Holiday.team_id)
+    ):
+        by_team.setdefault(team, {})[day] = name
+    for team in ("Nordics", "DACH", "UK & Ireland"):
+        assert date(year, 12, 25) in by_team[team] and date(year + 1, 12, 25) in by_team[team]
+    assert by_team["Nordics"][date(year, 12, 24)] == "Christmas Eve"  # Swedish: a day off
+    assert date(year, 10, 3) in by_team["DACH"]  # German Unity Day
+    assert date(year, 10, 3) not in by_team["Nordics"]
+    # The SLA examples (Stockholm time) skip the Swedish team's Christmas.
+    assert date(year, 12, 25) in example_calendar().holidays
+    assert date(year, 10, 3) not in example_calendar().holidays
+
+
+def test_mail_written_to_the_folder_is_logged_at_info(app, caplog):
+    with app.app_context(), caplog.at_level(logging.INFO, logger="portal.mail"):
+        message = mail.build_message(
+            "ann@example.org",
+            "Hello",
+            "complaint_confirmation",
+            link="http://x.example/c/1",
+            days=7,
+            locale="en",
+        )
+        mail.send(message)
+    records = [r for r in caplog.records if r.name == "portal.mail"]
+    assert [r.levelno for r in records] == [logging.INFO]
+    assert "written to" in records[0].getMessage()
