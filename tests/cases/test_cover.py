@@ -4,6 +4,7 @@ and they come back when she returns, all on the timeline (issue 13, point 5)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -161,3 +162,25 @@ def test_a_new_case_while_away_goes_to_the_stand_in_and_comes_back(
     assert cover.sweep_cover(utcnow() + timedelta(days=4)) == 1
     db.session.expire_all()
     assert case.assigned_rep_id == rita.id
+
+
+def test_two_workers_sweeping_at_once_move_each_case_once(app, rita, anna, ritas_case):
+    cases = [ritas_case(email=f"carl{n}@example.org") for n in range(4)]
+    rita.away_until = utcnow() + timedelta(days=3)
+    db.session.commit()
+    now, start, moved = utcnow(), threading.Barrier(2), []
+
+    def worker():
+        with app.app_context():  # a worker process of its own: its own session
+            start.wait()
+            moved.append(cover.sweep_cover(now))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(moved) == len(cases)
+    for case in cases:
+        assert timeline(case) == [("cover_started", anna.id)]
+        assert db.session.get(Case, case.id).assigned_rep_id == anna.id

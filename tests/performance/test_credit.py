@@ -20,6 +20,10 @@ from datetime import UTC, datetime
 import pytest
 
 from portal.extensions import db
+from portal.metrics.definitions import compute
+from portal.metrics.facts import load_facts
+from portal.metrics.periods import Period
+from portal.metrics.rollup import compute_period
 from portal.models import Case, CaseEvent, Customer
 
 from ..conftest import PASSWORD, submit
@@ -122,11 +126,6 @@ def test_complaints_and_satisfaction_go_to_the_seller_times_to_the_holders(app, 
 
 
 def test_the_team_and_everyone_count_each_case_once_with_its_whole_time(march):
-    from portal.metrics.definitions import compute
-    from portal.metrics.facts import load_facts
-    from portal.metrics.periods import Period
-    from portal.metrics.rollup import compute_period
-
     period = Period("month", datetime(2026, 3, 1).date())
     now = at("2026-06-15 12:00")
     results = compute_period(period, now)
