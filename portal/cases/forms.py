@@ -247,7 +247,7 @@ class QueueFilterForm(FlaskForm):
         "Search",
         filters=[strip],
         validators=[Optional(), Length(max=100, message="Keep the search to 100 characters.")],
-        description="Customer name or email, order number, subject or #case number.",
+        description="Customer name or email, phone, order number, subject or #case number.",
     )
     status = SelectField("Status", choices=STATUS_FILTERS, default="active")
     severity = SelectField(
@@ -259,4 +259,14 @@ class QueueFilterForm(FlaskForm):
         default="",
     )
     rep = SelectField("Responsible", default="")  # choices: the view (managers only)
+    contact = SelectField(
+        "Contact wish",
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("phone", "Call them"),
+            SelectChoice("email", "Email them"),
+            SelectChoice("none", "Did not ask to be contacted"),
+        ],
+        default="",
+    )
     overdue = BooleanField("Overdue only")

@@ -34,6 +34,7 @@ from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
 from portal.models.case import NOT_A_COMPLAINT
 from portal.services.cases import assignment, labels
+from portal.services.cases import contact as case_contact
 from portal.services.cases import history as case_history
 from portal.services.cases import queue as case_queue
 from portal.services.cases import rules as case_rules
@@ -95,6 +96,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         "cases/show.html",
         case=case,
         analysis=labels.analysis_for(case),
+        contact_wishes=case_contact.of_case(case),
         history=case_history.customer_history(case, current_user),
         unanswered=case.id in case_queue.unanswered_replies([case.id]),
         slas=severity_rules.severity_slas() if "severity_form" in forms else [],

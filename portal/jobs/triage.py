@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
+from portal.services.cases import contact
 from portal.services.cases.opening import case_subject, open_case
 from portal.urls import external_url
 
@@ -155,6 +156,7 @@ def notify_case_assigned(case_id: int) -> bool:
         "case_assigned",
         case=case,
         rep=rep,
+        contact_line=contact.for_staff(contact.of_case(case)),
         link=external_url("cases.show", case_id=case.id),
     )
     mail.send(message)
