@@ -230,6 +230,20 @@ class ReopenForm(CaseForm):
     submit = SubmitField("Reopen case")
 
 
+class CustomerResolvedForm(CaseForm):
+    note = TextAreaField(
+        "Note",
+        validators=[
+            Optional(),
+            Length(max=NOTE_LENGTH, message=f"Keep it to {NOTE_LENGTH} characters."),
+        ],
+        filters=[strip],
+        description="Optional: anything to add to the timeline.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Close as resolved by the customer")
+
+
 # --- the queue's filters (GET: no CSRF, nothing changes) ------------------------------------
 
 STATUS_FILTERS = [

@@ -45,6 +45,7 @@ def _closed_page(link):
             followup=followup,
             reopens=followup and wants_reopen(link.response),
             case_link=_case_link(link),
+            unhappy=answers.sounds_unhappy(link.response),
         )
     status = 410 if link.state is LinkState.EXPIRED else 404
     return render_template("survey/link_invalid.html", state=link.state.value), status
@@ -159,6 +160,7 @@ def thanks(token: str):
         followup=followup,
         reopens=followup and wants_reopen(link.response),
         case_link=_case_link(link),
+        unhappy=answers.sounds_unhappy(link.response),
     )
 
 
