@@ -279,7 +279,7 @@ class QueueFilterForm(FlaskForm):
             SelectChoice("", "Any"),
             SelectChoice("phone", "Call them"),
             SelectChoice("email", "Email them"),
-            SelectChoice("none", "Did not ask to be contacted"),
+            SelectChoice("none", "No contact wanted"),
         ],
         default="",
     )

@@ -96,9 +96,11 @@ def test_a_customer_who_asked_to_be_called_is_called(
     assert queue_ids(client, contact="email") == set()
 
 
-def answer_and_thank(client, answer_survey, rita, locale="en", may_contact=False):
+def answer_and_thank(client, answer_survey, run_jobs, rita, locale="en", may_contact=False):
+    """Dora answers angrily; once the analysis has run, she (re)opens the thank-you page."""
     customer = Customer(email="dora@example.org", name="Dora Kund", locale=locale)
     invitation = answer_survey(rita, customer, comment=ANGRY, may_contact=may_contact)
+    run_jobs()
     thanks = client.get(f"/s/{make_token('survey', invitation.id)}/thanks")
     assert thanks.status_code == 200
     db.session.expire_all()
@@ -109,8 +111,7 @@ def answer_and_thank(client, answer_survey, rita, locale="en", may_contact=False
 def test_a_survey_answer_without_consent_is_not_promised_a_call(
     client, login, rita, answer_survey, run_jobs, outbox
 ):
-    case, thanks = answer_and_thank(client, answer_survey, rita)
-    run_jobs()
+    case, thanks = answer_and_thank(client, answer_survey, run_jobs, rita)
 
     assert "Someone will contact you" not in thanks
     assert "As you asked, we will not contact you unless we need to ask you something." in thanks
@@ -133,8 +134,7 @@ def test_a_survey_answer_without_consent_is_not_promised_a_call(
 def test_a_survey_answer_with_consent_is_promised_an_email(
     client, login, rita, answer_survey, run_jobs, outbox
 ):
-    case, thanks = answer_and_thank(client, answer_survey, rita, may_contact=True)
-    run_jobs()
+    case, thanks = answer_and_thank(client, answer_survey, run_jobs, rita, may_contact=True)
 
     assert "Someone will contact you about it by email, at dora@example.org" in thanks
     [to_rep] = mails_to(outbox, "rita@example.com")
@@ -145,8 +145,8 @@ def test_a_survey_answer_with_consent_is_promised_an_email(
     assert queue_ids(client, contact="email") == {case.id}
 
 
-def test_the_survey_offers_what_it_can_honour_in_swedish_too(client, answer_survey, rita):
-    _, thanks = answer_and_thank(client, answer_survey, rita, locale="sv")
+def test_the_survey_offers_what_it_can_honour_in_swedish_too(client, answer_survey, run_jobs, rita):
+    _, thanks = answer_and_thank(client, answer_survey, run_jobs, rita, locale="sv")
     assert "Som du bad om kontaktar vi dig inte" in thanks
     assert "Någon kommer att kontakta dig" not in thanks
     invitation_token = re.search(r'href="/s/([^/"]+)"', thanks).group(1)
