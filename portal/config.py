@@ -138,6 +138,10 @@ class Config:
         self.MAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 30, minimum=1)
         self.MAIL_DEFAULT_SENDER = env_str("MAIL_FROM", "Aftersale <no-reply@aftersale.invalid>")
         self.MAIL_DIR = Path(env_str("MAIL_DIR", str(INSTANCE_DIR / "mail")))
+        # How customers reach the company, shown where a page cannot help them (a dead link):
+        # portal/support_contact.py. Demo values by default; empty hides them.
+        self.SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "kundservice@demo.aftersale.example")
+        self.SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "+46 8 555 012 34")
 
         # Inbound mail (portal/inbound/, README "Inbound mail"): customers' replies to
         # case+<token>@INBOUND_REPLY_DOMAIN and delivery reports to BOUNCE_ADDRESS reach the

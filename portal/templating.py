@@ -11,6 +11,7 @@ from flask_login import current_user
 from portal.models import utcnow
 from portal.services.cases.assignment import triage_count as count
 from portal.services.cases.rules import can_manage
+from portal.support_contact import support_contact
 
 
 def humanize_delta(target: datetime | None, now: datetime | None = None) -> str:
@@ -73,4 +74,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["age"] = humanize_age
+    app.jinja_env.globals["support_contact"] = support_contact  # templates/_support_contact.html
     app.context_processor(_nav_context)

@@ -231,6 +231,20 @@ class ReopenForm(CaseForm):
     submit = SubmitField("Reopen case")
 
 
+class CustomerResolvedForm(CaseForm):
+    note = TextAreaField(
+        "Note",
+        validators=[
+            Optional(),
+            Length(max=NOTE_LENGTH, message=f"Keep it to {NOTE_LENGTH} characters."),
+        ],
+        filters=[strip],
+        description="Optional: anything to add to the timeline.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Close as resolved by the customer")
+
+
 # --- the queue's filters (GET: no CSRF, nothing changes) ------------------------------------
 
 STATUS_FILTERS = [
@@ -248,7 +262,7 @@ class QueueFilterForm(FlaskForm):
         "Search",
         filters=[strip],
         validators=[Optional(), Length(max=100, message="Keep the search to 100 characters.")],
-        description="Customer name or email, order number, subject or #case number.",
+        description="Customer name or email, phone, order number, subject or #case number.",
     )
     status = SelectField("Status", choices=STATUS_FILTERS, default="active")
     severity = SelectField(
@@ -260,4 +274,14 @@ class QueueFilterForm(FlaskForm):
         default="",
     )
     rep = SelectField("Responsible", default="")  # choices: the view (managers only)
+    contact = SelectField(
+        "Contact wish",
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("phone", "Call them"),
+            SelectChoice("email", "Email them"),
+            SelectChoice("none", "No contact wanted"),
+        ],
+        default="",
+    )
     overdue = BooleanField("Overdue only")

@@ -45,7 +45,13 @@ def _filters() -> tuple[QueueFilterForm, QueueFilters]:
     reps = case_queue.rep_choices(current_user) if manages else [("", "")]
     form.rep.choices = [SelectChoice(value, label) for value, label in reps]
     form.validate()
-    for name, word in (("status", "a status"), ("severity", "a severity"), ("rep", "a person")):
+    choose = (
+        ("status", "a status"),
+        ("severity", "a severity"),
+        ("rep", "a person"),
+        ("contact", "a contact wish"),
+    )
+    for name, word in choose:
         field = getattr(form, name)
         if field.errors:
             field.errors = [f"Choose {word} from the list."]
@@ -58,6 +64,7 @@ def _filters() -> tuple[QueueFilterForm, QueueFilters]:
         overdue=bool(form.overdue.data),
         q=form.q.data or "",
         rep=(form.rep.data or "") if manages else "",
+        contact=form.contact.data or "",
     )
     return form, filters
 

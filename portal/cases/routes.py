@@ -22,6 +22,7 @@ from portal.cases.forms import (
     OUTCOME_LABELS,
     AssignForm,
     ContactForm,
+    CustomerResolvedForm,
     EmailCustomerForm,
     LabelCorrectionForm,
     NoteForm,
@@ -33,7 +34,8 @@ from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
 from portal.models.case import NOT_A_COMPLAINT
-from portal.services.cases import assignment, labels
+from portal.services.cases import answer_changes, assignment, labels
+from portal.services.cases import contact as case_contact
 from portal.services.cases import history as case_history
 from portal.services.cases import queue as case_queue
 from portal.services.cases import rules as case_rules
@@ -54,6 +56,7 @@ FORMS: dict[str, tuple[type, str]] = {
     "label_form": (LabelCorrectionForm, "label"),
     "severity_form": (SeverityForm, "severity"),
     "assign_form": (AssignForm, "assign"),
+    "customer_resolved_form": (CustomerResolvedForm, "resolved_by_customer"),
 }
 
 
@@ -68,6 +71,10 @@ def _offered(case: Case) -> list[str]:
         keys.append("resolve_form")  # an open case shows why it cannot be resolved yet
     if case_work.allowed("reopen", case.status):
         keys.append("reopen_form")
+    if case_work.allowed(
+        "close_resolved_by_customer", case.status
+    ) and answer_changes.answer_was_changed(case):
+        keys.append("customer_resolved_form")
     if case_rules.can_manage(current_user):
         keys += ["severity_form", "assign_form"]
     return keys
@@ -95,6 +102,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         "cases/show.html",
         case=case,
         analysis=labels.analysis_for(case),
+        contact_wishes=case_contact.of_case(case),
         history=case_history.customer_history(case, current_user),
         unanswered=case.id in case_queue.unanswered_replies([case.id]),
         slas=severity_rules.severity_slas() if "severity_form" in forms else [],
@@ -194,6 +202,18 @@ def reopen(case_id: int):
         return "Case reopened. The resolve deadline is counted again from now."
 
     return _act(case_id, "reopen_form", run)
+
+
+@bp.post("/<int:case_id>/resolved-by-customer")
+@roles_required(*ANY_STAFF)
+def close_resolved_by_customer(case_id: int):
+    def run(case, form):
+        case_work.close_resolved_by_customer(
+            case, current_user, form.note.data, form.version.data, utcnow()
+        )
+        return "Case closed as resolved by the customer. No follow-up survey is sent."
+
+    return _act(case_id, "customer_resolved_form", run)
 
 
 @bp.post("/<int:case_id>/label")

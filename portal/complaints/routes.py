@@ -29,6 +29,7 @@ from portal.complaints.forms import (
     ReplyForm,
 )
 from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
+from portal.dead_link_page import dead_link_page
 from portal.extensions import limiter
 from portal.i18n import LANGUAGES
 from portal.models import utcnow
@@ -40,6 +41,7 @@ from portal.services.cases import messages as customer_messages
 from portal.services.complaints import Complainant, Details
 from portal.services.surveys import answers
 from portal.services.surveys.answers import LinkState
+from portal.text_input import single_line
 
 bp = Blueprint("complaints", __name__)
 
@@ -120,6 +122,9 @@ def _new_again(token: str | None):
 )
 def new():
     form = ComplaintForm()
+    if request.method == "GET" and request.args.get("order"):
+        # From a dead link that still named its order (services/dead_links.py).
+        form.order_ref.data = single_line(request.args["order"])[:64]
     if form.validate_on_submit():
         if not form.is_bot:  # a bot gets the very same answer, and nothing is stored
             complaints.file_complaint(
@@ -137,7 +142,7 @@ def _form_page(**extra) -> dict:
     return {
         "field_order": PUBLIC_FIELD_ORDER,
         "action": url_for("complaints.new", lang=language),
-        "switch_url": url_for("complaints.new", lang=other),
+        "switch_url": url_for("complaints.new", lang=other, order=request.args.get("order")),
         "switch_language": other,
         **extra,
     }
@@ -190,7 +195,7 @@ def confirm(token: str):
     """GET only shows a button (mail scanners open links); the customer's POST confirms."""
     found = complaints.complaint_for_token("complaint-confirm", token)
     if found.complaint is None:
-        return _link_invalid(found.state, form_link=True)
+        return _link_invalid(found.state, token, form_link=True)
     complaint = found.complaint
     _speak(complaint.locale)
     if request.method == "POST":
@@ -258,7 +263,7 @@ def _from_survey_again(token: str):
 def from_survey(token: str):
     invitation = _invitation_for(token)
     if invitation is None:
-        return _link_invalid("invalid", form_link=True)
+        return _link_invalid("invalid", token, form_link=True, kind="survey")
     _speak(invitation.customer.locale)
     form = ComplaintDetailsForm()
     if form.validate_on_submit():
@@ -289,7 +294,7 @@ def status(token: str):
     the case's status page, whose form answers through the case's own link."""
     found = complaints.complaint_for_token("complaint-status", token)
     if found.complaint is None:
-        return _link_invalid(found.state, kind="status")
+        return _link_invalid(found.state, token, kind="status")
     _speak(found.complaint.locale)
     case = complaints.case_of(found.complaint)
     if case is not None:
@@ -330,7 +335,7 @@ def case_status(token: str):
     the promised dates, the messages both ways, and a form to write back."""
     found = case_links.case_for_token(token, utcnow())
     if found.case is None:
-        return _link_invalid(found.state, kind="case")
+        return _link_invalid(found.state, token, kind="case")
     case = found.case
     _speak(case.customer.locale)
     form = ReplyForm()
@@ -377,13 +382,22 @@ def _speak(locale: str | None) -> None:
         g.locale = locale
 
 
-def _link_invalid(state: str, form_link: bool = False, kind: str = "confirm"):
-    """Reveals nothing: the same page for a tampered, unknown or other-purpose link."""
+# Which link each kind of page takes; which kind each page with a token is.
+PURPOSE_OF_KIND = {"confirm": "complaint-confirm", "status": "complaint-status"}
+PURPOSE_OF_KIND |= {"case": "case-status", "survey": "survey"}
+KIND_OF_ENDPOINT = {"complaints.confirm": "confirm", "complaints.from_survey": "survey"}
+KIND_OF_ENDPOINT |= {"complaints.case_status": "case"}
+
+
+def _link_invalid(
+    state: str, token: str | None, form_link: bool = False, kind: str | None = "confirm"
+):
+    """Reveals nothing of a tampered, unknown or other-purpose link: the same page for all of
+    them. A genuine link that is too old still names its order (portal/dead_link_page.py)."""
     code = 410 if state == "expired" else 404
-    page = render_template(
-        "complaints/link_invalid.html", state=state, form_link=form_link, kind=kind
-    )
-    return page, code
+    purpose = PURPOSE_OF_KIND.get(kind or "")
+    template = "complaints/link_invalid.html"
+    return dead_link_page(template, state, purpose, token, form_link=form_link, kind=kind), code
 
 
 def _private(result):
@@ -421,7 +435,7 @@ def lost_session(exc):
         result = recovery.page(token)
         if result is not None:
             return _private(result)
-    return _private(_link_invalid("invalid"))
+    return _private(_link_invalid("invalid", token, kind=KIND_OF_ENDPOINT.get(request.endpoint)))
 
 
 def _revalidated(form):

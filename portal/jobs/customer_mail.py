@@ -35,6 +35,7 @@ from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, SurveyResponse, User, utcnow
 from portal.services import scope
 from portal.services import status_links as case_links
+from portal.services.cases import contact
 from portal.services.cases.messages import FROM_CUSTOMER, TO_CUSTOMER
 from portal.services.surveys.schedule import zone
 from portal.urls import external_url
@@ -70,6 +71,7 @@ def send_case_opened_to_customer(case_id: int) -> bool:
             case=case,
             rep_name=rep.name.split()[0] if rep and rep.name.strip() else None,
             due=case.first_contact_due,
+            may_contact=contact.of_case(case).may_contact,
             tz=zone(customer.timezone, locale),
             link=case_links.status_url(case),
         )

@@ -17,6 +17,8 @@ from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
+from portal.services.cases import contact
+from portal.services.cases.answer_changes import apply_changed_answer
 from portal.services.cases.opening import case_subject, open_case
 from portal.urls import external_url
 
@@ -64,9 +66,12 @@ def analyse_response(response_id: int) -> str:
     response.store_analysis(result, now)
     opened = "not negative"
     wants_case = result.label == "negative" or "mixed" in result.flags
-    if wants_case and invitation.kind == "post_sale":
-        exists = db.session.scalar(sa.select(Case.id).where(Case.response_id == response.id))
-        if exists is None:
+    case = db.session.scalar(sa.select(Case).where(Case.response_id == response.id))
+    changed = case is not None and response.updated_at is not None  # edited by the customer
+    if changed and apply_changed_answer(case, response, now) is not None:
+        opened = "case shows the changed answer"  # and its rep is emailed (outbox)
+    elif wants_case and invitation.kind == "post_sale":
+        if case is None:
             sale = invitation.sale
             case = open_case(
                 source="survey",
@@ -155,6 +160,7 @@ def notify_case_assigned(case_id: int) -> bool:
         "case_assigned",
         case=case,
         rep=rep,
+        contact_line=contact.for_staff(contact.of_case(case)),
         link=external_url("cases.show", case_id=case.id),
     )
     mail.send(message)

@@ -20,6 +20,7 @@ from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, Complaint, Customer, Sale, SurveyInvitation
 from portal.services.addresses import normalise_email
+from portal.services.cases import contact
 from portal.services.surveys.schedule import zone
 from portal.tokens import InvalidToken, make_token, read_token
 
@@ -224,10 +225,21 @@ class Status:
     timezone: ZoneInfo
 
     @property
+    def contact(self) -> contact.ContactWishes:
+        """How the customer asked to be reached: what the page promises follows it."""
+        if self.case is not None:
+            return contact.of_case(self.case)
+        return contact.of_complaint(self.complaint)
+
+    @property
     def promises_contact(self) -> bool:
         case = self.case
         return bool(
-            case and case.first_contact_due and case.first_contact_at is None and case.is_open
+            case
+            and case.first_contact_due
+            and case.first_contact_at is None
+            and case.is_open
+            and self.contact.may_contact
         )
 
     @property

@@ -29,7 +29,7 @@ class SurveyForm(FlaskForm):
             ),
         ],
     )
-    may_contact = BooleanField(_l("You may contact me about my answer."))
+    may_contact = BooleanField(_l("You may contact me by email about my answer."))
     submit = SubmitField(_l("Send my answer"))
 
 

@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from portal.dead_link_page import dead_link_page
 from portal.extensions import csrf, db, limiter
 from portal.models import Case, utcnow
 from portal.security import token_page
@@ -35,7 +36,12 @@ def _language_of(link) -> None:
         g.locale = link.invitation.customer.locale
 
 
-def _closed_page(link):
+def _dead_link_page(state: str, purpose: str, token: str | None, status: int):
+    """A link that no longer works: why, and a way forward (portal/dead_link_page.py)."""
+    return dead_link_page("survey/link_invalid.html", state, purpose, token), status
+
+
+def _closed_page(link, token: str):
     if link.state is LinkState.CLOSED:
         followup = _is_followup(link)
         return render_template(
@@ -45,9 +51,10 @@ def _closed_page(link):
             followup=followup,
             reopens=followup and wants_reopen(link.response),
             case_link=_case_link(link),
+            unhappy=answers.sounds_unhappy(link.response),
         )
     status = 410 if link.state is LinkState.EXPIRED else 404
-    return render_template("survey/link_invalid.html", state=link.state.value), status
+    return _dead_link_page(link.state.value, "survey", token, status)
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
@@ -58,7 +65,7 @@ def answer(token: str):
     link = answers.resolve(token, now)
     _language_of(link)
     if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
-        return _closed_page(link)
+        return _closed_page(link, token)
     form = _form_for(link)
     if request.method == "GET":
         _prefill(form, link)
@@ -159,6 +166,7 @@ def thanks(token: str):
         followup=followup,
         reopens=followup and wants_reopen(link.response),
         case_link=_case_link(link),
+        unhappy=answers.sounds_unhappy(link.response),
     )
 
 
@@ -180,7 +188,7 @@ def opened(token: str):
 def unsubscribe(token: str):
     invitation = answers.invitation_for_unsubscribe(token)
     if invitation is None:
-        return render_template("survey/link_invalid.html", state="invalid"), 404
+        return _dead_link_page("invalid", "unsubscribe", token, 404)
     g.locale = invitation.customer.locale
     if request.method == "POST":
         answers.unsubscribe(invitation, utcnow())
@@ -196,7 +204,7 @@ def lost_session(exc):
     they typed, give them a fresh token, and ask them to send it again."""
     token = request.view_args.get("token") if request.view_args else None
     if request.endpoint != "survey.answer" or not token:
-        return render_template("survey/link_invalid.html", state="invalid"), 400
+        return _dead_link_page("invalid", "survey", token, 400)
     return _no_store(_lost_session_page(token))
 
 
@@ -204,7 +212,7 @@ def _lost_session_page(token: str):
     link = answers.resolve(token, utcnow())
     _language_of(link)
     if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
-        return _closed_page(link)
+        return _closed_page(link, token)
     form = _form_for(link)  # keeps what was posted; renders a fresh CSRF token
     form.validate()
     form.csrf_token.errors = []

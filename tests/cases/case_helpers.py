@@ -140,3 +140,22 @@ def send_case_form(client, case_id: int, action: str, prefix: str, data: dict, h
         f"/cases/{case_id}/{action}",
         data={f"{prefix}-csrf_token": csrf_from(html), **hidden_fields(html, prefix), **fields},
     )
+
+
+def answer_changed(case: Case) -> CaseEvent:
+    """The customer changed the survey answer behind the case (what the analysis job writes,
+    services/cases/answer_changes.py): 1/5 to 5/5."""
+    event = CaseEvent(
+        case_id=case.id,
+        actor_kind="customer",
+        kind="answer_changed",
+        message="The customer changed their survey answer.",
+        data={
+            "old": {"satisfaction": 1, "comment": case.description},
+            "new": {"satisfaction": 5, "comment": "All fine now."},
+        },
+        created_at=utcnow(),
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event

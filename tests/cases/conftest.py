@@ -46,6 +46,7 @@ def answer_survey(app, client, make_sale):
         satisfaction: str = "1",
         comment: str = ANGRY,
         sold_at: datetime | None = None,
+        may_contact: bool = False,
     ) -> SurveyInvitation:
         now = utcnow()
         sale = make_sale(rep=rep, customer=customer, sold_at=sold_at or now - timedelta(days=4))
@@ -54,10 +55,10 @@ def answer_survey(app, client, make_sale):
         db.session.commit()
         path = f"/s/{make_token('survey', invitation.id)}"
         page = client.get(path).get_data(as_text=True)
-        response = client.post(
-            path,
-            data={"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment},
-        )
+        data = {"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment}
+        if may_contact:
+            data["may_contact"] = "y"  # "You may contact me" ticked
+        response = client.post(path, data=data)
         assert response.status_code == 303  # the customer's thank-you page
         return invitation
 
@@ -69,7 +70,7 @@ def case_from_answer(answer_survey, run_jobs):
     """The case that a customer's negative answer opens once the triage job has run."""
 
     def make(rep: User | None, customer: Customer, **answer) -> Case | None:
-        """`answer`: what `answer_survey` takes (satisfaction, comment, sold_at)."""
+        """`answer`: what `answer_survey` takes (satisfaction, comment, sold_at, may_contact)."""
         answer_survey(rep, customer, **answer)
         run_jobs()
         db.session.expire_all()

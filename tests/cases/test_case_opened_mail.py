@@ -29,12 +29,15 @@ OPENED_SV = "Vi har öppnat ett ärende om dina synpunkter"
 
 @pytest.fixture
 def answer_badly(rita, case_from_answer):
-    """A customer answers a post-sale survey angrily on the survey page; the job runs."""
+    """A customer answers a post-sale survey angrily on the survey page, ticking "You may
+    contact me"; the job runs."""
 
     def answer(rep="rita", **customer_fields) -> Case:
         fields = {"email": "carl@example.org", "name": "Carl Kund", "locale": "en"}
         customer = Customer(**{**fields, **customer_fields})
-        case = case_from_answer(rita if rep == "rita" else rep, customer, comment=ANGRY)
+        case = case_from_answer(
+            rita if rep == "rita" else rep, customer, comment=ANGRY, may_contact=True
+        )
         assert case is not None
         return case
 

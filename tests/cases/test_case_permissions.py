@@ -17,7 +17,7 @@ from portal.services.cases.queue import QueueFilters
 from portal.services.setup import ensure_sla_policies
 
 from ..conftest import csrf_from
-from .case_helpers import events, make_case, reload, send_case_form
+from .case_helpers import answer_changed, events, make_case, reload, send_case_form
 
 # endpoint -> (method, path, form prefix, a valid form). Case routes take {id}.
 CASE_ACTIONS = {
@@ -29,6 +29,11 @@ CASE_ACTIONS = {
     "cases.correct_label": ("label", "label", {"label": "neutral"}),
     "cases.change_severity": ("severity", "severity", {"severity": "high", "reason": "VIP"}),
     "cases.assign": ("assign", "assign", {"assignee": None, "reason": "Holiday"}),
+    "cases.close_resolved_by_customer": (
+        "resolved-by-customer",
+        "resolved_by_customer",
+        {"note": "Their new answer says it works"},
+    ),
 }
 MANAGER_ONLY = {"cases.change_severity", "cases.assign"}
 LIST_ROUTES = {
@@ -90,6 +95,8 @@ def _ready_for(case, endpoint):
         case.status, case.first_contact_at = "contacted", utcnow()
     elif endpoint == "cases.reopen":
         case.status, case.resolved_at, case.outcome = "resolved", utcnow(), "refund"
+    elif endpoint == "cases.close_resolved_by_customer":
+        answer_changed(case)
     db.session.commit()
 
 

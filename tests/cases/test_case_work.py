@@ -15,7 +15,7 @@ from portal.services.cases import work as case_work
 from portal.services.cases.work import TRANSITIONS
 from portal.services.rules import RuleError
 
-from .case_helpers import events, make_case, reload, send_case_form
+from .case_helpers import answer_changed, events, make_case, reload, send_case_form
 
 
 @pytest.fixture
@@ -86,6 +86,8 @@ def _run(action, case, rita, now):
         return case_work.resolve(case, rita, "refund", "Refunded", case.version, now)
     if action == "reopen":
         return case_work.reopen(case, rita, "Still broken", now, version=case.version)
+    if action == "close_resolved_by_customer":
+        return case_work.close_resolved_by_customer(case, rita, "", case.version, now)
     return case_work.close(case, rita, "Confirmed by phone", now)
 
 
@@ -93,6 +95,8 @@ def _run(action, case, rita, now):
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
 def test_each_action_moves_only_the_statuses_the_table_allows(app, case, rita, action, status):
     case = _status(case, status, first_contact_at=utcnow() if status != "open" else None)
+    if action == "close_resolved_by_customer":
+        answer_changed(case)  # what the action needs besides the status
     version, count = case.version, len(events(case))
     if status in TRANSITIONS[action]:
         _run(action, case, rita, utcnow())

@@ -35,11 +35,12 @@ ANGRY = "Still waiting for my refund, third time I call and nobody answered. Nev
 
 @pytest.fixture
 def open_case(rita, case_from_answer):
-    """A case opened from a negative survey answer submitted through the survey page."""
+    """A case opened from a negative survey answer submitted through the survey page, by a
+    customer who ticked "You may contact me"."""
 
     def make(locale="en", tz=None, email="carl@example.org") -> Case:
         customer = Customer(email=email, name="Carl Kund", locale=locale, timezone=tz)
-        case = case_from_answer(rita, customer, comment=ANGRY)
+        case = case_from_answer(rita, customer, comment=ANGRY, may_contact=True)
         assert case is not None and case.assigned_rep_id == rita.id
         return case
 

@@ -93,6 +93,8 @@ ACCESS: dict[str, tuple] = {
     "POST cases.add_note":                   OWN_CASE_POST,
     "POST cases.resolve":                    OWN_CASE_POST,
     "POST cases.reopen":                     OWN_CASE_POST,
+    # Its one field is optional: an empty form, which carries no case version, is stale (409).
+    "POST cases.close_resolved_by_customer": (L, L, 409, 404, 409, 404, 409),
     "POST cases.correct_label":              OWN_CASE_POST,
     "POST cases.change_severity":            OWN_CASE_MANAGER_POST,
     "POST cases.assign":                     OWN_CASE_MANAGER_POST,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import MAX_PAGE, db
 from portal.models import Case, CaseEvent, Customer, Sale, User
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
+from portal.services.cases import contact
 from portal.services.scope import visible_cases_query, visible_reps_query
 
 CASE_NUMBER = re.compile(r"^#?(\d{1,9})$")
@@ -52,10 +53,13 @@ class QueueFilters:
     overdue: bool = False
     q: str = ""
     rep: str = ""  # managers: "" everyone, "triage" nobody yet, or a rep's id
+    contact: str = ""  # how the customer wants to be reached: contact.CONTACT_FILTERS
 
     def __post_init__(self):
         if self.status not in ("active", "all", *CASE_STATUSES):
             raise ValueError(f"unknown status filter {self.status!r}")
+        if self.contact not in ("", *contact.CONTACT_FILTERS):
+            raise ValueError(f"unknown contact filter {self.contact!r}")
         if self.severity not in ("", *SEVERITIES):
             raise ValueError(f"unknown severity filter {self.severity!r}")
 
@@ -66,7 +70,13 @@ class QueueFilters:
 
     def as_args(self) -> dict:
         """The filters as query arguments (for page links and the CSV link)."""
-        args = {"status": self.status, "severity": self.severity, "q": self.q, "rep": self.rep}
+        args = {
+            "status": self.status,
+            "severity": self.severity,
+            "q": self.q,
+            "rep": self.rep,
+            "contact": self.contact,
+        }
         args = {key: value for key, value in args.items() if value}
         if self.overdue:
             args["overdue"] = "y"
@@ -88,6 +98,10 @@ def queue_query(user: User, filters: QueueFilters, now: datetime) -> sa.Select:
         query = query.where(Case.assigned_rep_id.is_(None))
     elif filters.rep.isdigit():
         query = query.where(Case.assigned_rep_id == int(filters.rep))
+    if filters.q or filters.contact:
+        query = contact.with_contact_sources(query)
+    if filters.contact:
+        query = query.where(contact.channel_column() == filters.contact)
     if filters.q:
         query = _search(query, filters.q)
     if filters.by_deadline:
@@ -97,9 +111,10 @@ def queue_query(user: User, filters: QueueFilters, now: datetime) -> sa.Select:
 
 
 def _search(query: sa.Select, text: str) -> sa.Select:
-    """Cases whose customer (name, email), order number or subject contains `text`, or whose
-    number it is ("#123"). Joined, so that the database looks only at the customers and sales
-    of the cases in scope (a rep's few hundred), not at every customer."""
+    """Cases whose customer (name, email), order number or subject contains `text`, whose
+    number it is ("#123"), or whose customer gave that phone number (contact.phone_matches;
+    the complaint is joined by the caller). Joined, so that the database looks only at the
+    customers and sales of the cases in scope (a rep's few hundred), not at every customer."""
     number = CASE_NUMBER.match(text)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
@@ -110,6 +125,9 @@ def _search(query: sa.Select, text: str) -> sa.Select:
     matches = [like(Customer.name), like(Customer.email), like(Sale.order_ref), like(Case.subject)]
     if number:
         matches.append(Case.id == int(number.group(1)))
+    phone = contact.phone_matches(text)
+    if phone is not None:
+        matches.append(phone)
     return (
         query.join(Customer, Case.customer_id == Customer.id)
         .outerjoin(Sale, Case.sale_id == Sale.id)

@@ -18,6 +18,9 @@
   event's data and cleared on the case, and the resolve deadline is counted again from now.
 - `close(case, actor, reason, now, *, by_customer=False)`: resolved -> closed (the customer
   confirmed the fix, or the follow-up went unanswered).
+- `close_resolved_by_customer`: open, contacted or reopened -> closed in one step, when the
+  customer changed their answer to say it is sorted (services/cases/answer_changes.py): resolved
+  and closed at once, outcome "no action", no "did this fix it?" survey (they just told us).
 - `add_note`: internal, in any status; it adds to the timeline and overwrites nothing, so it
   carries no version check.
 - `email_customer`: through `messages.send_to_customer`; on an open or
@@ -39,6 +42,7 @@ from portal.jobs import outbox
 from portal.models import Case, CaseEvent, User
 from portal.models.case import RESOLVE_OUTCOMES
 from portal.services.cases import messages
+from portal.services.cases.answer_changes import answer_was_changed
 from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
 from portal.services.sla.deadlines import deadlines_for_case
@@ -53,6 +57,7 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "resolve": {"contacted": "resolved", "reopened": "resolved"},
     "reopen": {"resolved": "reopened", "closed": "reopened"},
     "close": {"resolved": "closed"},
+    "close_resolved_by_customer": {"open": "closed", "contacted": "closed", "reopened": "closed"},
 }
 
 # Why an action is refused in a status, in words a rep understands.
@@ -66,6 +71,8 @@ REFUSALS: dict[tuple[str, str], str] = {
     ("reopen", "contacted"): "This case is still open: there is nothing to reopen.",
     ("reopen", "reopened"): "This case is already reopened.",
     ("close", "closed"): "This case is already closed.",
+    ("close_resolved_by_customer", "resolved"): "This case is already resolved.",
+    ("close_resolved_by_customer", "closed"): "This case is already closed.",
 }
 
 ACTION_WORDS = {"contact": "log a contact on", "resolve": "resolve", "reopen": "reopen"}
@@ -294,6 +301,40 @@ def close(
         )
 
 
+def close_resolved_by_customer(
+    case: Case, actor: User, note: str | None, version: int | None, now: datetime
+) -> None:
+    """The customer's changed answer says it is sorted: resolve and close the case in one step,
+    with the rep's optional note. Committed."""
+    check_version(case, version)
+    status = _next_status(case, "close_resolved_by_customer")
+    if not answer_was_changed(case):
+        raise RuleError(
+            "Only a case whose customer changed their answer closes as resolved by them: "
+            "log a contact and resolve it instead."
+        )
+    note = (note or "").strip()
+    if len(note) > NOTE_LENGTH:
+        raise RuleError(f"Keep it to {NOTE_LENGTH} characters.", "note")
+    now_says = case.satisfaction_before
+    rating = f" (their answer is now {now_says}/5)" if now_says else ""
+    summary = f"Resolved by the customer{rating}." + (f" {note}" if note else "")
+    with saving():
+        case.status = status
+        case.resolved_at = case.closed_at = now
+        case.outcome = "no_action"
+        case.resolution_summary = summary
+        _event(
+            case,
+            actor,
+            "closed",
+            f"Closed by {actor.name} as resolved by the customer{rating}."
+            + (f" {note}" if note else ""),
+            {"resolved_by_customer": True, "note": note or None},
+            now,
+        )
+
+
 def email_customer(
     case: Case, actor: User, body: str, version: int | None, now: datetime
 ) -> CaseEvent:
@@ -323,6 +364,7 @@ __all__ = [
     "allowed",
     "changes_since",
     "close",
+    "close_resolved_by_customer",
     "email_customer",
     "last_event_id",
     "log_contact",

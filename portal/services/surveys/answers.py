@@ -129,6 +129,16 @@ def _analyse_later(response: SurveyResponse) -> None:
         outbox.add(APPLY_ANSWER_JOB, response.id, family="analysis")
 
 
+def sounds_unhappy(response: SurveyResponse) -> bool:
+    """Whether the answer, as it is now, says something went wrong: the analysis of these very
+    words once it has run (negative, or mixed signals: what opens a case), until then the
+    rating (1 or 2). A customer who changed 2/5 to 5/5 is not apologised to."""
+    if response.analysed_at is not None:
+        flags = response.sentiment_flags or []
+        return response.sentiment_label == "negative" or "mixed" in flags
+    return (response.satisfaction or 5) <= 2
+
+
 def mark_opened(link: Link, now: datetime) -> None:
     invitation = link.invitation
     if invitation is not None and invitation.opened_at is None:
