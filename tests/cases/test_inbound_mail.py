@@ -232,6 +232,8 @@ def test_an_html_only_reply_is_text_and_its_attachments_are_kept_within_the_limi
     [event] = customer_messages(case)
     assert event.message == "Here is a photo of the broken leg & the receipt."
     assert [a["filename"] for a in event.data["attachments"]] == ["broken-leg.png", "receipt.txt"]
+    [told] = to_rep(outgoing)
+    assert "(2 attached files, on the case page.)" in body_text(told)
     [refused] = event.data["attachments_refused"]
     assert refused["filename"] == "video-of-it.pdf" and "over the limit" in refused["reason"]
 
