@@ -149,6 +149,7 @@ def notify_rep_of_customer_message(event_id: int) -> bool:
             rep=reader,
             unassigned=unassigned,
             body=event.message,
+            files=len((event.data or {}).get("attachments") or ()),
             link=external_url("cases.show", case_id=case.id),
         )
         for reader in readers

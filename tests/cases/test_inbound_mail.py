@@ -232,6 +232,8 @@ def test_an_html_only_reply_is_text_and_its_attachments_are_kept_within_the_limi
     [event] = customer_messages(case)
     assert event.message == "Here is a photo of the broken leg & the receipt."
     assert [a["filename"] for a in event.data["attachments"]] == ["broken-leg.png", "receipt.txt"]
+    [told] = to_rep(outgoing)
+    assert "(2 attached files, on the case page.)" in body_text(told)
     [refused] = event.data["attachments_refused"]
     assert refused["filename"] == "video-of-it.pdf" and "over the limit" in refused["reason"]
 
@@ -315,8 +317,11 @@ def test_a_reply_with_raw_latin1_headers_and_a_nul_byte_is_still_threaded(
 # --- delivery reports (RFC 3464) -------------------------------------------------------------
 
 
-def dsn(verp: str, recipient: str, action: str, status: str, diagnostic: str) -> bytes:
-    """A delivery status notification as Postfix writes it."""
+def dsn(
+    verp: str, recipient: str, action: str, status: str, diagnostic: str, more_blocks: str = ""
+) -> bytes:
+    """A delivery status notification as Postfix writes it (`more_blocks`: other recipients'
+    blocks, each ending with an empty line)."""
     return f"""Return-Path: <>
 From: MAILER-DAEMON@mx.example.org (Mail Delivery System)
 To: {verp}
@@ -351,7 +356,7 @@ Status: {status}
 Remote-MTA: dns; mail.example.org
 Diagnostic-Code: smtp; {diagnostic}
 
---B0UNDARY
+{more_blocks}--B0UNDARY
 Content-Description: Undelivered Message Headers
 Content-Type: text/rfc822-headers
 
@@ -407,8 +412,31 @@ def test_a_soft_bounce_is_counted_and_suppresses_nothing(
     # The admin's status page counts them.
     login(make_user("admin", name="Ada Admin"))
     status = client.get("/admin/status").get_data(as_text=True)
-    assert "0 hard bounces (address suppressed)" in " ".join(status.split())
+    assert "0 hard bounces (addresses suppressed" in " ".join(status.split())
     assert "2 soft bounces (counted)" in " ".join(status.split())
+
+
+def test_a_hard_bounce_not_sent_to_the_recipients_own_verp_address_suppresses_nothing(
+    open_case, rita, outgoing, receiver, run_jobs
+):
+    """Anyone can mail the plain bounce address a report saying a customer's address is dead:
+    it is recorded, but stops no mail. Nor does one to Carl's VERP address naming Anna."""
+    case = open_case()
+    _, envelope_sender = email_from_rep(case, rita, outgoing, run_jobs)
+    anna = Customer(email="anna@example.org", name="Anna")
+    db.session.add(anna)
+    db.session.commit()
+    gone = "550 5.1.1 User unknown"
+    deliver(receiver, dsn(BOUNCES, "carl@example.org", "failed", "5.1.1", gone), "", BOUNCES)
+    carl_delayed = "Final-Recipient: rfc822; carl@example.org\nAction: delayed\nStatus: 4.2.2\n\n"
+    two = dsn(envelope_sender, "anna@example.org", "failed", "5.1.1", gone, carl_delayed)
+    deliver(receiver, two, "", envelope_sender)
+    run_jobs()
+
+    assert db.session.get(Customer, case.customer_id).bounced_at is None
+    assert db.session.get(Customer, anna.id).bounced_at is None
+    outcomes = " ".join(db.session.scalars(sa.select(InboundMessage.outcome)).all())
+    assert outcomes.count("not suppressed") == 2
 
 
 def test_a_bounce_to_a_forged_verp_address_is_refused(open_case, receiver):
@@ -479,11 +507,16 @@ def test_a_message_whose_processing_fails_is_kept_listed_as_failed_work_and_retr
 # --- the receiver as its own process ---------------------------------------------------------
 
 
-def test_flask_portal_inbound_smtp_runs_as_its_own_process(app, open_case, rita, run_jobs):
+def test_flask_portal_inbound_smtp_runs_as_its_own_process(
+    app, open_case, rita, run_jobs, monkeypatch
+):
     """What a deployment runs: the command, configured from the environment; a reply sent to it
     lands on the case; SIGTERM stops it."""
     case = open_case()
-    app.config.update(INBOUND_REPLY_DOMAIN=REPLY_DOMAIN, BOUNCE_ADDRESS=BOUNCES)
+    settings = {"INBOUND_REPLY_DOMAIN": REPLY_DOMAIN, "BOUNCE_ADDRESS": BOUNCES}
+    app.config.update(settings)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)  # also for the worker processes of the Redis run
     address = mail_addresses.reply_address(case.id)
     port = free_port()
     env = {
@@ -494,24 +527,22 @@ def test_flask_portal_inbound_smtp_runs_as_its_own_process(app, open_case, rita,
         "REDIS_URL": TEST_REDIS_URL or "",
         "RQ_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
         "MAIL_DIR": str(app.config["MAIL_DIR"]),
-        "INBOUND_REPLY_DOMAIN": REPLY_DOMAIN,
-        "BOUNCE_ADDRESS": BOUNCES,
         "INBOUND_SMTP_PORT": str(port),
     }
     flask = str(Path(sys.executable).with_name("flask"))
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [flask, "portal", "inbound-smtp"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert "listening on 127.0.0.1:" in process.stdout.readline()
-        message = EmailMessage()
-        message["From"], message["To"] = "carl@example.org", address
-        message["Subject"] = f"Re: A message about your case #{case.id}"
-        message.set_content("Sent to the receiver process.")
-        deliver(port, message, "carl@example.org", address)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+    ) as process:
+        try:
+            assert "listening on 127.0.0.1:" in process.stdout.readline()
+            message = EmailMessage()
+            message["From"], message["To"] = "carl@example.org", address
+            message["Subject"] = f"Re: A message about your case #{case.id}"
+            message.set_content("Sent to the receiver process.")
+            deliver(port, message, "carl@example.org", address)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=20) == 0
     run_jobs()
     [event] = customer_messages(case)
     assert event.message == "Sent to the receiver process."

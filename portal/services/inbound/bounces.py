@@ -1,8 +1,9 @@
-"""Delivery reports about our own mail. A hard bounce (the address will never work) stops all
-mail to it, as an immediate 5xx refusal does when a survey is sent (services/surveys/sending.py):
-the customer's `bounced_at` is set, so no survey, reminder or "case opened" email goes there
-again, and the rep of each of their open cases sees it on the timeline (time to phone). A soft
-bounce (a full mailbox, a delay) is counted per address (`soft_bounce_count`)."""
+"""Delivery reports about our own mail. A hard bounce (the address will never work), reported
+to the bounce address signed for that recipient (`vouched_for`), stops all mail to it, as an
+immediate 5xx refusal does when a survey is sent (services/surveys/sending.py): the customer's
+`bounced_at` is set, so no survey, reminder or "case opened" email goes there again, and the
+rep of each of their open cases sees it on the timeline (time to phone). A soft bounce (a full
+mailbox, a delay) is counted per address (`soft_bounce_count`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from portal import mail_addresses
 from portal.extensions import db
 from portal.models import Case, CaseEvent, Customer, InboundMessage, MailBounce
 from portal.models.case import OPEN_STATUSES
@@ -58,12 +60,28 @@ def record_reports(
                 created_at=now,
             )
         )
-        if kind == "hard":
+        if kind == "hard" and not vouched_for(address, verp_recipient):
+            outcomes.append(
+                f"hard bounce {report.status} for {address}: not suppressed (the report did "
+                "not come to the bounce address signed for this recipient)"
+            )
+        elif kind == "hard":
             suppressed = suppress(address, report, now)
             outcomes.append(f"hard bounce {report.status} for {address}: {suppressed}")
         else:
             outcomes.append(f"soft bounce {report.status or '(no status)'} for {address}")
     return "; ".join(outcomes) or "delivery report: recorded before"
+
+
+def vouched_for(address: str, verp_recipient: str | None) -> bool:
+    """Is the report about `address` genuine enough to stop mail to it? Only when it came to
+    the VERP bounce address signed for that very recipient, or, for a recipient whose VERP
+    address would be too long, to the plain bounce address we then sent from. Anyone can send
+    the receiver a report; without this, anyone could silence any customer's email."""
+    if verp_recipient is not None:
+        return address == verp_recipient
+    bounce = mail_addresses.envelope_sender(address)
+    return bounce is not None and mail_addresses.recipient_of_bounce_address(bounce) is None
 
 
 def _recorded(inbound_id: int, address: str) -> bool:
