@@ -47,7 +47,10 @@ LIST_ROUTES = {
 # The review list of unrouted answers is scoped by the sale's rep, not by a case: its checks
 # are in tests/cases/test_review_list.py.
 REVIEW_ROUTES = {"cases.review", "cases.mark_negative"}
-CHECKED = {"cases.show", *CASE_ACTIONS, *LIST_ROUTES, *REVIEW_ROUTES}
+# A customer's emailed attachment: checked per persona (own, other team's, admin) in
+# tests/security/access_table.py, its download in tests/cases/test_inbound_mail.py.
+ATTACHMENT_ROUTES = {"cases.attachment"}
+CHECKED = {"cases.show", *CASE_ACTIONS, *LIST_ROUTES, *REVIEW_ROUTES, *ATTACHMENT_ROUTES}
 # A case each person can open.
 VISIBLE = {
     "anna": "anna_case",
