@@ -16,13 +16,14 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
 from portal.models.base import utcnow
+from portal.services.organisation import customer_reply_to, organisation
 from portal.text_input import single_line, without_surrogates
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,18 @@ def build_message(
     line and every text is made encodable, so the rep is told whatever the name holds."""
     msg = EmailMessage()
     msg["Subject"] = _header_value(subject)
-    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    # A customer's email (it has their `locale`) comes from the company they bought from,
+    # with its reply-to; staff emails from the portal (MAIL_FROM).
+    org = organisation()
+    context.setdefault("reply_to", customer_reply_to(org) if context.get("locale") else "")
+    msg["From"] = (
+        _header_value(org.from_header)
+        if context.get("locale")
+        else current_app.config["MAIL_DEFAULT_SENDER"]
+    )
     msg["To"] = to
+    if context["reply_to"]:
+        msg["Reply-To"] = _header_value(context["reply_to"])
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="aftersale")
     for name, value in (headers or {}).items():
@@ -78,7 +89,10 @@ class SmtpSender:
         self.smtp = smtp
 
     def send(self, msg: EmailMessage) -> None:
-        self.smtp.send_message(msg)
+        # The envelope sender (bounces) stays the portal's MAIL_FROM address, whoever the
+        # From of a customer's email names.
+        envelope = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+        self.smtp.send_message(msg, from_addr=envelope or None)
 
 
 class FileSender:

@@ -423,6 +423,7 @@ class SmtpServer:
 
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
+        self.senders: list[str] = []  # the envelope sender (MAIL FROM) of each message
         self.connections = 0
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -456,6 +457,7 @@ class SmtpServer:
             )
         )
         self.recipients.append(list(envelope.rcpt_tos))
+        self.senders.append(envelope.mail_from)
         return "250 Message accepted"
 
     def stop(self):

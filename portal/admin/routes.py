@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 from portal.admin import (  # noqa: F401  (their pages)
     api_key_routes,
     failed_work_routes,
+    organisation_routes,
     sla_routes,
     status_routes,
     survey_routes,

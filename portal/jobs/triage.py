@@ -18,6 +18,7 @@ from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
 from portal.services.cases.opening import case_subject, open_case
+from portal.services.staff.time_zones import zone_of
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,7 @@ def notify_case_assigned(case_id: int) -> bool:
         case=case,
         rep=rep,
         link=external_url("cases.show", case_id=case.id),
+        reader_zone=zone_of(rep),  # the deadlines in the rep's own time zone
     )
     mail.send(message)
     case.rep_notified_at = utcnow()

@@ -8,6 +8,7 @@ from portal.models.complaint import Complaint
 from portal.models.correction import SentimentCorrection
 from portal.models.customer import Customer
 from portal.models.login_session import LoginSession
+from portal.models.organisation import Organisation
 from portal.models.outbox import OutboxJob
 from portal.models.performance import PerformanceRecord
 from portal.models.sale import Sale
@@ -27,6 +28,7 @@ __all__ = [
     "Goal",
     "Holiday",
     "LoginSession",
+    "Organisation",
     "OutboxJob",
     "PerformanceRecord",
     "Sale",
