@@ -12,7 +12,8 @@ import os
 import re
 from dataclasses import dataclass, fields
 from datetime import datetime
-from email.utils import formataddr, parseaddr
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import available_timezones
 
@@ -59,11 +60,17 @@ class OrganisationView:
 
     @property
     def from_header(self) -> str:
-        """The From of a customer email: the company's sender, else MAIL_FROM."""
+        """The From of a customer email: the company's sender; without an address of its
+        own, the company's name on MAIL_FROM's address; with neither, MAIL_FROM."""
         fallback = current_app.config["MAIL_DEFAULT_SENDER"]
-        if not self.sender_address:
+        name = self.sender_name or self.name
+        if not (name or self.sender_address):
             return fallback
-        return formataddr((self.sender_name or self.name, self.sender_address))
+        fallback_name, fallback_address = parseaddr(fallback)
+        address = self.sender_address or fallback_address
+        # Address quotes a name as needed and keeps its letters ("Nordhem Möbler AB"): the
+        # message encodes the header when it is sent.
+        return str(Address(display_name=name or fallback_name, addr_spec=address))
 
     @property
     def zone_name(self) -> str:

@@ -6,6 +6,7 @@ test-artifacts/<test name>/."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -55,7 +56,9 @@ def check_page(journey, page, label: str) -> None:
         wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"{label} at {size} scrolls sideways by {wide}px"
         journey.step(page, f"{label} {size}")
-        journey.accessible(page, f"{label} {size}")
+        journey.accessible(page, f"{label} {size}")  # no serious or critical one...
+        saved = journey.folder / f"axe-{label.replace(' ', '-')}-{size}.json"
+        assert json.loads(saved.read_text()) == [], f"axe on {label} at {size}"  # ...nor any
 
 
 @pytest.fixture
@@ -136,9 +139,7 @@ def test_the_rep_reads_the_promise_the_customer_got_each_in_their_zone(
     due = case.first_contact_due.replace(second=0, microsecond=0)
     [rep_mail] = [m for m in outbox() if m["To"] == "rita@example.com"]
     [customer_mail] = [m for m in outbox() if m["To"] == "carl@example.org"]
-    assert customer_mail["From"] == "Nordhem Möbler AB <no-reply@aftersale.invalid>" or (
-        "Nordhem Möbler AB" in customer_mail["From"]
-    )
+    assert customer_mail["From"] == "Nordhem Möbler AB <no-reply@aftersale.invalid>"
 
     # What the rep reads: queue, case page, email.
     rep.goto("/cases/")
@@ -149,9 +150,9 @@ def test_the_rep_reads_the_promise_the_customer_got_each_in_their_zone(
     deadlines = rep.locator("dt:has-text('First contact') + dd").first.inner_text()
     year = due.astimezone(ZoneInfo("Europe/London")).year
     rep_reads = [
-        london_instant(queue_row, year),
+        london_instant(queue_row.split("First contact by", 1)[1], year),
         london_instant(deadlines, year),
-        london_instant(body_text(rep_mail), year),
+        london_instant(body_text(rep_mail).split("First contact by:", 1)[1], year),
     ]
 
     # What the customer was promised: email and status page, on her phone, in Swedish.
