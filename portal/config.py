@@ -111,6 +111,10 @@ class Config:
         self.MAIL_TIMEOUT = env_int("SMTP_TIMEOUT", 30, minimum=1)
         self.MAIL_DEFAULT_SENDER = env_str("MAIL_FROM", "Aftersale <no-reply@aftersale.invalid>")
         self.MAIL_DIR = Path(env_str("MAIL_DIR", str(INSTANCE_DIR / "mail")))
+        # The company's logo (Admin > Organisation), beside the database in the instance folder.
+        self.ORGANISATION_DIR = Path(
+            env_str("ORGANISATION_DIR", str(INSTANCE_DIR / "organisation"))
+        )
 
         self.RQ_QUEUE_PREFIX = env_str("RQ_QUEUE_PREFIX", "aftersale")
         self.RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI") or (

@@ -189,6 +189,7 @@ def _test_config(database_url: str, mail_dir: Path) -> dict:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "MAIL_SERVER": None,
         "MAIL_DIR": mail_dir,
+        "ORGANISATION_DIR": mail_dir.parent / "organisation",
         "PORTAL_BASE_URL": "https://portal.example.test",
         # As in production: limits are counted in Redis when there is one (REDIS_URL).
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",

@@ -32,7 +32,7 @@ def organisation():
                 company.check_logo(logo)  # before anything is saved: all or nothing
             company.save_settings({key: form[key].data for key in SETTINGS}, utcnow())
             if logo is not None:
-                company.store_logo(logo, current_app.instance_path, utcnow())
+                company.store_logo(logo, current_app.config["ORGANISATION_DIR"], utcnow())
         except RuleError as exc:
             db.session.rollback()
             show_rule_error(form, exc)

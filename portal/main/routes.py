@@ -84,7 +84,7 @@ CACHE_FOR_A_YEAR = "public, max-age=31536000, immutable"
 def organisation_logo():
     """The logo, from instance/organisation/. Its URL carries its version (?v=), so it may be
     cached for a year: a new logo gets a new URL."""
-    found = company.logo_file(company.organisation(), current_app.instance_path)
+    found = company.logo_file(company.organisation(), current_app.config["ORGANISATION_DIR"])
     if found is None:
         abort(404)
     path, media_type = found

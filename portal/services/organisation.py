@@ -172,10 +172,6 @@ def brand_colour_problem(colour: str) -> str | None:
 # --- logo ---------------------------------------------------------------------------------
 
 
-def logo_folder(instance_path: str | Path) -> Path:
-    return Path(instance_path) / "organisation"
-
-
 def logo_type(data: bytes) -> tuple[str, str] | None:
     """(extension, media type) of a PNG, JPEG or WebP image, by its first bytes."""
     for magic, kind in LOGO_TYPES.items():
@@ -202,12 +198,12 @@ def check_logo(data: bytes) -> tuple[str, str]:
     return kind
 
 
-def store_logo(data: bytes, instance_path: str | Path, now: datetime) -> Organisation:
-    """Keep a new logo under instance/organisation/ (written whole, then renamed into place,
-    so a page never gets half a file). Raises RuleError saying what to fix."""
+def store_logo(data: bytes, folder: Path, now: datetime) -> Organisation:
+    """Keep a new logo in `folder` (ORGANISATION_DIR, instance/organisation/), written whole
+    then renamed into place, so a page never gets half a file. Raises RuleError saying what
+    to fix."""
     kind = check_logo(data)
     row = _row()
-    folder = logo_folder(instance_path)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"logo.{kind[0]}"
     partial = folder / f".{name}.part"
@@ -223,11 +219,11 @@ def store_logo(data: bytes, instance_path: str | Path, now: datetime) -> Organis
     return row
 
 
-def logo_file(org: OrganisationView, instance_path: str | Path) -> tuple[Path, str] | None:
+def logo_file(org: OrganisationView, folder: Path) -> tuple[Path, str] | None:
     """The logo's file and media type, or None when there is none."""
     if not org.logo_file:
         return None
-    path = logo_folder(instance_path) / org.logo_file
+    path = folder / org.logo_file
     kind = next((k for k in (*LOGO_TYPES.values(), WEBP) if org.logo_file == f"logo.{k[0]}"), None)
     if kind is None or not path.is_file():
         return None

@@ -28,12 +28,12 @@ NORDHEM = {
 }
 
 
-def add_demo_company(instance_path: str | Path, now: datetime) -> bool:
+def add_demo_company(folder: Path, now: datetime) -> bool:
     """Set the demo company and its logo, unless an organisation is set already."""
     if db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)):
         return False
     save_settings(NORDHEM, now)
-    store_logo(logo_png(), instance_path, now)
+    store_logo(logo_png(), folder, now)
     return True
 
 

@@ -41,7 +41,7 @@ def seed_demo(
     except BaseException:
         db.session.rollback()
         raise
-    add_demo_company(current_app.instance_path, now)
+    add_demo_company(current_app.config["ORGANISATION_DIR"], now)
     return summary
 
 
