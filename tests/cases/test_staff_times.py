@@ -126,3 +126,9 @@ def test_time_left_reads_in_words_without_saying_overdue_twice():
     assert time_left(now - timedelta(days=4, hours=1), now) == "overdue 4 d"
     assert time_left(now - timedelta(minutes=20), now) == "overdue 20 min"
     assert age(now - timedelta(days=4, hours=1), now) == "4 d"
+
+
+def test_an_admin_without_a_team_reads_the_companys_zone(client, login, make_user):
+    login(make_user("admin"))
+    page = client.get("/admin/status").get_data(as_text=True)
+    assert "Stockholm time" in page and "UTC" not in page  # the company's zone by default
