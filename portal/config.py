@@ -139,9 +139,10 @@ class Config:
         self.MAIL_DEFAULT_SENDER = env_str("MAIL_FROM", "Aftersale <no-reply@aftersale.invalid>")
         self.MAIL_DIR = Path(env_str("MAIL_DIR", str(INSTANCE_DIR / "mail")))
         # How customers reach the company, shown where a page cannot help them (a dead link):
-        # portal/support_contact.py. Demo values by default; empty hides them.
-        self.SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "kundservice@demo.aftersale.example")
-        self.SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "+46 8 555 012 34")
+        # portal/support_contact.py, until an admin saves the organisation's settings (Admin >
+        # Organisation). Empty (the default) hides them.
+        self.SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "")
+        self.SUPPORT_PHONE = os.environ.get("SUPPORT_PHONE", "")
 
         # Inbound mail (portal/inbound/, README "Inbound mail"): customers' replies to
         # case+<token>@INBOUND_REPLY_DOMAIN and delivery reports to BOUNCE_ADDRESS reach the
@@ -157,6 +158,10 @@ class Config:
         self.INBOUND_MAX_ATTACHMENTS = env_int("INBOUND_MAX_ATTACHMENTS", 5, minimum=0)
         self.INBOUND_MAX_ATTACHMENT_BYTES = env_int(
             "INBOUND_MAX_ATTACHMENT_BYTES", 5_000_000, minimum=0
+        )
+        # The company's logo (Admin > Organisation), beside the database in the instance folder.
+        self.ORGANISATION_DIR = Path(
+            env_str("ORGANISATION_DIR", str(INSTANCE_DIR / "organisation"))
         )
 
         self.RQ_QUEUE_PREFIX = env_str("RQ_QUEUE_PREFIX", "aftersale")

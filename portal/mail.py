@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -24,6 +24,7 @@ from flask_babel import force_locale
 
 from portal import mail_addresses
 from portal.models.base import utcnow
+from portal.services.organisation import customer_reply_to, organisation
 from portal.text_input import single_line, without_surrogates
 
 log = logging.getLogger(__name__)
@@ -42,11 +43,27 @@ def build_message(
     line and every text is made encodable, so the rep is told whatever the name holds."""
     msg = EmailMessage()
     msg["Subject"] = _header_value(subject)
-    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    # A customer's email (it has their `locale`) comes from the company they bought from,
+    # with its reply-to; staff emails from the portal (MAIL_FROM).
+    org = organisation()
+    headers = dict(headers or {})
+    # A case's own reply address (inbound mail, portal/mail_addresses.py) wins over the
+    # company's reply-to: the customer's answer then lands on their case.
+    case_reply_to = headers.pop("Reply-To", None)
+    if case_reply_to:
+        context["reply_to"] = case_reply_to
+    context.setdefault("reply_to", customer_reply_to(org) if context.get("locale") else "")
+    msg["From"] = (
+        _header_value(org.from_header)
+        if context.get("locale")
+        else current_app.config["MAIL_DEFAULT_SENDER"]
+    )
     msg["To"] = to
+    if context["reply_to"]:
+        msg["Reply-To"] = _header_value(context["reply_to"])
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="aftersale")
-    for name, value in (headers or {}).items():
+    for name, value in headers.items():
         msg[name] = _header_value(value)
     # In its reader's language: a customer's when `locale` is given, else English (staff
     # emails), whatever language the request or job that sends it happens to be in.
@@ -79,9 +96,14 @@ class SmtpSender:
         self.smtp = smtp
 
     def send(self, msg: EmailMessage) -> None:  # None: no file to point at
-        # The envelope sender (Return-Path) is the signed bounce address, when there is one:
-        # delivery reports come back to the inbound receiver (portal/mail_addresses.py).
-        self.smtp.send_message(msg, from_addr=mail_addresses.envelope_sender(msg["To"]))
+        # The envelope sender (Return-Path): the signed bounce address when there is one
+        # (delivery reports come back to the inbound receiver, portal/mail_addresses.py), else
+        # the portal's MAIL_FROM address, whoever the From of a customer's email names.
+        envelope = (
+            mail_addresses.envelope_sender(msg["To"])
+            or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+        )
+        self.smtp.send_message(msg, from_addr=envelope or None)
 
 
 class FileSender:

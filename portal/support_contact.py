@@ -1,15 +1,15 @@
 """How a customer reaches the company when a page cannot help them (a dead link, a page that
 failed): one function, read by the template partial `_support_contact.html`.
 
-From configuration for now (SUPPORT_EMAIL, SUPPORT_PHONE); the one place to point at the
-organisation's own settings once they exist.
+The organisation's customer service (Admin > Organisation; before an admin saves it,
+SUPPORT_EMAIL and SUPPORT_PHONE from the configuration: portal/services/organisation.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from portal.services.organisation import organisation
 
 
 @dataclass(frozen=True)
@@ -29,5 +29,5 @@ class SupportContact:
 
 
 def support_contact() -> SupportContact:
-    config = current_app.config
-    return SupportContact(config.get("SUPPORT_EMAIL"), config.get("SUPPORT_PHONE"))
+    org = organisation()
+    return SupportContact(org.support_email or None, org.support_phone or None)

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context
+from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 
-from portal.models import utcnow
+from portal import timefmt
 from portal.services.cases.assignment import triage_count as count
 from portal.services.cases.rules import can_manage
+from portal.services.organisation import OrganisationView, organisation
+from portal.services.staff.time_zones import zone_of
 from portal.support_contact import support_contact
-
-
-def humanize_delta(target: datetime | None, now: datetime | None = None) -> str:
-    """'in 3 h', '2 d overdue': time left to a deadline, readable at a glance."""
-    if target is None:
-        return "no deadline"
-    now = now or utcnow()
-    seconds = (target - now).total_seconds()
-    late = seconds < 0
-    seconds = abs(seconds)
-    if seconds < 3600:
-        text = f"{max(1, int(seconds // 60))} min"
-    elif seconds < 48 * 3600:
-        text = f"{int(seconds // 3600)} h"
-    else:
-        text = f"{int(seconds // 86400)} d"
-    return f"{text} overdue" if late else f"in {text}"
-
-
-def format_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime(fmt) + " UTC"
 
 
 def format_money(amount: Decimal | None, currency: str = "") -> str:
@@ -43,16 +24,32 @@ def format_money(amount: Decimal | None, currency: str = "") -> str:
     return f"{amount:,.2f} {currency}".strip().replace(",", "\u202f")
 
 
-def humanize_age(since: datetime | None, now: datetime | None = None) -> str:
-    """'45 min', '5 h', '3 d': how long something has been waiting."""
-    if since is None:
-        return "—"
-    seconds = max(0.0, ((now or utcnow()) - since).total_seconds())
-    if seconds < 3600:
-        return f"{max(1, int(seconds // 60))} min"
-    if seconds < 48 * 3600:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} d"
+@pass_context
+def staff_dt(context, value: datetime | None, fmt: str | None = None) -> str:
+    """A moment in the reader's zone, the zone named: "Mon 7 Dec 12:00 Stockholm time". The
+    reader is `reader_zone` of the template (a staff email) or the logged-in user. With a
+    strftime `fmt` ("%Y-%m-%d"), just that, in the reader's zone."""
+    tz = context.get("reader_zone") or viewer_zone()
+    if fmt:
+        return timefmt.staff_date(value, tz, fmt)
+    return timefmt.staff_time(value, tz, context.get("now"))
+
+
+def viewer_zone() -> tzinfo:
+    """The zone of whoever reads this page: a logged-in staff member's own (once per request),
+    else the company's."""
+    if "viewer_zone" not in g:
+        user = current_user if has_request_context() else None
+        g.viewer_zone = zone_of(user if user is not None and user.is_authenticated else None)
+    return g.viewer_zone
+
+
+def current_organisation() -> OrganisationView:
+    """The company on customer pages and emails (services/organisation.py), read once per
+    request or job."""
+    if "organisation" not in g:
+        g.organisation = organisation()
+    return g.organisation
 
 
 def _nav_context() -> dict:
@@ -70,9 +67,14 @@ def _nav_context() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["timeleft"] = humanize_delta
-    app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["timeleft"] = timefmt.time_left
+    app.jinja_env.filters["dt"] = staff_dt
     app.jinja_env.filters["money"] = format_money
-    app.jinja_env.filters["age"] = humanize_age
+    app.jinja_env.filters["age"] = timefmt.age
+    # Customer pages and emails: their zone and language (the view or job passes `tz`).
+    app.jinja_env.filters["local_time"] = timefmt.customer_time
+    app.jinja_env.filters["zone_city"] = lambda tz: timefmt.zone_city(tz, str(get_locale()))
+    app.jinja_env.filters["zone_words"] = timefmt.customer_zone_words
+    app.jinja_env.globals["organisation"] = current_organisation
     app.jinja_env.globals["support_contact"] = support_contact  # templates/_support_contact.html
     app.context_processor(_nav_context)

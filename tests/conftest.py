@@ -189,6 +189,7 @@ def _test_config(database_url: str, mail_dir: Path) -> dict:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "MAIL_SERVER": None,
         "MAIL_DIR": mail_dir,
+        "ORGANISATION_DIR": mail_dir.parent / "organisation",
         "PORTAL_BASE_URL": "https://portal.example.test",
         # As in production: limits are counted in Redis when there is one (REDIS_URL).
         "RATELIMIT_STORAGE_URI": TEST_REDIS_URL or "memory://",
@@ -423,6 +424,7 @@ class SmtpServer:
 
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
+        self.senders: list[str] = []  # the envelope sender (MAIL FROM) of each message
         self.connections = 0
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -456,6 +458,7 @@ class SmtpServer:
             )
         )
         self.recipients.append(list(envelope.rcpt_tos))
+        self.senders.append(envelope.mail_from)
         return "250 Message accepted"
 
     def stop(self):

@@ -15,6 +15,7 @@ from portal.admin import (  # noqa: F401  (their pages)
     audit_routes,
     customer_data_routes,
     failed_work_routes,
+    organisation_routes,
     sla_routes,
     status_routes,
     survey_routes,

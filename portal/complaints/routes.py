@@ -5,7 +5,6 @@ browser's (or the one picked with ?lang=) before we know them, theirs afterwards
 
 from __future__ import annotations
 
-from babel.dates import format_datetime
 from flask import (
     Blueprint,
     g,
@@ -87,16 +86,6 @@ def _page_context() -> dict:
         "contact_labels": CONTACT_LABELS,
         "page_language": _current_language(),
     }
-
-
-@bp.app_template_filter("local_time")
-def local_time(value, tz) -> str:
-    """A moment in the customer's time zone and language, never in UTC."""
-    if value is None:
-        return ""
-    locale = get_locale()
-    pattern = "EEEE d MMMM y 'kl.' HH:mm" if locale.language == "sv" else "EEEE d MMMM y 'at' HH:mm"
-    return format_datetime(value, pattern, tzinfo=tz, locale=locale)
 
 
 # --- the public form ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, utcnow
 from portal.services.cases.escalation import managers_for, mark_breaches
+from portal.services.staff.time_zones import zone_of
 from portal.urls import external_url
 
 
@@ -55,6 +56,7 @@ def notify_manager_of_breach(case_id: int, which: str) -> int:
                     manager=manager,
                     label=label,
                     link=link,
+                    reader_zone=zone_of(manager),
                 )
             )
     names = ", ".join(m.name for m in managers) or "nobody (no manager found)"

@@ -20,6 +20,7 @@ from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, 
 from portal.services.cases import contact
 from portal.services.cases.answer_changes import apply_changed_answer
 from portal.services.cases.opening import case_subject, open_case
+from portal.services.staff.time_zones import zone_of
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ def notify_case_assigned(case_id: int) -> bool:
         rep=rep,
         contact_line=contact.for_staff(contact.of_case(case)),
         link=external_url("cases.show", case_id=case.id),
+        reader_zone=zone_of(rep),  # the deadlines in the rep's own time zone
     )
     mail.send(message)
     case.rep_notified_at = utcnow()

@@ -15,6 +15,7 @@ from portal.models.inbound import (
     ReplyAddressRevocation,
 )
 from portal.models.login_session import LoginSession
+from portal.models.organisation import Organisation
 from portal.models.outbox import OutboxJob
 from portal.models.performance import PerformanceRecord
 from portal.models.sale import Sale
@@ -38,6 +39,7 @@ __all__ = [
     "InboundMessage",
     "LoginSession",
     "MailBounce",
+    "Organisation",
     "OutboxJob",
     "PerformanceRecord",
     "ReplyAddressRevocation",

@@ -63,6 +63,8 @@ class User(UserMixin, Base):
     away_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stand_in_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The zone the user reads times in ("Europe/London"); None: their team's calendar zone.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
     # Part of every login session id: rotating it logs out every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=lambda: secrets.token_urlsafe(32)

@@ -24,6 +24,7 @@ from portal.services.cases.followup import wants_reopen
 from portal.services.surveys import answers
 from portal.services.surveys.answers import Answer, LinkState
 from portal.services.surveys.followup import FOLLOWUP_KIND
+from portal.services.surveys.schedule import zone
 from portal.survey.forms import FollowupForm, SurveyForm
 
 bp = Blueprint("survey", __name__)
@@ -80,6 +81,12 @@ def _is_followup(link) -> bool:
     return link.invitation is not None and link.invitation.kind == FOLLOWUP_KIND
 
 
+def _zone_of(link):
+    """The customer's own time zone (else their language's), for the times on the page."""
+    customer = link.invitation.customer if link.invitation is not None else None
+    return zone(customer.timezone if customer else None, (customer and customer.locale) or "en")
+
+
 def _form_for(link):
     """Keeps what was posted (a POST), so the form shows the customer's own answers."""
     return FollowupForm() if _is_followup(link) else SurveyForm()
@@ -93,6 +100,7 @@ def _answer_page(link, form, token: str, **extra):
         link=link,
         token=token,
         change_deadline=answers.change_deadline(link),
+        tz=_zone_of(link),
         case_link=_case_link(link) if followup else None,
         **extra,
     )
@@ -163,6 +171,7 @@ def thanks(token: str):
         token=token,
         closed=link.state is LinkState.CLOSED,
         change_deadline=answers.change_deadline(link),
+        tz=_zone_of(link),
         followup=followup,
         reopens=followup and wants_reopen(link.response),
         case_link=_case_link(link),

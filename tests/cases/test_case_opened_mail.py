@@ -64,7 +64,7 @@ def test_the_customer_is_told_who_will_contact_them_by_when_with_a_working_link(
     assert "Hello Carl Kund," in text
     assert "We are sorry to hear that things did not go as they should" in text
     # The rep's first name, and the deadline in the customer's own time zone.
-    assert f"Rita will contact you by {when(case, 'America/New_York')}." in text
+    assert f"Rita will contact you by {when(case, 'America/New_York')} (New York time)." in text
     assert "Rita Rep" not in text
     link = STATUS_LINK.search(text).group(0)
     assert link in message.get_body(preferencelist=("html",)).get_content()
@@ -86,7 +86,10 @@ def test_a_swedish_customer_gets_it_in_swedish(answer_badly, outbox):
     [message] = opened_mails(outbox(), OPENED_SV)
     text = body_text(message)
     assert "Tack för ditt svar." in text
-    assert f"Rita kontaktar dig senast {when(case, 'Europe/Stockholm', 'sv')}." in text
+    assert (
+        f"Rita kontaktar dig senast {when(case, 'Europe/Stockholm', 'sv')} (tid i Stockholm)."
+        in text
+    )
     assert opened_mails(outbox()) == []
 
 

@@ -49,8 +49,9 @@ def test_the_queue_puts_the_nearest_deadline_first_and_shows_time_left(client, l
     html = client.get("/cases/").text
     assert _queue_ids(html) == [overdue.id, contacted.id, later.id]
     assert "3 cases" in html
+    assert "h overdue" not in html  # not "Overdue 3 h overdue"
     assert (
-        '<span class="badge badge-overdue">Overdue</span> <span class="text-overdue">3 h overdue'
+        '<span class="badge badge-overdue">Overdue</span> <span class="text-overdue">by 3 h</span>'
         in html
     )
     assert "in 5 h" in html and "Resolve by" in html

@@ -18,7 +18,13 @@ from portal.tokens import make_token
 from ..conftest import sent_invitation
 from .case_helpers import make_case
 
-SUPPORT_EMAIL = "kundservice@demo.aftersale.example"
+SUPPORT_EMAIL = "kundservice@shop.example"
+
+
+@pytest.fixture(autouse=True)
+def customer_service(app):
+    """The company's customer service, as configured before an admin saves the organisation."""
+    app.config.update(SUPPORT_EMAIL=SUPPORT_EMAIL, SUPPORT_PHONE="+46 8 555 012 34")
 
 
 @pytest.fixture

@@ -53,6 +53,11 @@ ACCESS: dict[str, tuple] = {
     "GET main.index":                        (L, L, R, R, R, R, R),
     "GET main.home":                         STAFF_ONLY,
     "GET main.healthz":                      PUBLIC_PAGE,
+    "GET main.my_settings":                  STAFF_ONLY,
+    "POST main.my_settings":                 (L, L, OK, OK, OK, OK, OK),
+    # the company's logo (none saved here: 404) and colour, shown on customer pages
+    "GET main.organisation_logo":            (404, 404, 404, 404, 404, 404, 404),
+    "GET main.brand_css":                    PUBLIC_PAGE,
     "GET static":                            PUBLIC_PAGE,
     # logging in and passwords
     "GET auth.login":                        (200, 200, R, R, R, R, R),
@@ -157,4 +162,6 @@ ACCESS: dict[str, tuple] = {
     "POST admin.export_customer_html":       ADMIN_POST,
     "GET admin.anonymise_customer":          ADMIN_PAGE,
     "POST admin.anonymise_customer":         ADMIN_POST,
+    "GET admin.organisation":                ADMIN_PAGE,
+    "POST admin.organisation":               ADMIN_POST,
 }  # fmt: skip

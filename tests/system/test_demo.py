@@ -26,6 +26,7 @@ from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
 from portal.services.cases.overview import rep_overview
 from portal.services.demo.content import DEMO_PASSWORD
 from portal.services.demo.seeding import seed_demo
+from portal.services.organisation import brand_colour_problem, organisation
 from tests.conftest import _empty_tables, submit
 
 SMALL = ["--customers", "60", "--sales", "300"]
@@ -311,3 +312,13 @@ def test_same_seed_gives_the_same_organisation(app):
     _empty_tables()
     seed_demo(customers=40, sales=120, seed=4, now=now)
     assert fingerprint() != first
+
+
+def test_the_demo_company_heads_the_customer_pages_with_its_logo(app, client, seeded):
+    org = organisation()
+    assert org.name == "Nordhem Möbler AB" and org.reply_to and org.support_phone
+    assert brand_colour_problem(org.brand_colour) is None  # white text on it passes WCAG AA
+    logo = client.get(f"/organisation/logo?v={org.logo_version}")
+    assert logo.status_code == 200 and logo.mimetype == "image/png"
+    page = client.get("/complaint").get_data(as_text=True)
+    assert '<span class="public-brand">Nordhem Möbler AB</span>' in page

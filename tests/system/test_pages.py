@@ -189,7 +189,8 @@ def test_rep_home_says_overdue_in_words(client, login, make_user, make_sale):
     login(rep)
     html = client.get("/home").get_data(as_text=True)
     assert "Overdue</span>" in html
-    assert "5 h overdue" in html or "4 h overdue" in html
+    assert "by 5 h" in html or "by 4 h" in html
+    assert "h overdue" not in html  # not "Overdue 5 h overdue"
 
 
 def test_rep_home_with_nothing_yet_shows_friendly_empty_states(client, login, make_user):

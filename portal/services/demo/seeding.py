@@ -6,10 +6,12 @@ import random
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from portal.extensions import db
 from portal.models import Team, User
 from portal.services.demo.builder import Demo
+from portal.services.demo.company import add_demo_company
 from portal.services.demo.content import LOGIN_REPS, STAFF_DOMAIN
 from portal.services.demo.plans import DemoSeedError, DemoSummary
 from portal.services.setup import ensure_sla_policies
@@ -42,6 +44,7 @@ def seed_demo(
     except BaseException:
         db.session.rollback()
         raise
+    add_demo_company(current_app.config["ORGANISATION_DIR"], now)
     return summary
 
 
