@@ -65,7 +65,7 @@ def test_the_rep_and_the_customer_read_the_same_promise_each_in_their_zone(
     customer = Customer(
         email="carl@example.org", name="Carl", locale="sv", timezone="Europe/Stockholm"
     )
-    case = case_from_answer(londoner, customer, comment=ANGRY)
+    case = case_from_answer(londoner, customer, comment=ANGRY, may_contact=True)
     due = case.first_contact_due
     rep_sees = staff_text(due, "Europe/London")
 
