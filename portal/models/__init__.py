@@ -4,6 +4,7 @@ from portal.models.api_key import ApiKey
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
 from portal.models.coaching import CoachingNote, Goal
+from portal.models.coaching_plan import CoachingPlan, PlanItem
 from portal.models.complaint import Complaint
 from portal.models.correction import SentimentCorrection
 from portal.models.customer import Customer
@@ -14,6 +15,7 @@ from portal.models.sale import Sale
 from portal.models.sla import Holiday, SlaPolicy
 from portal.models.survey import SurveyInvitation, SurveyResponse
 from portal.models.survey_policy import SurveyPolicy
+from portal.models.theme import CaseTheme, Theme
 from portal.models.user import Team, User
 
 __all__ = [
@@ -21,7 +23,9 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseTheme",
     "CoachingNote",
+    "CoachingPlan",
     "Complaint",
     "Customer",
     "Goal",
@@ -29,6 +33,7 @@ __all__ = [
     "LoginSession",
     "OutboxJob",
     "PerformanceRecord",
+    "PlanItem",
     "Sale",
     "SentimentCorrection",
     "SlaPolicy",
@@ -36,6 +41,7 @@ __all__ = [
     "SurveyPolicy",
     "SurveyResponse",
     "Team",
+    "Theme",
     "User",
     "utcnow",
 ]

@@ -113,6 +113,13 @@ ACCESS: dict[str, tuple] = {
     "GET dashboard.cases":                   STAFF_ONLY,
     "GET dashboard.export_cases":            MANAGER_PAGE,
     "GET dashboard.export_reps":             MANAGER_PAGE,
+    # coaching: complaint themes (a rep: their own; a manager: their teams), the theme list
+    "POST cases.correct_themes":             OWN_CASE_POST,
+    "GET coaching.themes":                   STAFF_ONLY,  # each person's own (rep, team)
+    "GET coaching.theme_cases":              STAFF_ONLY,
+    "GET coaching.theme_list":               ADMIN_PAGE,
+    "POST coaching.theme_list":              ADMIN_POST,
+    "POST coaching.update_theme":            ADMIN_POST,
     # administration
     "GET admin.users":                       ADMIN_PAGE,
     "GET admin.new_user":                    ADMIN_PAGE,

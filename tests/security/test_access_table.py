@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
 from portal.extensions import db, limiter
@@ -19,8 +20,10 @@ from portal.models import (
     Holiday,
     SurveyInvitation,
     SurveyResponse,
+    Theme,
     utcnow,
 )
+from portal.services.cases.themes import ensure_themes
 from portal.services.setup import ensure_sla_policies
 from portal.services.staff import api_keys
 from portal.services.staff.passwords import set_password_token
@@ -33,7 +36,11 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Visited last, in this order: they end a session or change what the link holder may do.
 LAST = ("POST survey.unsubscribe", "POST auth.logout_everywhere", "POST auth.logout")
 # Pages that need a query string to show anything.
-QUERIES = {"dashboard.cases": "figure=open", "admin.sla_preview": "severity=high"}
+QUERIES = {
+    "dashboard.cases": "figure=open",
+    "admin.sla_preview": "severity=high",
+    "coaching.theme_cases": "theme=delivery",
+}
 
 
 def route_keys(app) -> dict[str, object]:
@@ -140,6 +147,8 @@ def _world(make_team, make_user, make_sale) -> dict:
     )
     db.session.add_all([case, complaint, holiday, goal])
     key, _ = api_keys.create_key("Shop", admin)
+    ensure_themes()
+    theme = db.session.scalar(sa.select(Theme).where(Theme.key == "delivery"))
     db.session.commit()
     return {
         "personas": {
@@ -157,6 +166,7 @@ def _world(make_team, make_user, make_sale) -> dict:
             "invitation_id": invitation.id,
             "holiday_id": holiday.id,
             "goal_id": goal.id,
+            "theme_id": theme.id,
             "rep_id": rep.id,
             "response_id": response.id,
         },
