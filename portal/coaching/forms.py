@@ -51,7 +51,12 @@ class PlanForm(FlaskForm):
         validators=[DataRequired("Give the plan a title."), Length(max=200)],
         filters=[strip],
     )
-    focus = SelectField("Addresses", validators=[DataRequired("Choose what the plan addresses.")])
+    # Choices: the view; the service names a wrong one.
+    focus = SelectField(
+        "Addresses",
+        validate_choice=False,
+        validators=[DataRequired("Choose what the plan addresses from the list.")],
+    )
     target = DecimalField(
         "Target",
         places=None,

@@ -3,10 +3,12 @@ list of themes. Coaching plans are in plans.py, on the same blueprint."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.auth.access import ANY_STAFF, roles_required
+from portal.coaching import panel, plans  # noqa: F401  (register their pages and helpers)
+from portal.coaching.common import bp
 from portal.coaching.forms import NewThemeForm, ThemeForm
 from portal.dashboard.forms import PeriodError, parse_id, parse_period
 from portal.extensions import db
@@ -18,14 +20,8 @@ from portal.services.performance import themes as theme_report
 from portal.services.performance.goals import teams_in_scope
 from portal.services.rules import RuleError
 
-bp = Blueprint("coaching", __name__, url_prefix="/coaching")
+__all__ = ["bp"]
 CASES_PER_PAGE = 50
-
-
-@bp.errorhandler(PeriodError)
-def bad_filter(exc):
-    text = f"{exc} Fix the address, or start again from the dashboard."
-    return render_template("errors/error.html", code=400, title="Bad filter", text=text), 400
 
 
 def _subject():

@@ -22,6 +22,7 @@ from flask import current_app
 
 # Every module that defines jobs. Imported by name, so that nothing here depends on them.
 JOB_MODULES = (
+    "portal.jobs.coaching_mail",
     "portal.jobs.complaints",
     "portal.jobs.customer_mail",
     "portal.jobs.escalation",

@@ -14,10 +14,12 @@ from portal.extensions import db, limiter
 from portal.metrics.definitions import GOAL_METRICS
 from portal.models import (
     Case,
+    CoachingPlan,
     Complaint,
     Customer,
     Goal,
     Holiday,
+    PlanItem,
     SurveyInvitation,
     SurveyResponse,
     Theme,
@@ -149,6 +151,21 @@ def _world(make_team, make_user, make_sale) -> dict:
     key, _ = api_keys.create_key("Shop", admin)
     ensure_themes()
     theme = db.session.scalar(sa.select(Theme).where(Theme.key == "delivery"))
+    plan = CoachingPlan(
+        rep=rep,
+        manager=mgr,
+        title="Faster first contact",
+        focus="metric",
+        metric="first_contact_within_sla",
+        baseline_from=now.date() - timedelta(days=90),
+        target=0.9,
+        started_on=now.date(),
+        due_on=now.date() + timedelta(days=30),
+        check_ins=[],
+    )
+    item = PlanItem(plan=plan, title="Script", file_name="s.pdf", file_type="application/pdf",
+                    file_data=b"%PDF-1")  # fmt: skip
+    db.session.add_all([plan, item])
     db.session.commit()
     return {
         "personas": {
@@ -167,6 +184,8 @@ def _world(make_team, make_user, make_sale) -> dict:
             "holiday_id": holiday.id,
             "goal_id": goal.id,
             "theme_id": theme.id,
+            "plan_id": plan.id,
+            "item_id": item.id,
             "rep_id": rep.id,
             "response_id": response.id,
         },

@@ -1,18 +1,20 @@
-"""The weekly digest each manager gets: the team's figures, the goals at risk, the breaches."""
+"""The weekly digest each manager gets: the team's figures, the goals at risk, the breaches,
+the coaching plans due."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.metrics.periods import Period, period_of
 from portal.metrics.rollup import store_period
-from portal.models import Case, Goal, Team, User
+from portal.models import Case, CoachingPlan, Goal, Team, User
 from portal.models.performance import subject_key
 from portal.services.performance.goals import GoalProgress, goals_query, progress_of
+from portal.services.performance.plans import plans_due
 from portal.services.performance.records import computed_at, records_for
 from portal.services.scope import managed_team_ids
 
@@ -28,6 +30,7 @@ FIGURES = (
     "recovery_rate",
 )
 MAX_BREACHES_LISTED = 15
+PLANS_DUE_WITHIN = timedelta(days=14)
 
 
 @dataclass
@@ -45,6 +48,9 @@ class Digest:
     at_risk: list[GoalProgress]
     breaches: list[Case]
     breach_count: int
+    # Active coaching plans of the team's reps due within PLANS_DUE_WITHIN, or overdue.
+    plans_due: list[CoachingPlan] = field(default_factory=list)
+    today: date | None = None
 
 
 def digest_week(now: datetime) -> Period:
@@ -98,4 +104,6 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
             .limit(MAX_BREACHES_LISTED)
         )
     )
-    return Digest(manager, week, rows, at_risk, breaches, count or 0)
+    rep_ids = list(db.session.scalars(members.where(User.role == "rep")))
+    due = plans_due(rep_ids, (now + PLANS_DUE_WITHIN).date())
+    return Digest(manager, week, rows, at_risk, breaches, count or 0, due, now.date())

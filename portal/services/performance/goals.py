@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.jobs import outbox
 from portal.metrics.definitions import GOAL_METRICS
 from portal.metrics.periods import Period, period_of
 from portal.models import CoachingNote, Goal, Team, User, utcnow
@@ -61,20 +62,12 @@ def set_goal(
         the_period = period_of(period, start)
     except ValueError as exc:
         raise RuleError(str(exc)) from None
-    unit = GOAL_METRICS[metric].unit
-    if not math.isfinite(target):
-        raise RuleError("Enter the target as a number, e.g. 90 for 90%.")
-    if unit == "share" and not 0 <= target <= 100:
-        raise RuleError("A percentage target must be between 0 and 100.")
-    if unit == "score" and not 1 <= target <= 5:
-        raise RuleError("A satisfaction target must be between 1 and 5.")
-    if unit in ("hours", "per100") and target < 0:
-        raise RuleError("The target cannot be negative.")
+    stored = check_target(metric, target)
     goal = Goal(
         rep_id=int(raw_id) if kind == "rep" else None,
         team_id=int(raw_id) if kind == "team" else None,
         metric=metric,
-        target=target / 100 if unit == "share" else target,
+        target=stored,
         period=the_period.kind,
         period_start=the_period.start,
         created_by_id=manager.id,
@@ -82,6 +75,21 @@ def set_goal(
     db.session.add(goal)
     db.session.commit()
     return goal
+
+
+def check_target(metric: str, target: float, field: str | None = None) -> float:
+    """A target as people type it (90 for 90%) checked for the metric, and as it is stored
+    (0.9). For goals and coaching plans."""
+    unit = GOAL_METRICS[metric].unit
+    if not math.isfinite(target):
+        raise RuleError("Enter the target as a number, e.g. 90 for 90%.", field)
+    if unit == "share" and not 0 <= target <= 100:
+        raise RuleError("A percentage target must be between 0 and 100.", field)
+    if unit == "score" and not 1 <= target <= 5:
+        raise RuleError("A satisfaction target must be between 1 and 5.", field)
+    if unit in ("hours", "per100") and target < 0:
+        raise RuleError("The target cannot be negative.", field)
+    return target / 100 if unit == "share" else target
 
 
 def goals_query(user: User) -> sa.Select:
@@ -169,7 +177,11 @@ def add_note(manager: User, rep_id: int, text: str) -> CoachingNote:
         raise RuleError("You can write notes only for reps in your teams.")
     note = CoachingNote(manager_id=manager.id, rep_id=rep_id, text=text)
     db.session.add(note)
+    db.session.flush()
+    # The rep hears of it (issue 14: notes went unnoticed), after the commit.
+    outbox.add("coaching_mail.notify_rep_of_note", note.id, family="mail")
     db.session.commit()
+    outbox.flush()
     return note
 
 
