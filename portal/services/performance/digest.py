@@ -13,7 +13,8 @@ from portal.metrics.periods import Period, period_of
 from portal.metrics.rollup import store_period
 from portal.models import Case, CoachingPlan, Goal, Team, User
 from portal.models.performance import subject_key
-from portal.services.performance.goals import GoalProgress, goals_query, progress_of
+from portal.services.performance.goal_progress import GoalProgress, goal_end, progress_of
+from portal.services.performance.goals import goals_query
 from portal.services.performance.plans import plans_due
 from portal.services.performance.records import computed_at, records_for
 from portal.services.scope import managed_team_ids
@@ -84,9 +85,9 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
     current = [
         g
         for g in db.session.scalars(goals_query(manager).where(Goal.period_start <= week.end))
-        if Period(g.period, g.period_start).end >= week.end
+        if goal_end(g).end >= week.end
     ]
-    at_risk = [p for p in progress_of(current, now) if p.met is False]
+    at_risk = [p for p in progress_of(current, now) if p.at_risk]
     members = sa.select(User.id).where(User.team_id.in_(team_ids))
 
     def breached_in(column):
