@@ -42,11 +42,11 @@ DEFAULT_THEMES = (
         "Produktkvalitet",
         "broken, broke, defect, faulty, damaged, crack, scratch, stopped working, doesn't work, "
         "does not work, not working, poor quality, cheap, flimsy, wobbl, quality, malfunction, "
-        "leak, wrong item, wrong size, wrong colour, wrong color, missing part, battery, "
-        "screen, dead",
-        "trasig, gått sönder, gick sönder, sönder, defekt, skadad, spricka, repa, fungerar inte, "
-        "funkar inte, dålig kvalitet, kvalitet, billig, vinglig, läcker, fel vara, fel storlek, "
-        "fel färg, saknas del, saknade, batteri, skärm",
+        "leak, failed, failure, came off, fell apart, wrong item, wrong size, wrong colour, "
+        "wrong color, missing part, battery, screen, dead",
+        "trasig, lossna, gått sönder, gick sönder, sönder, defekt, skadad, spricka, repa, "
+        "fungerar inte, funkar inte, dålig kvalitet, kvalitet, billig, vinglig, läcker, "
+        "fel vara, fel storlek, fel färg, saknas del, saknade, batteri, skärm",
     ),
     (
         "pricing_billing",
