@@ -15,8 +15,8 @@ milestones on the way. On any day it has:
 - **status**: "On track" when the forecast reaches the target, "At risk" when it does not,
   "No figure yet" with nothing to count; once the goal's time is over, "Met" or "Missed".
 
-So on the 6th of a month a sales goal of 100 with 22 sales is on track (expected 17, forecast
-110), where comparing 22 with 100 said "At risk".
+So on the 6th of a 30-day month a sales goal of 100 with 22 sales is on track (expected 17,
+forecast 132), where comparing 22 with 100 said "At risk".
 """
 
 from __future__ import annotations
