@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_login import current_user
+
 from portal.coaching.common import bp
 from portal.metrics.periods import Period
 from portal.metrics.themes import ThemeCount
 from portal.models import User, utcnow
-from portal.services.cases.themes import all_themes
+from portal.services.cases.themes import all_themes, recent_corrections
 from portal.services.performance import plans
 from portal.services.performance import themes as theme_report
 from portal.services.performance.records import format_value
@@ -28,6 +30,12 @@ class Panel:
 @bp.app_template_filter("plan_value")
 def plan_value(value, unit: str) -> str:
     return format_value(value, unit)
+
+
+@bp.app_template_global("theme_corrections")
+def theme_corrections():
+    """For the corrections page (templates/cases/_theme_corrections.html)."""
+    return recent_corrections(current_user)
 
 
 @bp.app_template_global("coaching_panel")

@@ -192,3 +192,22 @@ def test_every_case_counted_has_a_theme(app, rita, case_from_answer):
         case_from_answer(rita, Customer(email=f"j{n}@example.org", name="Jo"), comment=comment)
     cases = db.session.scalars(sa.select(Case.id)).all()
     assert cases and all(themes_of(case_id) for case_id in cases)
+
+
+def test_theme_corrections_are_listed_beside_the_label_corrections(
+    client, login, rita, make_user, make_team, case_from_answer
+):
+    case = case_from_answer(rita, Customer(email="k@example.org", name="Kim"), comment=LATE_PARCEL)
+    login(rita)
+    send_case_form(client, case.id, "themes", "themes", {"themes": ["product_quality"]})
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/home").text)})
+    login("maja@example.com")
+    page = client.get("/cases/corrections").get_data(as_text=True)
+    assert "Theme corrections" in page
+    assert f'href="/cases/{case.id}#themes"' in page
+    assert "delivery, rep conduct" in page and "product quality" in page
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/home").text)})
+    other_lead = make_user("manager", name="Sven South")
+    make_team("South", lead=other_lead)
+    login(other_lead)
+    assert f"/cases/{case.id}#themes" not in client.get("/cases/corrections").text

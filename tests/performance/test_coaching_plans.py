@@ -153,7 +153,7 @@ def test_a_bad_plan_is_refused_with_what_to_fix(client, login, org, field, value
 
 
 def test_the_rep_is_emailed_about_a_new_plan_and_sees_it_on_their_scorecard(
-    client, login, org, outbox
+    client, login, org, outbox, run_jobs
 ):
     login(org["manager"])
     due = (utcnow().date() + timedelta(days=30)).isoformat()
@@ -168,6 +168,7 @@ def test_the_rep_is_emailed_about_a_new_plan_and_sees_it_on_their_scorecard(
         },
     )
     assert response.status_code == 302
+    run_jobs()
     mail = [m for m in outbox() if m["To"] == org["ann"].email]
     assert len(mail) == 1 and "Faster first contact" in mail[0]["Subject"]
     plan_id = db.session.scalar(sa.select(CoachingPlan.id))
@@ -186,7 +187,7 @@ def test_the_rep_is_emailed_about_a_new_plan_and_sees_it_on_their_scorecard(
 
 
 def test_a_coaching_note_emails_the_rep_and_links_the_cases_they_may_see(
-    client, login, org, outbox
+    client, login, org, outbox, run_jobs
 ):
     own = contacted_case(org["ann"], utcnow() - timedelta(days=2), 1)
     other = contacted_case(org["sol"], utcnow() - timedelta(days=2), 1)
@@ -194,6 +195,7 @@ def test_a_coaching_note_emails_the_rep_and_links_the_cases_they_may_see(
     note = f"Look at #{own.id} again; compare #{other.id}. <b>not bold</b>"
     url = f"/performance/reps/{org['ann'].id}/notes"
     assert submit(client, url, {"text": note}, page=url.rsplit("/", 1)[0]).status_code == 302
+    run_jobs()
     mail = [m for m in outbox() if m["To"] == org["ann"].email]
     assert len(mail) == 1 and "coaching note" in mail[0]["Subject"]
     assert f"#{own.id}" in mail[0].get_body(("plain",)).get_content()
@@ -258,12 +260,13 @@ def test_training_items_with_a_link_or_a_file_are_ticked_off_by_the_rep(client, 
     assert submit(client, progress, {}, page="/home").status_code == 404
 
 
-def test_a_check_in_note_on_the_plan_and_ending_it(client, login, org, outbox):
+def test_a_check_in_note_on_the_plan_and_ending_it(client, login, org, outbox, run_jobs):
     plan = _plan(org)
     login(org["manager"])
     page = f"/coaching/plans/{plan.id}"
     response = submit(client, f"{page}/notes", {"text": "Good week."}, page=page)
     assert response.status_code == 302
+    run_jobs()
     assert sum(m["To"] == org["ann"].email for m in outbox()) == 2  # the plan, the note
     assert submit(client, f"{page}/end", {}, page=page).status_code == 302
     html = client.get(page).get_data(as_text=True)

@@ -22,6 +22,7 @@ from portal.models import Case, CaseEvent, CaseTheme, Theme, User
 from portal.models.theme import DEFAULT_THEMES, FALLBACK_THEME
 from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
+from portal.services.scope import visible_cases_query
 
 # A cue shorter than this matches only the whole word: "bill" must not match Swedish
 # "billig" (cheap), "late" not "lately"; longer cues match the start of a word, which
@@ -133,6 +134,20 @@ def themes_of(case_id: int) -> list[CaseTheme]:
             .where(CaseTheme.case_id == case_id)
             .options(joinedload(CaseTheme.theme), joinedload(CaseTheme.created_by))
             .order_by(Theme.position, Theme.id)
+        )
+    )
+
+
+def recent_corrections(user: User, limit: int = 20) -> list[CaseEvent]:
+    """The latest theme corrections on the cases `user` may see, newest first."""
+    visible = visible_cases_query(user).with_only_columns(Case.id).order_by(None)
+    return list(
+        db.session.scalars(
+            sa.select(CaseEvent)
+            .where(CaseEvent.kind == "themes_corrected", CaseEvent.case_id.in_(visible))
+            .options(joinedload(CaseEvent.actor))
+            .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
+            .limit(limit)
         )
     )
 
