@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import CaseTheme, CoachingPlan, PlanItem, utcnow
 
-from .test_corrections_journey import team_with_answers  # noqa: F401  (the fixture)
+from . import test_corrections_journey
 from .test_journeys import log_in
 
 pytestmark = pytest.mark.browser
+# Maja's team, rep Rita, an angry answer (a case) and a quiet one, posted on the survey page.
+team_with_answers = test_corrections_journey.team_with_answers
 
 
 def no_sideways_scroll(page) -> None:
