@@ -18,6 +18,7 @@ from portal.metrics.commands import rebuild_performance_command
 from portal.models import SentimentCorrection, Team, User
 from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
 from portal.services.addresses import normalise_email
+from portal.services.cases.themes import backfill as backfill_themes
 from portal.services.cases.themes import ensure_themes
 from portal.services.demo.content import DEMO_PASSWORD
 from portal.services.demo.plans import DemoSeedError
@@ -47,6 +48,13 @@ def init_command():
         f"SLA policies: {created} created; survey policy in place; "
         f"complaint themes: {themes} added."
     )
+
+
+@portal_cli.command("assign-themes")
+def assign_themes_command():
+    """Give complaint themes to the cases that have none (opened before themes existed)."""
+    ensure_themes(commit=True)
+    click.echo(f"Complaint themes given to {backfill_themes()} cases.")
 
 
 @portal_cli.command("create-user")

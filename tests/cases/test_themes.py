@@ -211,3 +211,16 @@ def test_theme_corrections_are_listed_beside_the_label_corrections(
     make_team("South", lead=other_lead)
     login(other_lead)
     assert f"/cases/{case.id}#themes" not in client.get("/cases/corrections").text
+
+
+def test_cases_from_before_themes_get_them_from_the_command(app, runner, rita, case_from_answer):
+    case = case_from_answer(rita, Customer(email="m@example.org", name="Mo"), comment=LATE_PARCEL)
+    db.session.execute(sa.delete(CaseTheme))
+    db.session.execute(sa.update(Case).values(description=None))  # as demo cases have it
+    db.session.commit()
+    result = runner.invoke(args=["portal", "assign-themes"])
+    assert result.exit_code == 0, result.output
+    assert "Complaint themes given to 1 cases." in result.output
+    # The survey case's words are its answer's comment.
+    assert sorted(ct.theme.key for ct in themes_of(case.id)) == ["delivery", "rep_conduct"]
+    assert "given to 0 cases" in runner.invoke(args=["portal", "assign-themes"]).output

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Case, CaseEvent, CaseTheme, Theme, User
+from portal.models import Case, CaseEvent, CaseTheme, SurveyResponse, Theme, User
 from portal.models.theme import DEFAULT_THEMES, FALLBACK_THEME
 from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
@@ -168,6 +168,36 @@ def assign_auto(case: Case, text: str | None, category: str | None, now: datetim
     ]
     db.session.add_all(rows)
     return rows
+
+
+def backfill(batch: int = 500) -> int:
+    """Themes for the cases that have none (those opened before themes existed), from the
+    customer's words: the case's description, else its survey answer's comment. Commits per
+    batch, so an interrupted run is simply run again. Returns how many cases got themes."""
+    done = 0
+    while True:
+        cases = list(
+            db.session.scalars(
+                sa.select(Case)
+                .where(~sa.exists().where(CaseTheme.case_id == Case.id))
+                .order_by(Case.id)
+                .limit(batch)
+            )
+        )
+        if not cases:
+            return done
+        comments = dict(
+            db.session.execute(
+                sa.select(SurveyResponse.id, SurveyResponse.comment).where(
+                    SurveyResponse.id.in_([c.response_id for c in cases if c.response_id])
+                )
+            ).all()
+        )
+        for case in cases:
+            text = case.description or comments.get(case.response_id)
+            assign_auto(case, text, case.category, case.created_at)
+        db.session.commit()
+        done += len(cases)
 
 
 def correct_themes(
