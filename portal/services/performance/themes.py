@@ -19,6 +19,7 @@ from portal.services.performance.goals import teams_in_scope, visible_rep
 from portal.services.scope import visible_cases_query
 
 HISTORY_LENGTH = 6
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class ThemeRow:
 
 def subject_for(viewer: User, rep_id: int | None, team_id: int | None) -> Subject | None:
     """The subject the viewer asked for, or None when it is not theirs to see."""
+    if any(i is not None and not 0 < i <= MAX_ID for i in (rep_id, team_id)):
+        return None  # no such row (and a number the database would refuse to compare)
     if viewer.is_rep or rep_id is not None:
         rep = visible_rep(viewer, viewer.id if viewer.is_rep else rep_id)
         return None if rep is None else Subject(rep.name, [rep.id], rep=rep)
