@@ -6,7 +6,8 @@ milestones on the way. On any day it has:
 - **elapsed**: the share of its time gone (whole time, UTC);
 - **expected by today**: where the figure should be now. A count (sales) grows from 0 to the
   target; a rate or a time (CSAT, hours to first contact) moves from where it was before the
-  goal (the period before the start) to the target. Both go in a straight line between the
+  goal (the period before the start) to the target, or stays at the target when it was
+  there already. Both go in a straight line between the
   start, each milestone and the end;
 - **forecast**: the figure at the end if things go on as so far. A count: what it has now,
   scaled up to the whole time (now / elapsed). A rate: what it is so far for the time gone,
@@ -81,7 +82,12 @@ def pace(
     """The pace of a goal (see the module's docstring). `before`: the figure of the period
     before the goal started (None: unknown)."""
     cumulative = unit in CUMULATIVE_UNITS
-    start_value = 0.0 if cumulative else (before if before is not None else target)
+    if cumulative:
+        start_value = 0.0
+    elif before is None or reaches(before, target, higher_is_better):
+        start_value = target  # already there before: hold the target all along
+    else:
+        start_value = before
     expected = expected_value(elapsed, start_value, target, milestones)
     if current is None:
         forecast = None

@@ -46,8 +46,12 @@ def test_a_rate_is_forecast_from_the_figure_before_for_the_time_left():
                  elapsed=0.2)  # fmt: skip
     assert early.forecast == pytest.approx(0.906)
     assert early.status == "On track"
-    # Expected by today runs from the figure before to the target.
-    assert early.expected == pytest.approx(0.92 + (0.9 - 0.92) * 0.2)
+    # 92% before already reached the target: expected by today is the target all along.
+    assert early.expected == pytest.approx(0.9)
+    # Below the target before: expected by today runs from there to the target.
+    rising = pace(unit="share", higher_is_better=True, current=0.85, target=0.9, before=0.8,
+                  elapsed=0.2)  # fmt: skip
+    assert rising.expected == pytest.approx(0.8 + (0.9 - 0.8) * 0.2) and rising.ahead is True
     # Hours: lower is better.
     hours = pace(unit="hours", higher_is_better=False, current=9, target=4, before=8,
                  elapsed=0.5)  # fmt: skip
