@@ -19,6 +19,8 @@ from portal.metrics.commands import rebuild_performance_command
 from portal.models import SentimentCorrection, Team, User, utcnow
 from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
 from portal.services.addresses import normalise_email
+from portal.services.cases.themes import backfill as backfill_themes
+from portal.services.cases.themes import ensure_themes
 from portal.services.demo.content import DEMO_PASSWORD
 from portal.services.demo.mailbox import leave_demo_mail
 from portal.services.demo.plans import DemoSeedError
@@ -37,12 +39,24 @@ portal_cli = AppGroup("portal", help="Aftersale administration commands.")
 
 @portal_cli.command("init")
 def init_command():
-    """Create the default SLA policies and survey policy (safe to run again)."""
+    """Create the default SLA policies, survey policy and complaint themes (safe to run
+    again)."""
 
     created = ensure_sla_policies()
     get_policy()
+    themes = ensure_themes()
     db.session.commit()
-    click.echo(f"SLA policies: {created} created; survey policy in place.")
+    click.echo(
+        f"SLA policies: {created} created; survey policy in place; "
+        f"complaint themes: {themes} added."
+    )
+
+
+@portal_cli.command("assign-themes")
+def assign_themes_command():
+    """Give complaint themes to the cases that have none (opened before themes existed)."""
+    ensure_themes(commit=True)
+    click.echo(f"Complaint themes given to {backfill_themes()} cases.")
 
 
 @portal_cli.command("create-user")

@@ -30,11 +30,12 @@ from portal.cases.forms import (
     ResolveForm,
     SeverityForm,
 )
+from portal.cases.theme_forms import ThemesForm
 from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
 from portal.models.case import NOT_A_COMPLAINT
-from portal.services.cases import answer_changes, assignment, labels
+from portal.services.cases import answer_changes, assignment, labels, themes
 from portal.services.cases import contact as case_contact
 from portal.services.cases import history as case_history
 from portal.services.cases import queue as case_queue
@@ -54,6 +55,7 @@ FORMS: dict[str, tuple[type, str]] = {
     "resolve_form": (ResolveForm, "resolve"),
     "reopen_form": (ReopenForm, "reopen"),
     "label_form": (LabelCorrectionForm, "label"),
+    "themes_form": (ThemesForm, "themes"),
     "severity_form": (SeverityForm, "severity"),
     "assign_form": (AssignForm, "assign"),
     "customer_resolved_form": (CustomerResolvedForm, "resolved_by_customer"),
@@ -62,7 +64,7 @@ FORMS: dict[str, tuple[type, str]] = {
 
 def _offered(case: Case) -> list[str]:
     """The forms this person may use on this case in its status."""
-    keys = ["note_form", "label_form"]
+    keys = ["note_form", "label_form", "themes_form"]
     if case_work.allowed("contact", case.status):
         keys.append("contact_form")
     if case.status != "closed":
@@ -87,6 +89,8 @@ def _form(key: str, formdata=None, **data):
         form.severity.choices = severity_choices()
     elif key == "assign_form":
         form.assignee.choices = assignee_choices()
+    elif key == "themes_form":
+        form.themes.choices = [(t.key, t.name_en) for t in themes.all_themes(active_only=True)]
     return form
 
 
@@ -94,15 +98,18 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
     """The case page; `posted` holds the one form that was sent back (with its errors);
     `changes` what others did since the person's page, when their form was refused."""
     seen = case_work.last_event_id(case)
+    case_themes = themes.themes_of(case.id)
     forms = {
         key: _form(key, formdata=None, version=case.version, seen=seen) for key in _offered(case)
     }
+    forms["themes_form"].themes.data = [ct.theme.key for ct in case_themes]
     forms.update(posted or {})
     return render_template(
         "cases/show.html",
         case=case,
         analysis=labels.analysis_for(case),
         contact_wishes=case_contact.of_case(case),
+        case_themes=case_themes,
         history=case_history.customer_history(case, current_user),
         unanswered=case.id in case_queue.unanswered_replies([case.id]),
         slas=severity_rules.severity_slas() if "severity_form" in forms else [],
@@ -237,6 +244,18 @@ def correct_label(case_id: int):
         return f"The label is now {correction.corrected_label}. Thank you."
 
     return _act(case_id, "label_form", run)
+
+
+@bp.post("/<int:case_id>/themes")
+@roles_required(*ANY_STAFF)
+def correct_themes(case_id: int):
+    def run(case, form):
+        chosen = themes.correct_themes(
+            case, current_user, form.themes.data, form.version.data, utcnow()
+        )
+        return "Themes saved: " + ", ".join(ct.theme.name_en for ct in chosen) + "."
+
+    return _act(case_id, "themes_form", run)
 
 
 @bp.post("/<int:case_id>/severity")

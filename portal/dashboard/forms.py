@@ -8,12 +8,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
+    IntegerField,
     SelectChoice,
     SelectField,
+    StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.metrics.definitions import GOAL_METRICS
 from portal.metrics.periods import Period, period_of
@@ -50,6 +52,17 @@ class GoalForm(FlaskForm):
         default=date.today,
         validators=[InputRequired("Enter a date in the period, e.g. 2026-12-01.")],
         description="Any day in the period: the goal is for the week, month or quarter holding it.",
+    )
+    span = IntegerField(
+        "Periods in a row",
+        default=1,
+        validators=[Optional(), NumberRange(1, 12, "Between 1 and 12 periods.")],
+        description="1: that period only; 3: three months (or weeks, quarters) from it.",
+    )
+    milestones = StringField(
+        "Milestones",
+        validators=[Optional(), Length(max=500)],
+        description="Optional, date=target; e.g. 2026-12-15=40; 2027-01-15=70.",
     )
     submit = SubmitField("Set goal")
 

@@ -23,7 +23,7 @@ from portal.extensions import db
 from portal.metrics.definitions import METRICS, SMALL_SAMPLE, is_small_sample, sample_size
 from portal.metrics.triage_quality import load_triage_quality
 from portal.models import utcnow
-from portal.services.performance import goals
+from portal.services.performance import goal_progress, goals
 from portal.services.performance.records import computed_at, format_metric, format_value
 from portal.services.rules import RuleError
 
@@ -182,13 +182,15 @@ def goals_page():
                 target=float(form.target.data),
                 period=form.period.data,
                 start=form.start.data,
+                span=form.span.data or 1,
+                milestones=form.milestones.data,
             )
         except RuleError as exc:
             form.target.errors = [*form.target.errors, str(exc)]
         else:
             flash("Goal set.", "success")
             return redirect(url_for(".goals_page"))
-    listed = goals.progress_of(goals.list_goals(current_user))
+    listed = goal_progress.progress_of(goals.list_goals(current_user), history=True)
     status = 400 if form.errors else 200
     return render_template("dashboard/goals.html", form=form, goals=listed), status
 

@@ -12,7 +12,9 @@ from portal.metrics.definitions import METRICS
 from portal.metrics.periods import Period
 from portal.models import CoachingNote, Goal, User
 from portal.models.performance import subject_key
+from portal.services.performance import goal_progress
 from portal.services.performance import goals as goal_service
+from portal.services.performance.goal_progress import goal_end
 from portal.services.performance.records import chart_number, records_for, trend
 
 TILES = (
@@ -51,7 +53,7 @@ class Scorecard:
     period: Period
     metrics: dict
     team_metrics: dict
-    goals: list[goal_service.GoalProgress]
+    goals: list[goal_progress.GoalProgress]
     trend: list[tuple[Period, dict]]
     chart: dict
     standing: Standing
@@ -67,7 +69,7 @@ def _overlapping_goals(rep: User, period: Period) -> list[Goal]:
     goals = db.session.scalars(
         sa.select(Goal).where(whose, Goal.period_start < period.end).order_by(Goal.metric)
     )
-    return [g for g in goals if Period(g.period, g.period_start).end > period.start]
+    return [g for g in goals if goal_end(g).end > period.start]
 
 
 def standing(rep: User, viewer: User, period: Period, metric: str) -> Standing:
@@ -129,7 +131,7 @@ def build(rep: User, period: Period, now: datetime, viewer: User, rank_by: str =
         period=period,
         metrics=(records.get(subject) or _Empty).metrics,
         team_metrics=(records.get(subjects[-1]) or _Empty).metrics if rep.team_id else {},
-        goals=goal_service.progress_of(_overlapping_goals(rep, period), now),
+        goals=goal_progress.progress_of(_overlapping_goals(rep, period), now, history=True),
         trend=history,
         chart=chart,
         standing=standing(rep, viewer, period, rank_by),

@@ -23,6 +23,7 @@ from flask import current_app
 # Every module that defines jobs. Imported by name, so that nothing here depends on them.
 JOB_MODULES = (
     "portal.jobs.answer_changes",
+    "portal.jobs.coaching_mail",
     "portal.jobs.complaints",
     "portal.jobs.cover",
     "portal.jobs.customer_mail",

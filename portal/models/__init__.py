@@ -5,6 +5,7 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
 from portal.models.coaching import CoachingNote, Goal
+from portal.models.coaching_plan import CoachingPlan, PlanItem
 from portal.models.complaint import Complaint
 from portal.models.correction import SentimentCorrection
 from portal.models.customer import Customer
@@ -22,6 +23,7 @@ from portal.models.sale import Sale
 from portal.models.sla import Holiday, SlaPolicy
 from portal.models.survey import SurveyInvitation, SurveyResponse
 from portal.models.survey_policy import SurveyPolicy
+from portal.models.theme import CaseTheme, Theme
 from portal.models.user import Team, User
 
 __all__ = [
@@ -30,7 +32,9 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseTheme",
     "CoachingNote",
+    "CoachingPlan",
     "Complaint",
     "Customer",
     "Goal",
@@ -42,6 +46,7 @@ __all__ = [
     "Organisation",
     "OutboxJob",
     "PerformanceRecord",
+    "PlanItem",
     "ReplyAddressRevocation",
     "Sale",
     "SentimentCorrection",
@@ -50,6 +55,7 @@ __all__ = [
     "SurveyPolicy",
     "SurveyResponse",
     "Team",
+    "Theme",
     "User",
     "utcnow",
 ]

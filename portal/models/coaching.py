@@ -33,6 +33,11 @@ class Goal(Base):
     target: Mapped[float] = mapped_column(sa.Float)
     period: Mapped[str] = mapped_column(sa.String(10))
     period_start: Mapped[date] = mapped_column(sa.Date)
+    # A goal may run over several periods in a row (3 months from period_start), with
+    # milestones on the way: [{"on": "2026-12-15", "target": 40}, ...] (services/performance/
+    # goals.py checks them; metrics/pacing.py paces the goal through them).
+    span: Mapped[int] = mapped_column(default=1, server_default="1")
+    milestones: Mapped[list | None] = mapped_column(sa.JSON)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -48,6 +53,10 @@ class CoachingNote(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     rep_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # A note written at a check-in of a coaching plan (models/coaching_plan.py).
+    plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("coaching_plans.id", ondelete="SET NULL"), index=True
+    )
     text: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -40,3 +40,9 @@ def visible_cases_query(user: User) -> sa.Select:
         reps = sa.select(User.id).where(User.team_id.in_(_managed_team_ids_query(user)))
         return query.where(sa.or_(Case.assigned_rep_id.in_(reps), Case.assigned_rep_id.is_(None)))
     return query.where(Case.assigned_rep_id == user.id)
+
+
+def visible_case_ids(user: User, ids) -> set[int]:
+    """Which of these case ids `user` may see (a "#123" in a note links only to those)."""
+    query = visible_cases_query(user).with_only_columns(Case.id).where(Case.id.in_(sorted(ids)))
+    return set(db.session.scalars(query))

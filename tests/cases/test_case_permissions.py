@@ -27,6 +27,7 @@ CASE_ACTIONS = {
     "cases.resolve": ("resolve", "resolve", {"outcome": "refund", "summary": "Refunded"}),
     "cases.reopen": ("reopen", "reopen", {"reason": "Customer called back"}),
     "cases.correct_label": ("label", "label", {"label": "neutral"}),
+    "cases.correct_themes": ("themes", "themes", {"themes": ["delivery", "other"]}),
     "cases.change_severity": ("severity", "severity", {"severity": "high", "reason": "VIP"}),
     "cases.assign": ("assign", "assign", {"assignee": None, "reason": "Holiday"}),
     "cases.close_resolved_by_customer": (

@@ -121,6 +121,23 @@ ACCESS: dict[str, tuple] = {
     "GET dashboard.cases":                   STAFF_ONLY,
     "GET dashboard.export_cases":            MANAGER_PAGE,
     "GET dashboard.export_reps":             MANAGER_PAGE,
+    # coaching: complaint themes (a rep: their own; a manager: their teams), the theme list
+    "POST cases.correct_themes":             OWN_CASE_POST,
+    "GET coaching.themes":                   STAFF_ONLY,  # each person's own (rep, team)
+    "GET coaching.theme_cases":              STAFF_ONLY,
+    "GET coaching.theme_list":               ADMIN_PAGE,
+    "POST coaching.theme_list":              ADMIN_POST,
+    "POST coaching.update_theme":            ADMIN_POST,
+    # coaching plans of rep A: their manager makes and ends them, adds items and notes; rep A
+    # ticks off their items; nobody else sees them (404)
+    "GET coaching.new_plan":                 (L, L, 403, 403, 200, 404, 200),
+    "POST coaching.new_plan":                (L, L, 403, 403, OK, 404, OK),
+    "GET coaching.plan":                     (L, L, 200, 404, 200, 404, 200),
+    "POST coaching.add_item":                (L, L, 403, 403, OK, 404, OK),
+    "POST coaching.item_progress":           (L, L, OK, 404, 403, 404, 403),
+    "GET coaching.item_file":                (L, L, 200, 404, 200, 404, 200),
+    "POST coaching.plan_note":               (L, L, 403, 403, OK, 404, OK),
+    "POST coaching.end_plan":                (L, L, 403, 403, OK, 404, OK),
     # administration
     "GET admin.users":                       ADMIN_PAGE,
     "GET admin.new_user":                    ADMIN_PAGE,

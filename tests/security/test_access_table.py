@@ -7,22 +7,27 @@ from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
 from portal.extensions import db, limiter
 from portal.metrics.definitions import GOAL_METRICS
 from portal.models import (
     Case,
+    CoachingPlan,
     Complaint,
     Customer,
     Goal,
     Holiday,
     InboundAttachment,
     InboundMessage,
+    PlanItem,
     SurveyInvitation,
     SurveyResponse,
+    Theme,
     utcnow,
 )
+from portal.services.cases.themes import ensure_themes
 from portal.services.setup import ensure_sla_policies
 from portal.services.staff import api_keys
 from portal.services.staff.passwords import set_password_token
@@ -35,7 +40,11 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # Visited last, in this order: they end a session or change what the link holder may do.
 LAST = ("POST survey.unsubscribe", "POST auth.logout_everywhere", "POST auth.logout")
 # Pages that need a query string to show anything.
-QUERIES = {"dashboard.cases": "figure=open", "admin.sla_preview": "severity=high"}
+QUERIES = {
+    "dashboard.cases": "figure=open",
+    "admin.sla_preview": "severity=high",
+    "coaching.theme_cases": "theme=delivery",
+}
 
 
 def route_keys(app) -> dict[str, object]:
@@ -155,6 +164,23 @@ def _world(make_team, make_user, make_sale) -> dict:
         data=b"png",
     )
     db.session.add(attachment)
+    ensure_themes()
+    theme = db.session.scalar(sa.select(Theme).where(Theme.key == "delivery"))
+    plan = CoachingPlan(
+        rep=rep,
+        manager=mgr,
+        title="Faster first contact",
+        focus="metric",
+        metric="first_contact_within_sla",
+        baseline_from=now.date() - timedelta(days=90),
+        target=0.9,
+        started_on=now.date(),
+        due_on=now.date() + timedelta(days=30),
+        check_ins=[],
+    )
+    item = PlanItem(plan=plan, title="Script", file_name="s.pdf", file_type="application/pdf",
+                    file_data=b"%PDF-1")  # fmt: skip
+    db.session.add_all([plan, item])
     db.session.commit()
     return {
         "personas": {
@@ -172,6 +198,9 @@ def _world(make_team, make_user, make_sale) -> dict:
             "invitation_id": invitation.id,
             "holiday_id": holiday.id,
             "goal_id": goal.id,
+            "theme_id": theme.id,
+            "plan_id": plan.id,
+            "item_id": item.id,
             "rep_id": rep.id,
             "response_id": response.id,
             "customer_id": customer.id,

@@ -1,5 +1,6 @@
 """Opening a case from a customer's words: its severity, who gets it, its deadlines, its
-timeline, and the assigned rep's email, all in the transaction of the job that analysed them.
+complaint themes, its timeline, and the assigned rep's email, all in the transaction of the job
+that analysed them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from portal.jobs import outbox
 from portal.models import Case, CaseEvent, Complaint, Customer, Sale, SurveyResponse
 from portal.services.cases.routing import choose_assignee
 from portal.services.cases.severity import is_key_customer, severity_for
+from portal.services.cases.themes import assign_auto as assign_themes
 from portal.services.sla.deadlines import deadlines_for_case
 
 
@@ -87,6 +89,7 @@ def open_case(
             ),
         ]
     )
+    assign_themes(case, description, category, now)  # delivery, billing... (themes.py)
     if route.rep is not None:
         outbox.add("triage.notify_case_assigned", case.id, family="mail")
     return case

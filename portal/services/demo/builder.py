@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.services.demo.bookkeeping import Bookkeeping
 from portal.services.demo.case_scenes import CaseScenes
+from portal.services.demo.coaching import CoachingScenes
 from portal.services.demo.content import (
     ADMIN_NAME,
     AWAY_REP,
@@ -43,7 +44,7 @@ from portal.services.demo.survey_scenes import SurveyScenes
 from portal.services.surveys.schedule import get_policy
 
 
-class Demo(SurveyScenes, CaseScenes, Bookkeeping):
+class Demo(SurveyScenes, CaseScenes, Bookkeeping, CoachingScenes):
     """Builds the whole demo organisation from one random generator, relative to `now`."""
 
     def __init__(self, rng: random.Random, now: datetime):
@@ -104,6 +105,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping):
         db.session.add_all([inv for inv, _case in self.follow_ups])
         goals, notes = self._goals(), self._coaching_notes()
         db.session.add_all(goals + notes)
+        self._coaching_scenes()  # themes, coaching plans, a paced goal (demo/coaching.py)
         self._last_surveyed()
         db.session.flush()
         return self._summary(seed, answers, len(goals), len(notes))

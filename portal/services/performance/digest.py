@@ -1,18 +1,21 @@
-"""The weekly digest each manager gets: the team's figures, the goals at risk, the breaches."""
+"""The weekly digest each manager gets: the team's figures, the goals at risk, the breaches,
+the coaching plans due."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.metrics.periods import Period, period_of
 from portal.metrics.rollup import store_period
-from portal.models import Case, Goal, Team, User
+from portal.models import Case, CoachingPlan, Goal, Team, User
 from portal.models.performance import subject_key
-from portal.services.performance.goals import GoalProgress, goals_query, progress_of
+from portal.services.performance.goal_progress import GoalProgress, goal_end, progress_of
+from portal.services.performance.goals import goals_query
+from portal.services.performance.plans import plans_due
 from portal.services.performance.records import computed_at, records_for
 from portal.services.scope import managed_team_ids
 from portal.urls import external_url
@@ -29,6 +32,7 @@ FIGURES = (
     "recovery_rate",
 )
 MAX_BREACHES_LISTED = 15
+PLANS_DUE_WITHIN = timedelta(days=14)
 
 
 @dataclass
@@ -50,6 +54,9 @@ class Digest:
     # rep's scorecard of the goal's period, or the goals page for a team goal).
     case_links: dict[int, str] = field(default_factory=dict)
     goal_links: dict[int, str] = field(default_factory=dict)
+    # Active coaching plans of the team's reps due within PLANS_DUE_WITHIN, or overdue.
+    plans_due: list[CoachingPlan] = field(default_factory=list)
+    today: date | None = None
 
 
 def digest_week(now: datetime) -> Period:
@@ -83,9 +90,9 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
     current = [
         g
         for g in db.session.scalars(goals_query(manager).where(Goal.period_start <= week.end))
-        if Period(g.period, g.period_start).end >= week.end
+        if goal_end(g).end >= week.end
     ]
-    at_risk = [p for p in progress_of(current, now) if p.met is False]
+    at_risk = [p for p in progress_of(current, now) if p.at_risk]
     members = sa.select(User.id).where(User.team_id.in_(team_ids))
 
     def breached_in(column):
@@ -103,6 +110,8 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
             .limit(MAX_BREACHES_LISTED)
         )
     )
+    rep_ids = list(db.session.scalars(members.where(User.role == "rep")))
+    due = plans_due(rep_ids, (now + PLANS_DUE_WITHIN).date())
     return Digest(
         manager,
         week,
@@ -110,8 +119,10 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
         at_risk,
         breaches,
         count or 0,
-        {case.id: external_url("cases.show", case_id=case.id) for case in breaches},
-        {p.goal.id: _goal_link(p) for p in at_risk},
+        case_links={case.id: external_url("cases.show", case_id=case.id) for case in breaches},
+        goal_links={p.goal.id: _goal_link(p) for p in at_risk},
+        plans_due=due,
+        today=now.date(),
     )
 
 

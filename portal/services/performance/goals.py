@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.jobs import outbox
 from portal.metrics.definitions import GOAL_METRICS
-from portal.metrics.periods import Period, period_of
-from portal.models import CoachingNote, Goal, Team, User, utcnow
-from portal.models.performance import subject_key
+from portal.metrics.periods import period_of
+from portal.models import CoachingNote, Goal, Team, User
 from portal.services import audit
-from portal.services.performance.records import records_for
 from portal.services.rules import RuleError
 from portal.services.scope import managed_team_ids, visible_reps_query
 
 MAX_NOTE_LENGTH = 4000
+MAX_SPAN = 12
 
 
 def teams_in_scope(user: User) -> list[Team]:
@@ -44,8 +43,11 @@ def set_goal(
     target: float,
     period: str,
     start,
+    span: int = 1,
+    milestones: str | None = None,
 ) -> Goal:
-    """A goal for a rep ("rep:<id>") or a team ("team:<id>") the manager answers for.
+    """A goal for a rep ("rep:<id>") or a team ("team:<id>") the manager answers for, over
+    `span` periods in a row, with milestones ("2026-12-15=40; 2027-01-15=70") on the way.
 
     `target` is as shown to people: a percentage for shares (90 for 90%), hours, a score.
     """
@@ -62,27 +64,69 @@ def set_goal(
         the_period = period_of(period, start)
     except ValueError as exc:
         raise RuleError(str(exc)) from None
-    unit = GOAL_METRICS[metric].unit
-    if not math.isfinite(target):
-        raise RuleError("Enter the target as a number, e.g. 90 for 90%.")
-    if unit == "share" and not 0 <= target <= 100:
-        raise RuleError("A percentage target must be between 0 and 100.")
-    if unit == "score" and not 1 <= target <= 5:
-        raise RuleError("A satisfaction target must be between 1 and 5.")
-    if unit in ("hours", "per100") and target < 0:
-        raise RuleError("The target cannot be negative.")
+    stored = check_target(metric, target)
+    if not 1 <= span <= MAX_SPAN:
+        raise RuleError(f"A goal runs over 1 to {MAX_SPAN} periods in a row.", "span")
+    end = the_period
+    for _ in range(span - 1):
+        end = end.next()
+    marks = parse_milestones(metric, milestones, the_period.start, end.end)
     goal = Goal(
         rep_id=int(raw_id) if kind == "rep" else None,
         team_id=int(raw_id) if kind == "team" else None,
         metric=metric,
-        target=target / 100 if unit == "share" else target,
+        target=stored,
         period=the_period.kind,
         period_start=the_period.start,
+        span=span,
+        milestones=marks or None,
         created_by_id=manager.id,
     )
     db.session.add(goal)
     db.session.commit()
     return goal
+
+
+def parse_milestones(metric: str, raw: str | None, start: date, end: date) -> list[dict]:
+    """'2026-12-15=40; 2027-01-15=70' -> [{"on": "2026-12-15", "target": 40}, ...] with each
+    value checked (and stored) as a target, each date inside the goal's time."""
+    marks = []
+    for part in (raw or "").replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        day_text, _, value_text = part.partition("=")
+        try:
+            day = date.fromisoformat(day_text.strip())
+            value = float(value_text)
+        except ValueError:
+            raise RuleError(
+                f"Write each milestone as date=target, e.g. 2026-12-15=40 (not {part!r}).",
+                "milestones",
+            ) from None
+        if not start < day < end:
+            raise RuleError(
+                f"Milestone {day.isoformat()} is not inside the goal's time "
+                f"({start.isoformat()} to {end.isoformat()}).",
+                "milestones",
+            )
+        marks.append({"on": day.isoformat(), "target": check_target(metric, value, "milestones")})
+    return sorted(marks, key=lambda m: m["on"])
+
+
+def check_target(metric: str, target: float, field: str | None = None) -> float:
+    """A target as people type it (90 for 90%) checked for the metric, and as it is stored
+    (0.9). For goals and coaching plans."""
+    unit = GOAL_METRICS[metric].unit
+    if not math.isfinite(target):
+        raise RuleError("Enter the target as a number, e.g. 90 for 90%.", field)
+    if unit == "share" and not 0 <= target <= 100:
+        raise RuleError("A percentage target must be between 0 and 100.", field)
+    if unit == "score" and not 1 <= target <= 5:
+        raise RuleError("A satisfaction target must be between 1 and 5.", field)
+    if unit in ("hours", "per100") and target < 0:
+        raise RuleError("The target cannot be negative.", field)
+    return target / 100 if unit == "share" else target
 
 
 def goals_query(user: User) -> sa.Select:
@@ -120,55 +164,6 @@ def delete_goal(manager: User, goal_id: int) -> bool:
     return True
 
 
-@dataclass
-class GoalProgress:
-    goal: Goal
-    period: Period
-    current: float | None
-    met: bool | None  # None: no figure yet
-    subject: str
-
-    @property
-    def metric(self):
-        return GOAL_METRICS[self.goal.metric]
-
-    @property
-    def progress(self) -> int:
-        """0-100 for a progress bar: how much of the target is reached."""
-        if self.current is None:
-            return 0
-        target = self.goal.target
-        if self.metric.higher_is_better:
-            return 100 if target <= 0 else max(0, min(100, round(100 * self.current / target)))
-        return 100 if self.current <= target else max(0, round(100 * target / self.current))
-
-    @property
-    def status(self) -> str:
-        if self.met is None:
-            return "No figure yet"
-        return "On track" if self.met else "At risk"
-
-
-def progress_of(goals: list[Goal], now: datetime | None = None) -> list[GoalProgress]:
-    """Each goal against the rolled-up figure of its subject and period."""
-    now = now or utcnow()
-    out = []
-    for goal in goals:
-        period = Period(goal.period, goal.period_start)
-        if goal.rep_id:
-            subject = subject_key("rep", goal.rep_id)
-        else:
-            subject = subject_key("team", goal.team_id)
-        record = records_for([subject], period).get(subject)
-        current = (record.metrics if record else {}).get(goal.metric)
-        met = None
-        if current is not None:
-            better = GOAL_METRICS[goal.metric].higher_is_better
-            met = current >= goal.target if better else current <= goal.target
-        out.append(GoalProgress(goal, period, current, met, subject))
-    return out
-
-
 def add_note(manager: User, rep_id: int, text: str) -> CoachingNote:
     text = (text or "").strip()
     if not text:
@@ -179,7 +174,11 @@ def add_note(manager: User, rep_id: int, text: str) -> CoachingNote:
         raise RuleError("You can write notes only for reps in your teams.")
     note = CoachingNote(manager_id=manager.id, rep_id=rep_id, text=text)
     db.session.add(note)
+    db.session.flush()
+    # The rep hears of it (issue 14: notes went unnoticed), after the commit.
+    outbox.add("coaching_mail.notify_rep_of_note", note.id, family="mail")
     db.session.commit()
+    outbox.flush()
     return note
 
 

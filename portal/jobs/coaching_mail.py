@@ -1,0 +1,58 @@
+"""Jobs that tell a rep about their coaching: a new plan, a manager's note (issue 14: notes
+used to go unnoticed). Each is claimed before it sends (jobs/claims.py), so it sends once."""
+
+from __future__ import annotations
+
+from portal import mail
+from portal.extensions import db
+from portal.jobs import claims, outbox
+from portal.jobs.registry import job
+from portal.models import CoachingNote, CoachingPlan
+from portal.urls import external_url
+
+NOTIFY_PLAN = "coaching_mail.notify_rep_of_plan"
+NOTIFY_NOTE = "coaching_mail.notify_rep_of_note"
+
+
+@job(NOTIFY_PLAN)
+def notify_rep_of_plan(plan_id: int) -> bool:
+    if not claims.claim(notify_rep_of_plan, plan_id):
+        return False
+    plan = db.session.get(CoachingPlan, plan_id)
+    if plan is not None and plan.rep.active:
+        message = mail.build_message(
+            plan.rep.email,
+            f"A coaching plan for you: {plan.title}",
+            "coaching_plan",
+            plan=plan,
+            link=external_url("coaching.plan", plan_id=plan.id),
+        )
+        mail.send(message)
+    outbox.mark_done(NOTIFY_PLAN, plan_id)
+    db.session.commit()
+    return plan is not None
+
+
+@job(NOTIFY_NOTE)
+def notify_rep_of_note(note_id: int) -> bool:
+    if not claims.claim(notify_rep_of_note, note_id):
+        return False
+    note = db.session.get(CoachingNote, note_id)
+    if note is not None and note.rep.active:
+        if note.plan_id is not None:
+            link = external_url("coaching.plan", plan_id=note.plan_id) + "#notes"
+        else:
+            link = external_url("dashboard.rep_scorecard", rep_id=note.rep_id) + "#notes"
+        author = note.manager.name if note.manager else "Your manager"
+        message = mail.build_message(
+            note.rep.email,
+            f"{author} wrote you a coaching note",
+            "coaching_note",
+            note=note,
+            author=author,
+            link=link,
+        )
+        mail.send(message)
+    outbox.mark_done(NOTIFY_NOTE, note_id)
+    db.session.commit()
+    return note is not None
