@@ -29,6 +29,7 @@ from portal.cases.forms import (
     ResolveForm,
     SeverityForm,
 )
+from portal.cases.waiting_forms import TakeBackForm, WaitForm
 from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
@@ -38,6 +39,7 @@ from portal.services.cases import history as case_history
 from portal.services.cases import queue as case_queue
 from portal.services.cases import rules as case_rules
 from portal.services.cases import severity as severity_rules
+from portal.services.cases import waiting as case_waiting
 from portal.services.cases import work as case_work
 from portal.services.cases.rules import StaleCaseError
 from portal.services.rules import RuleError
@@ -54,6 +56,8 @@ FORMS: dict[str, tuple[type, str]] = {
     "label_form": (LabelCorrectionForm, "label"),
     "severity_form": (SeverityForm, "severity"),
     "assign_form": (AssignForm, "assign"),
+    "wait_form": (WaitForm, "wait"),
+    "take_back_form": (TakeBackForm, "takeback"),
 }
 
 
@@ -68,6 +72,10 @@ def _offered(case: Case) -> list[str]:
         keys.append("resolve_form")  # an open case shows why it cannot be resolved yet
     if case_work.allowed("reopen", case.status):
         keys.append("reopen_form")
+    if case_work.allowed("wait", case.status):
+        keys.append("wait_form")
+    if case_work.allowed("resume", case.status):
+        keys.append("take_back_form")
     if case_rules.can_manage(current_user):
         keys += ["severity_form", "assign_form"]
     return keys
@@ -100,6 +108,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         slas=severity_rules.severity_slas() if "severity_form" in forms else [],
         outcome_labels=OUTCOME_LABELS,
         changes=changes,
+        pause=case_waiting.current_pause(case),
         stale_form=next(iter(posted)) if changes is not None and posted else None,
         now=utcnow(),
         **forms,
@@ -194,6 +203,31 @@ def reopen(case_id: int):
         return "Case reopened. The resolve deadline is counted again from now."
 
     return _act(case_id, "reopen_form", run)
+
+
+@bp.post("/<int:case_id>/wait")
+@roles_required(*ANY_STAFF)
+def wait_for_customer(case_id: int):
+    def run(case, form):
+        pause = case_waiting.wait_for_customer(
+            case, current_user, form.question.data, form.days.data, form.version.data, utcnow()
+        )
+        return (
+            f"Waiting for {case.customer.name}: your question is on its way. The case comes "
+            f"back to your queue when they answer, or by {pause.resume_by:%Y-%m-%d %H:%M} UTC."
+        )
+
+    return _act(case_id, "wait_form", run)
+
+
+@bp.post("/<int:case_id>/take-back")
+@roles_required(*ANY_STAFF)
+def take_back(case_id: int):
+    def run(case, form):
+        case_waiting.take_back(case, current_user, form.version.data, utcnow())
+        return "The case is back in the queue; the resolve deadline moved by the time paused."
+
+    return _act(case_id, "take_back_form", run)
 
 
 @bp.post("/<int:case_id>/label")

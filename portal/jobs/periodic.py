@@ -40,6 +40,7 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("dispatch-surveys", "surveys.dispatch_surveys", 60, "dispatch"),
         Periodic("sweep-outbox", "maintenance.sweep_outbox", 60),
         Periodic("sweep-breaches", "escalation.sweep_breaches", 60),
+        Periodic("return-unanswered-waits", "waiting.return_unanswered", 300),
         Periodic(
             "close-unanswered-followups",
             "followup.close_unanswered_followups",

@@ -33,6 +33,7 @@ JOB_MODULES = (
     "portal.jobs.staff_mail",
     "portal.jobs.surveys",
     "portal.jobs.triage",
+    "portal.jobs.waiting",
 )
 
 # Outbox rows written before work was named by key held "module:function" import paths.

@@ -24,6 +24,7 @@ from portal.metrics.definitions import (
     ResponseFact,
     SaleFact,
 )
+from portal.metrics.paused_time import ended_pauses, resolution_hours_without_pauses
 from portal.metrics.periods import Period
 from portal.models import Case, Sale, SlaPolicy, SurveyInvitation, SurveyResponse, Team, User
 from portal.models.case import NOT_A_COMPLAINT
@@ -224,12 +225,18 @@ def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
             min(r.resolved_at for r in resolved_rows),
             max(r.resolved_at for r in resolved_rows) + RETURN_WINDOW,
         )
+    pauses = ended_pauses([r.id for r in resolved_rows])  # waits for the customer
     facts = []
     for r in rows:
         rep_id = getattr(r, "assigned_rep_id", None)
         resolved_at = r.resolved_at if r.status in RESOLVED_STATUSES else None
         first_contact = calendars.hours(rep_id, r.severity, r.created_at, r.first_contact_at)
-        resolution = calendars.hours(rep_id, r.severity, r.created_at, resolved_at)
+        resolution = resolution_hours_without_pauses(
+            calendars.hours(rep_id, r.severity, r.created_at, resolved_at),
+            pauses.get(r.id),
+            resolved_at,
+            lambda start, end, rep_id=rep_id, r=r: calendars.hours(rep_id, r.severity, start, end),
+        )
         after = tuple(
             m for m in purchases.get(r.customer_id, ()) if resolved_at and m > resolved_at
         )

@@ -92,6 +92,8 @@ ACCESS: dict[str, tuple] = {
     "POST cases.add_note":                   OWN_CASE_POST,
     "POST cases.resolve":                    OWN_CASE_POST,
     "POST cases.reopen":                     OWN_CASE_POST,
+    "POST cases.wait_for_customer":          OWN_CASE_POST,
+    "POST cases.take_back":                  OWN_CASE_POST,
     "POST cases.correct_label":              OWN_CASE_POST,
     "POST cases.change_severity":            OWN_CASE_MANAGER_POST,
     "POST cases.assign":                     OWN_CASE_MANAGER_POST,

@@ -18,6 +18,8 @@
   event's data and cleared on the case, and the resolve deadline is counted again from now.
 - `close(case, actor, reason, now, *, by_customer=False)`: resolved -> closed (the customer
   confirmed the fix, or the follow-up went unanswered).
+- `wait` and `resume` (services/cases/waiting.py): a contacted or reopened case waits for the
+  customer's answer with its resolution clock paused, and comes back as contacted.
 - `add_note`: internal, in any status; it adds to the timeline and overwrites nothing, so it
   carries no version check.
 - `email_customer`: through `messages.send_to_customer`; on an open or
@@ -53,6 +55,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "resolve": {"contacted": "resolved", "reopened": "resolved"},
     "reopen": {"resolved": "reopened", "closed": "reopened"},
     "close": {"resolved": "closed"},
+    # Waiting for the customer pauses the resolution clock (services/cases/waiting.py).
+    "wait": {"contacted": "waiting", "reopened": "waiting"},
+    "resume": {"waiting": "contacted"},
 }
 
 # Why an action is refused in a status, in words a rep understands.
@@ -66,6 +71,14 @@ REFUSALS: dict[tuple[str, str], str] = {
     ("reopen", "contacted"): "This case is still open: there is nothing to reopen.",
     ("reopen", "reopened"): "This case is already reopened.",
     ("close", "closed"): "This case is already closed.",
+    ("contact", "waiting"): "This case waits for the customer: take it back first.",
+    ("resolve", "waiting"): "This case waits for the customer: take it back first.",
+    ("reopen", "waiting"): "This case is still open: there is nothing to reopen.",
+    ("wait", "open"): "Contact the customer first: then you can wait for their answer.",
+    ("wait", "waiting"): "This case already waits for the customer.",
+    ("resume", "open"): "This case is not waiting for the customer.",
+    ("resume", "contacted"): "This case is not waiting for the customer.",
+    ("resume", "reopened"): "This case is not waiting for the customer.",
 }
 
 ACTION_WORDS = {"contact": "log a contact on", "resolve": "resolve", "reopen": "reopen"}
@@ -75,7 +88,7 @@ def allowed(action: str, status: str) -> bool:
     return status in TRANSITIONS[action]
 
 
-def _next_status(case: Case, action: str) -> str:
+def next_status(case: Case, action: str) -> str:
     after = TRANSITIONS[action].get(case.status)
     if after is None:
         raise RuleError(
@@ -143,7 +156,7 @@ def changes_since(case: Case, seen: int | None) -> list[CaseEvent]:
 
 def _contact(case: Case, actor: User, channel: str, note: str, now: datetime) -> bool:
     """Record a contact in the current transaction; True if it was the first ever."""
-    case.status = _next_status(case, "contact")
+    case.status = next_status(case, "contact")
     case.updated_at = now  # a new version even when the status stays: others see it
     first = case.first_contact_at is None
     if first:
@@ -200,7 +213,7 @@ def resolve(
     if outcome not in RESOLVE_OUTCOMES:
         raise RuleError("Choose what was done from the list.", "outcome")
     summary = _text(summary, "Sum up what was done: the customer's follow-up cites it.", "summary")
-    status = _next_status(case, "resolve")
+    status = next_status(case, "resolve")
     with saving():
         case.status = status
         case.resolved_at = now
@@ -235,7 +248,7 @@ def reopen(
     if not by_customer:
         check_version(case, version)
     reason = _text(reason, "Say why the case is reopened: it goes in the timeline.", "reason")
-    status = _next_status(case, "reopen")
+    status = next_status(case, "reopen")
     due = deadlines_for_case(case, now).resolve_due
     who = "the customer" if by_customer else actor.name
     with saving():
@@ -278,7 +291,7 @@ def close(
     the system does when the follow-up expired unanswered (by_system). Committed."""
     if actor is None and not (by_customer or by_system):
         raise ValueError("close needs a staff actor unless by_customer or by_system")
-    status = _next_status(case, "close")
+    status = next_status(case, "close")
     who = "the customer" if by_customer else "the system" if by_system else actor.name
     with saving():
         case.status = status
@@ -326,6 +339,7 @@ __all__ = [
     "email_customer",
     "last_event_id",
     "log_contact",
+    "next_status",
     "reopen",
     "resolve",
 ]
