@@ -34,6 +34,7 @@ JOB_MODULES = (
     "portal.jobs.surveys",
     "portal.jobs.triage",
     "portal.jobs.waiting",
+    "portal.jobs.webhooks",
 )
 
 # Outbox rows written before work was named by key held "module:function" import paths.

@@ -16,6 +16,7 @@ from portal.models.sla import Holiday, SlaPolicy
 from portal.models.survey import SurveyInvitation, SurveyResponse
 from portal.models.survey_policy import SurveyPolicy
 from portal.models.user import Team, User
+from portal.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -39,5 +40,7 @@ __all__ = [
     "SurveyResponse",
     "Team",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

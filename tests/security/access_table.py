@@ -83,6 +83,9 @@ ACCESS: dict[str, tuple] = {
     # the API: an API key, never a session
     "GET api.openapi":                       PUBLIC_PAGE,
     "POST api.create_sales":                 (401, 401, 401, 401, 401, 401, 401),
+    # Reading cases needs an API key with the scope read:cases; a staff session is no key.
+    "GET api.list_cases":                    (401, 401, 401, 401, 401, 401, 401),
+    "GET api.get_case":                      (401, 401, 401, 401, 401, 401, 401),
     # cases
     "GET cases.index":                       STAFF_ONLY,
     "GET cases.export_csv":                  STAFF_ONLY,
@@ -145,6 +148,14 @@ ACCESS: dict[str, tuple] = {
     "GET admin.new_api_key":                 ADMIN_PAGE,
     "POST admin.new_api_key":                ADMIN_POST,
     "POST admin.revoke_api_key":             ADMIN_POST,
+    "GET admin.webhooks":                    ADMIN_PAGE,
+    "GET admin.new_webhook":                 ADMIN_PAGE,
+    "POST admin.new_webhook":                ADMIN_POST,
+    "GET admin.webhook":                     ADMIN_PAGE,
+    "POST admin.test_webhook":               ADMIN_POST,
+    "POST admin.disable_webhook":            ADMIN_POST,
+    "POST admin.enable_webhook":             ADMIN_POST,
+    "POST admin.delete_webhook":             ADMIN_POST,
     "GET admin.system_status":               ADMIN_PAGE,
     "GET admin.failed_work":                 ADMIN_PAGE,
     "POST admin.retry_failed_work":          ADMIN_POST,

@@ -45,6 +45,7 @@ from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
 from portal.services.sla.deadlines import deadlines_for_case
 from portal.services.surveys import followup as followup_survey
+from portal.services.webhooks import events as webhook_events
 
 CONTACT_CHANNELS = ("phone", "email", "meeting")
 NOTE_LENGTH = 4000
@@ -161,6 +162,8 @@ def _contact(case: Case, actor: User, channel: str, note: str, now: datetime) ->
     first = case.first_contact_at is None
     if first:
         case.first_contact_at = now
+    if first:
+        webhook_events.case_event("first_contact", case, now)
     what = "First contact" if first else "Contact"
     _event(
         case,
@@ -189,6 +192,7 @@ def log_contact(
     note = _text(note, "Say what was agreed or said: it goes in the timeline.", "note")
     with saving():
         first = _contact(case, actor, channel, note, now)
+    outbox.flush()  # the first contact's webhooks
     return first
 
 
@@ -228,6 +232,7 @@ def resolve(
             now,
         )
         followup_survey.on_resolved(case, now)
+        webhook_events.case_event("resolved", case, now)
     outbox.flush()
 
 
@@ -276,6 +281,8 @@ def reopen(
             },
             now,
         )
+        webhook_events.case_event("reopened", case, now)
+    outbox.flush()
 
 
 def close(
