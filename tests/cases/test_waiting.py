@@ -16,7 +16,7 @@ from portal.metrics.periods import period_of
 from portal.metrics.rollup import compute_period
 from portal.models import utcnow
 from portal.services import status_links
-from portal.services.cases import waiting
+from portal.services.cases import overview, waiting
 from portal.services.cases import work as case_work
 from portal.services.cases.escalation import mark_breaches
 from portal.services.rules import RuleError
@@ -161,3 +161,22 @@ def test_a_rep_takes_a_waiting_case_back(client, login, rita):
     assert case.status == "contacted"
     [ended] = events(case, "waiting_ended")
     assert ended.message.startswith("Taken back by Rita Rep: back in the queue.")
+
+
+def test_a_waiting_case_is_not_overdue_in_the_queue_or_on_the_dashboard(client, login, rita):
+    case = make_case(
+        rita,
+        customer_name="Carl Kund",
+        status="contacted",
+        first_contact_at=utcnow() - timedelta(days=9),
+        opened=utcnow() - timedelta(days=10),
+        resolve_due=utcnow() - timedelta(hours=1),
+    )
+    login(rita)
+    assert f"/cases/{case.id}" in client.get("/cases/?overdue=y").text
+    waiting.wait_for_customer(case, rita, QUESTION, 3, case.version, utcnow())
+    overdue = client.get("/cases/?overdue=y").text
+    assert f"/cases/{case.id}" not in overdue
+    listed = client.get("/cases/").text
+    assert f"/cases/{case.id}" in listed and "Waiting for the customer" in listed
+    assert not overview.is_overdue(reload(case), utcnow())
