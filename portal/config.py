@@ -200,6 +200,9 @@ class Config:
         self.REMEMBER_COOKIE_SECURE = secure
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session: a page left open still submits
         self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+        # Webhooks go to https:// only; plain http:// to a loopback address is for development
+        # and tests (on by default there, off in production).
+        self.WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)
 
 
 class DevelopmentConfig(Config):
@@ -208,6 +211,7 @@ class DevelopmentConfig(Config):
         if not self.SECRET_KEY:
             # Stable across restarts of a dev server, never used in production (refused there).
             self.SECRET_KEY = _dev_secret_key()
+        self.WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", True)
 
 
 class TestingConfig(DevelopmentConfig):

@@ -11,7 +11,9 @@ from portal.admin.common import bp
 from portal.admin.forms import ApiKeyForm
 from portal.auth.access import roles_required
 from portal.extensions import db
+from portal.form_helpers import show_rule_error
 from portal.models import ApiKey, utcnow
+from portal.services.rules import RuleError
 from portal.services.staff import api_keys as key_service
 
 
@@ -26,7 +28,11 @@ def api_keys():
 def new_api_key():
     form = ApiKeyForm()
     if form.validate_on_submit():
-        key, secret = key_service.create_key(form.name.data, current_user)
+        try:
+            key, secret = key_service.create_key(form.name.data, current_user, form.scopes.data)
+        except RuleError as exc:
+            show_rule_error(form, exc)
+            return render_template("admin/api_key_form.html", form=form)
         # The secret exists only in this response: not in a flash message or the session
         # (signed, not encrypted), and not in any cache.
         response = make_response(

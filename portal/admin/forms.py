@@ -370,4 +370,14 @@ class ApiKeyForm(FlaskForm):
         description='Which system uses this key, e.g. "Webshop" or "ERP export". '
         "It helps you find the key when it has to be revoked.",
     )
+    # The page renders the boxes; the service names what is wrong with a choice.
+    scopes = SelectMultipleField(
+        "What the key may do",
+        choices=[
+            SelectChoice("write:sales", "Send sales in (POST /sales)"),
+            SelectChoice("read:cases", "Read cases and their status (GET /cases), e.g. a CRM"),
+        ],
+        default=["write:sales"],
+        validate_choice=False,
+    )
     submit = SubmitField("Create key")

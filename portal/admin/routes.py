@@ -19,6 +19,7 @@ from portal.admin import (  # noqa: F401  (their pages)
     sla_routes,
     status_routes,
     survey_routes,
+    webhook_routes,
 )
 from portal.admin.common import bp
 from portal.admin.forms import (

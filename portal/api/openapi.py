@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.api import openapi_cases, openapi_webhooks
 from portal.api.body import MAX_BODY_BYTES, MAX_DEPTH
 from portal.api.throttle import FAILED_AUTH_LIMIT
 from portal.services.sales.api_intake import MAX_BATCH
@@ -121,14 +122,39 @@ _RETRY_AFTER = {
 }
 
 
+def _unauthorized() -> dict:
+    return _json(
+        "Error",
+        "No API key, or an unknown or revoked one.",
+        {
+            "WWW-Authenticate": {
+                "description": 'Bearer realm="aftersale"',
+                "schema": {"type": "string"},
+            }
+        },
+    )
+
+
+def _too_many() -> dict:
+    return _json(
+        "Error",
+        "Too many requests for this key (600 a minute), or too many "
+        f"failed authentications from this address ({FAILED_AUTH_LIMIT}): "
+        "wait Retry-After seconds.",
+        _RETRY_AFTER,
+    )
+
+
 def spec() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Aftersale API",
             "version": "1",
-            "description": "Send sales in from your shop, CRM or ERP. Each sale's customer gets "
-            "a survey a few days later, under the survey policy.",
+            "description": "Send sales in from your shop, CRM or ERP (key scope write:sales). "
+            "Each sale's customer gets a survey a few days later, under the survey policy. "
+            "Read cases and their status by order ref (key scope read:cases). The webhooks "
+            "are what Aftersale posts to the endpoints an admin registers.",
         },
         "servers": [{"url": current_app.config["PORTAL_BASE_URL"] + "/api/v1"}],
         "security": [{"apiKey": []}],
@@ -173,16 +199,7 @@ def spec() -> dict:
                             "The body is not JSON (or not UTF-8), or it is nested more than "
                             f"{MAX_DEPTH} levels deep.",
                         ),
-                        "401": _json(
-                            "Error",
-                            "No API key, or an unknown or revoked one.",
-                            {
-                                "WWW-Authenticate": {
-                                    "description": 'Bearer realm="aftersale"',
-                                    "schema": {"type": "string"},
-                                }
-                            },
-                        ),
+                        "401": _unauthorized(),
                         "413": _json(
                             "Error",
                             f"The body is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB: "
@@ -204,16 +221,12 @@ def spec() -> dict:
                                 }
                             },
                         },
-                        "429": _json(
-                            "Error",
-                            "Too many requests for this key (600 a minute), or too many "
-                            f"failed authentications from this address ({FAILED_AUTH_LIMIT}): "
-                            "wait Retry-After seconds.",
-                            _RETRY_AFTER,
-                        ),
+                        "403": _json("Error", "The key lacks the scope write:sales."),
+                        "429": _too_many(),
                     },
                 }
-            }
+            },
+            **openapi_cases.paths(_unauthorized(), _too_many()),
         },
         "components": {
             "securitySchemes": {
@@ -221,7 +234,8 @@ def spec() -> dict:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "An API key created by an admin: "
-                    "'Authorization: Bearer as_...'.",
+                    "'Authorization: Bearer as_...', with the scopes write:sales (send sales) "
+                    "and/or read:cases (read cases).",
                 }
             },
             "schemas": {
@@ -253,6 +267,9 @@ def spec() -> dict:
                     },
                 },
                 "Error": _ERROR,
+                **openapi_webhooks.SCHEMAS,
+                **openapi_cases.SCHEMAS,
             },
         },
+        "webhooks": openapi_webhooks.webhooks(),
     }

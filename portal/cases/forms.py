@@ -248,7 +248,7 @@ class CustomerResolvedForm(CaseForm):
 # --- the queue's filters (GET: no CSRF, nothing changes) ------------------------------------
 
 STATUS_FILTERS = [
-    SelectChoice("active", "Needs work (open, contacted, reopened)"),
+    SelectChoice("active", "Needs work (open, contacted, reopened, waiting)"),
     *(SelectChoice(s, s.capitalize()) for s in CASE_STATUSES),
     SelectChoice("all", "All statuses"),
 ]

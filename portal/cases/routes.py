@@ -31,6 +31,7 @@ from portal.cases.forms import (
     SeverityForm,
 )
 from portal.cases.theme_forms import ThemesForm
+from portal.cases.waiting_forms import TakeBackForm, WaitForm
 from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
@@ -41,6 +42,7 @@ from portal.services.cases import history as case_history
 from portal.services.cases import queue as case_queue
 from portal.services.cases import rules as case_rules
 from portal.services.cases import severity as severity_rules
+from portal.services.cases import waiting as case_waiting
 from portal.services.cases import work as case_work
 from portal.services.cases.rules import StaleCaseError
 from portal.services.rules import RuleError
@@ -59,6 +61,8 @@ FORMS: dict[str, tuple[type, str]] = {
     "severity_form": (SeverityForm, "severity"),
     "assign_form": (AssignForm, "assign"),
     "customer_resolved_form": (CustomerResolvedForm, "resolved_by_customer"),
+    "wait_form": (WaitForm, "wait"),
+    "take_back_form": (TakeBackForm, "takeback"),
 }
 
 
@@ -77,6 +81,10 @@ def _offered(case: Case) -> list[str]:
         "close_resolved_by_customer", case.status
     ) and answer_changes.answer_was_changed(case):
         keys.append("customer_resolved_form")
+    if case_work.allowed("wait", case.status):
+        keys.append("wait_form")
+    if case_work.allowed("resume", case.status):
+        keys.append("take_back_form")
     if case_rules.can_manage(current_user):
         keys += ["severity_form", "assign_form"]
     return keys
@@ -115,6 +123,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         slas=severity_rules.severity_slas() if "severity_form" in forms else [],
         outcome_labels=OUTCOME_LABELS,
         changes=changes,
+        pause=case_waiting.current_pause(case),
         stale_form=next(iter(posted)) if changes is not None and posted else None,
         now=utcnow(),
         **forms,
@@ -221,6 +230,31 @@ def close_resolved_by_customer(case_id: int):
         return "Case closed as resolved by the customer. No follow-up survey is sent."
 
     return _act(case_id, "customer_resolved_form", run)
+
+
+@bp.post("/<int:case_id>/wait")
+@roles_required(*ANY_STAFF)
+def wait_for_customer(case_id: int):
+    def run(case, form):
+        pause = case_waiting.wait_for_customer(
+            case, current_user, form.question.data, form.days.data, form.version.data, utcnow()
+        )
+        return (
+            f"Waiting for {case.customer.name}: your question is on its way. The case comes "
+            f"back to your queue when they answer, or by {pause.resume_by:%Y-%m-%d %H:%M} UTC."
+        )
+
+    return _act(case_id, "wait_form", run)
+
+
+@bp.post("/<int:case_id>/take-back")
+@roles_required(*ANY_STAFF)
+def take_back(case_id: int):
+    def run(case, form):
+        case_waiting.take_back(case, current_user, form.version.data, utcnow())
+        return "The case is back in the queue; the resolve deadline moved by the time paused."
+
+    return _act(case_id, "take_back_form", run)
 
 
 @bp.post("/<int:case_id>/label")

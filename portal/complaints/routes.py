@@ -37,6 +37,7 @@ from portal.services import complaints
 from portal.services import status_links as case_links
 from portal.services.addresses import normalise_email
 from portal.services.cases import messages as customer_messages
+from portal.services.cases import waiting as case_waiting
 from portal.services.complaints import Complainant, Details
 from portal.services.surveys import answers
 from portal.services.surveys.answers import LinkState
@@ -330,6 +331,7 @@ def case_status(token: str):
     form = ReplyForm()
     if form.validate_on_submit():
         customer_messages.receive_from_customer(case, form.body.data, utcnow())
+        case_waiting.customer_answered(case, utcnow())  # stored first; then the clock runs
         return redirect(
             url_for(
                 "complaints.case_status",

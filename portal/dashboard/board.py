@@ -66,10 +66,11 @@ def live_filter(figure: str, now: datetime):
         "first_contact_overdue": sa.and_(
             Case.first_contact_at.is_(None), Case.first_contact_due < now
         ),
-        "resolution_overdue": Case.resolve_due < now,
+        # A case waiting for the customer has its clock paused (services/cases/waiting.py).
+        "resolution_overdue": sa.and_(Case.status != "waiting", Case.resolve_due < now),
         "overdue": sa.or_(
             sa.and_(Case.first_contact_at.is_(None), Case.first_contact_due < now),
-            Case.resolve_due < now,
+            sa.and_(Case.status != "waiting", Case.resolve_due < now),
         ),
     }.get(figure)
 

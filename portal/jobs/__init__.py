@@ -50,6 +50,9 @@ FAMILIES: dict[str, JobFamily] = {
     # Survey dispatch: long runs (a backlog of thousands of emails) on a queue of their own,
     # so that a worker kept for the fast queues never waits behind one (README, "Workers").
     "dispatch": JobFamily("dispatch", timeout=120, retry_intervals=(60,)),
+    # Webhooks out: one short POST each (5 s timeouts), on the fast queue; a receiver that is
+    # down is retried with backoff for about 3 hours (services/webhooks/delivery.py).
+    "webhook": JobFamily("mail", timeout=30, retry_intervals=(30, 120, 600, 1800, 7200)),
 }
 # Queues in the order a worker serves them: a worker always takes the first waiting job of the
 # first non-empty queue. Single emails come first: under a backlog, the rep's email for an

@@ -41,6 +41,8 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("sweep-outbox", "maintenance.sweep_outbox", 60),
         Periodic("sweep-breaches", "escalation.sweep_breaches", 60),
         Periodic("sweep-cover", "cover.sweep_cover", 60),
+        Periodic("return-unanswered-waits", "waiting.return_unanswered", 300),
+        Periodic("retry-webhooks", "webhooks.retry_due", 60),
         Periodic(
             "close-unanswered-followups",
             "followup.close_unanswered_followups",

@@ -38,6 +38,8 @@ JOB_MODULES = (
     "portal.jobs.staff_mail",
     "portal.jobs.surveys",
     "portal.jobs.triage",
+    "portal.jobs.waiting",
+    "portal.jobs.webhooks",
 )
 
 # Outbox rows written before work was named by key held "module:function" import paths.

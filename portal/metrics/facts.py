@@ -34,6 +34,7 @@ from portal.metrics.holders import (
     holding_periods,
     split_window,
 )
+from portal.metrics.paused_time import ended_pauses, resolution_hours_without_pauses
 from portal.metrics.periods import Period
 from portal.models import (
     Case,
@@ -269,17 +270,25 @@ def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
             max(r.resolved_at for r in resolved_rows) + RETURN_WINDOW,
         )
     changes = holder_changes([r.id for r in rows])
+    pauses = ended_pauses([r.id for r in resolved_rows])  # waits for the customer
     facts = []
     for r in rows:
         rep_id = getattr(r, "assigned_rep_id", None)
         resolved_at = r.resolved_at if r.status in RESOLVED_STATUSES else None
         first_contact = calendars.hours(rep_id, r.severity, r.created_at, r.first_contact_at)
-        resolution = calendars.hours(rep_id, r.severity, r.created_at, resolved_at)
         holds = holding_periods(r.created_at, rep_id, changes.get(r.id, []))
 
         def hours(a, b, rep_id=rep_id, severity=r.severity):
             return calendars.hours(rep_id, severity, a, b)
 
+        waits = pauses.get(r.id, ())
+
+        def net_hours(a, b, hours=hours, waits=waits):
+            """Hours from a to b less the waits for the customer inside them."""
+            inside = [(max(s, a), min(e, b)) for s, e in waits if s < b and e > a]
+            return resolution_hours_without_pauses(hours(a, b), inside, b, hours)
+
+        resolution = net_hours(r.created_at, resolved_at) if resolved_at else None
         seller_id = getattr(r, "seller_id", None)
         if seller_id is None:  # no sale (or one without a rep): the first holder's complaint
             seller_id = holds[0].rep_id
@@ -306,7 +315,7 @@ def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
                 seller_id=seller_id,
                 holder_ids=frozenset(h.rep_id for h in holds if h.rep_id is not None),
                 first_contact_split=split_window(holds, r.created_at, r.first_contact_at, hours),
-                resolution_split=split_window(holds, r.created_at, resolved_at, hours),
+                resolution_split=split_window(holds, r.created_at, resolved_at, net_hours),
                 resolution_holder=holder_at(holds, resolved_at),
                 first_contact_decider=holder_at(
                     holds, decision_moment(r.first_contact_at, r.first_contact_due)

@@ -4,6 +4,7 @@ from portal.models.api_key import ApiKey
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
+from portal.models.case_pause import CasePause
 from portal.models.coaching import CoachingNote, Goal
 from portal.models.coaching_plan import CoachingPlan, PlanItem
 from portal.models.complaint import Complaint
@@ -25,6 +26,7 @@ from portal.models.survey import SurveyInvitation, SurveyResponse
 from portal.models.survey_policy import SurveyPolicy
 from portal.models.theme import CaseTheme, Theme
 from portal.models.user import Team, User
+from portal.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -32,6 +34,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CasePause",
     "CaseTheme",
     "CoachingNote",
     "CoachingPlan",
@@ -57,5 +60,7 @@ __all__ = [
     "Team",
     "Theme",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

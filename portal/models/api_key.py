@@ -1,4 +1,5 @@
-"""API keys for systems that send sales in (shop, CRM, ERP). Only a hash is stored."""
+"""API keys for systems that send sales in or read cases (shop, CRM, ERP). Only a hash is
+stored. Each key has scopes: what it may do (API_SCOPES)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.user import User
+
+# What a key may do: send sales in, and read cases and their status (portal/api/).
+API_SCOPES = ("write:sales", "read:cases")
 
 
 class ApiKey(Base):
@@ -26,9 +30,20 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Space-separated API_SCOPES; keys made before scopes existed send sales, as they did.
+    scopes: Mapped[str] = mapped_column(
+        sa.String(200), default="write:sales", server_default="write:sales"
+    )
 
     created_by: Mapped[User | None] = relationship()
 
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return (self.scopes or "").split()
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scope_list

@@ -13,7 +13,7 @@ from portal.models.sale import Sale
 from portal.models.user import User
 
 CASE_SOURCES = ("survey", "complaint_form", "staff")
-CASE_STATUSES = ("open", "contacted", "resolved", "closed", "reopened")
+CASE_STATUSES = ("open", "contacted", "resolved", "closed", "reopened", "waiting")
 SEVERITIES = ("critical", "high", "normal", "low")
 # What a rep may choose when resolving a case.
 RESOLVE_OUTCOMES = ("refund", "replacement", "discount", "explanation", "no_action")
@@ -21,8 +21,10 @@ RESOLVE_OUTCOMES = ("refund", "replacement", "discount", "explanation", "no_acti
 # the complaint figures (portal/metrics/facts.py).
 NOT_A_COMPLAINT = "not_a_complaint"
 OUTCOMES = (*RESOLVE_OUTCOMES, NOT_A_COMPLAINT)
-# Statuses in which a case still needs work from its rep.
-OPEN_STATUSES = ("open", "contacted", "reopened")
+# Statuses whose deadlines run (a case waiting for the customer has its clock paused).
+CLOCK_RUNNING_STATUSES = ("open", "contacted", "reopened")
+# Statuses in which a case still needs work from its rep (services/cases/waiting.py).
+OPEN_STATUSES = (*CLOCK_RUNNING_STATUSES, "waiting")
 
 
 class Case(Base):

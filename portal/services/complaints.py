@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.jobs import outbox
-from portal.models import Case, Complaint, Customer, Sale, SurveyInvitation
+from portal.models import Case, CasePause, Complaint, Customer, Sale, SurveyInvitation
 from portal.services.addresses import normalise_email
 from portal.services.cases import contact
 from portal.services.surveys.schedule import zone
@@ -214,6 +214,7 @@ CUSTOMER_STAGES = {
     "contacted": "contacted",
     "resolved": "resolved",
     "closed": "closed",
+    "waiting": "waiting",  # we asked the customer something (services/cases/waiting.py)
 }
 
 
@@ -221,7 +222,7 @@ CUSTOMER_STAGES = {
 class Status:
     complaint: Complaint | None  # None for a case opened from a survey answer
     case: Case | None
-    stage: str  # awaiting_confirmation, received, open, contacted, resolved, closed
+    stage: str  # awaiting_confirmation, received, open, contacted, waiting, resolved, closed
     timezone: ZoneInfo
 
     @property
@@ -245,7 +246,24 @@ class Status:
     @property
     def promises_resolution(self) -> bool:
         case = self.case
-        return bool(case and case.resolve_due and case.resolved_at is None and case.is_open)
+        return bool(
+            case
+            and case.resolve_due
+            and case.resolved_at is None
+            and case.is_open
+            and case.status != "waiting"  # the date moves by the time we wait for them
+        )
+
+    @property
+    def waiting_until(self) -> datetime | None:
+        """While we wait for the customer's answer: until when, before we carry on."""
+        if self.case is None or self.case.status != "waiting":
+            return None
+        return db.session.scalar(
+            sa.select(CasePause.resume_by).where(
+                CasePause.case_id == self.case.id, CasePause.ended_at.is_(None)
+            )
+        )
 
 
 def status_of(complaint: Complaint) -> Status:

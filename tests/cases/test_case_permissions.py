@@ -13,6 +13,7 @@ import pytest
 from portal.extensions import db
 from portal.models import utcnow
 from portal.services.cases import queue as case_queue
+from portal.services.cases import waiting
 from portal.services.cases.queue import QueueFilters
 from portal.services.setup import ensure_sla_policies
 
@@ -35,6 +36,8 @@ CASE_ACTIONS = {
         "resolved_by_customer",
         {"note": "Their new answer says it works"},
     ),
+    "cases.wait_for_customer": ("wait", "wait", {"question": "A photo?", "days": "3"}),
+    "cases.take_back": ("take-back", "takeback", {}),
 }
 MANAGER_ONLY = {"cases.change_severity", "cases.assign"}
 LIST_ROUTES = {
@@ -101,7 +104,11 @@ def _ready_for(case, endpoint):
         case.status, case.resolved_at, case.outcome = "resolved", utcnow(), "refund"
     elif endpoint == "cases.close_resolved_by_customer":
         answer_changed(case)
+    elif endpoint in ("cases.wait_for_customer", "cases.take_back"):
+        case.status, case.first_contact_at = "contacted", utcnow()
     db.session.commit()
+    if endpoint == "cases.take_back":  # a real wait, with its pause
+        waiting.wait_for_customer(case, case.assigned_rep, "A photo?", 3, case.version, utcnow())
 
 
 def _action_data(org, endpoint, actor):

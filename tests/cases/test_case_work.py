@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import SurveyInvitation, utcnow
 from portal.services.cases import messages as customer_messages
+from portal.services.cases import waiting as case_waiting
 from portal.services.cases import work as case_work
 from portal.services.cases.work import TRANSITIONS
 from portal.services.rules import RuleError
@@ -76,7 +77,7 @@ def test_a_contact_without_its_details_is_refused_with_what_to_fix(
 
 # --- transitions --------------------------------------------------------------------------------
 
-STATUSES = ("open", "contacted", "resolved", "closed", "reopened")
+STATUSES = ("open", "contacted", "resolved", "closed", "reopened", "waiting")
 
 
 def _run(action, case, rita, now):
@@ -88,13 +89,22 @@ def _run(action, case, rita, now):
         return case_work.reopen(case, rita, "Still broken", now, version=case.version)
     if action == "close_resolved_by_customer":
         return case_work.close_resolved_by_customer(case, rita, "", case.version, now)
+    if action == "wait":
+        return case_waiting.wait_for_customer(case, rita, "Photo?", 3, case.version, now)
+    if action == "resume":
+        return case_waiting.take_back(case, rita, case.version, now)
     return case_work.close(case, rita, "Confirmed by phone", now)
 
 
 @pytest.mark.parametrize("status", STATUSES)
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
 def test_each_action_moves_only_the_statuses_the_table_allows(app, case, rita, action, status):
-    case = _status(case, status, first_contact_at=utcnow() if status != "open" else None)
+    case = _status(case, "contacted" if status == "waiting" else status, first_contact_at=utcnow())
+    if status == "waiting":  # a real wait: its question emailed, its pause row
+        _run("wait", case, rita, utcnow())
+        case = reload(case)
+    elif status == "open":
+        case = _status(case, "open", first_contact_at=None)
     if action == "close_resolved_by_customer":
         answer_changed(case)  # what the action needs besides the status
     version, count = case.version, len(events(case))

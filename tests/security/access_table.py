@@ -88,6 +88,9 @@ ACCESS: dict[str, tuple] = {
     # the API: an API key, never a session
     "GET api.openapi":                       PUBLIC_PAGE,
     "POST api.create_sales":                 (401, 401, 401, 401, 401, 401, 401),
+    # Reading cases needs an API key with the scope read:cases; a staff session is no key.
+    "GET api.list_cases":                    (401, 401, 401, 401, 401, 401, 401),
+    "GET api.get_case":                      (401, 401, 401, 401, 401, 401, 401),
     # cases
     "GET cases.index":                       STAFF_ONLY,
     "GET cases.export_csv":                  STAFF_ONLY,
@@ -100,6 +103,8 @@ ACCESS: dict[str, tuple] = {
     "POST cases.reopen":                     OWN_CASE_POST,
     # Its one field is optional: an empty form, which carries no case version, is stale (409).
     "POST cases.close_resolved_by_customer": (L, L, 409, 404, 409, 404, 409),
+    "POST cases.wait_for_customer":          OWN_CASE_POST,
+    "POST cases.take_back":                  OWN_CASE_POST,
     "POST cases.correct_label":              OWN_CASE_POST,
     "POST cases.change_severity":            OWN_CASE_MANAGER_POST,
     "POST cases.assign":                     OWN_CASE_MANAGER_POST,
@@ -168,6 +173,14 @@ ACCESS: dict[str, tuple] = {
     "GET admin.new_api_key":                 ADMIN_PAGE,
     "POST admin.new_api_key":                ADMIN_POST,
     "POST admin.revoke_api_key":             ADMIN_POST,
+    "GET admin.webhooks":                    ADMIN_PAGE,
+    "GET admin.new_webhook":                 ADMIN_PAGE,
+    "POST admin.new_webhook":                ADMIN_POST,
+    "GET admin.webhook":                     ADMIN_PAGE,
+    "POST admin.test_webhook":               ADMIN_POST,
+    "POST admin.disable_webhook":            ADMIN_POST,
+    "POST admin.enable_webhook":             ADMIN_POST,
+    "POST admin.delete_webhook":             ADMIN_POST,
     "GET admin.system_status":               ADMIN_PAGE,
     "GET admin.failed_work":                 ADMIN_PAGE,
     "POST admin.retry_failed_work":          ADMIN_POST,

@@ -31,14 +31,21 @@ from portal.services.cases.themes import ensure_themes
 from portal.services.setup import ensure_sla_policies
 from portal.services.staff import api_keys
 from portal.services.staff.passwords import set_password_token
+from portal.services.webhooks import endpoints as webhook_endpoints
 from portal.tokens import make_token
 
 from ..conftest import PASSWORD, _empty_tables, csrf_from, submit
 from .access_table import ACCESS, OK, PERSONAS, L, R
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
-# Visited last, in this order: they end a session or change what the link holder may do.
-LAST = ("POST survey.unsubscribe", "POST auth.logout_everywhere", "POST auth.logout")
+# Visited last, in this order: they remove what other routes act on, end a session or change
+# what the link holder may do.
+LAST = (
+    "POST admin.delete_webhook",
+    "POST survey.unsubscribe",
+    "POST auth.logout_everywhere",
+    "POST auth.logout",
+)
 # Pages that need a query string to show anything.
 QUERIES = {
     "dashboard.cases": "figure=open",
@@ -181,6 +188,10 @@ def _world(make_team, make_user, make_sale) -> dict:
     item = PlanItem(plan=plan, title="Script", file_name="s.pdf", file_type="application/pdf",
                     file_data=b"%PDF-1")  # fmt: skip
     db.session.add_all([plan, item])
+    # Nothing listens on port 9: "Send test" fails at once, and is logged.
+    endpoint, _ = webhook_endpoints.create_endpoint(
+        "CRM", "https://127.0.0.1:9/hook", ["case.opened"], admin
+    )
     db.session.commit()
     return {
         "personas": {
@@ -195,6 +206,7 @@ def _world(make_team, make_user, make_sale) -> dict:
             "user_id": target.id,
             "team_id": north.id,
             "key_id": key.id,
+            "endpoint_id": endpoint.id,
             "invitation_id": invitation.id,
             "holiday_id": holiday.id,
             "goal_id": goal.id,

@@ -400,7 +400,10 @@ def test_the_unsubscribed_page_lists_who_unsubscribed_and_nobody_else(client, ad
 
 def test_a_new_api_key_is_shown_once_and_works_until_revoked(app, client, admin, make_user):
     make_user("rep", email="rita.rep@example.com")
-    response = submit(client, "/admin/api-keys/new", {"name": "  Webshop  "})
+    # The box "Send sales in" is ticked on the page: a browser sends it.
+    response = submit(
+        client, "/admin/api-keys/new", {"name": "  Webshop  ", "scopes": "write:sales"}
+    )
     assert response.status_code == 200  # shown in the answer to the POST, not after a redirect
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)

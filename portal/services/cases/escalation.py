@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, Team, User
-from portal.models.case import OPEN_STATUSES
+from portal.models.case import CLOCK_RUNNING_STATUSES
+from portal.services.webhooks import events as webhook_events
 
 BREACHES = {
     # which deadline: (due column, done column, breach mark column)
@@ -29,7 +30,7 @@ def mark_breaches(now: datetime) -> list[tuple[int, str]]:
         ids = db.session.scalars(
             sa.update(Case)
             .where(
-                Case.status.in_(OPEN_STATUSES),
+                Case.status.in_(CLOCK_RUNNING_STATUSES),  # a waiting case's clock is paused
                 getattr(Case, due) < now,
                 getattr(Case, done).is_(None),
                 getattr(Case, mark).is_(None),
@@ -57,6 +58,8 @@ def mark_breaches(now: datetime) -> list[tuple[int, str]]:
                 )
             )
             outbox.add("escalation.notify_manager_of_breach", case_id, which, family="mail")
+            breached = db.session.get(Case, case_id, populate_existing=True)
+            webhook_events.case_event("breached", breached, now, deadline=which)
             marked.append((case_id, which))
     db.session.commit()
     return marked

@@ -14,6 +14,7 @@ from portal.services.cases.routing import choose_assignee
 from portal.services.cases.severity import is_key_customer, severity_for
 from portal.services.cases.themes import assign_auto as assign_themes
 from portal.services.sla.deadlines import deadlines_for_case
+from portal.services.webhooks import events as webhook_events
 
 
 def case_subject(text: str | None) -> str | None:
@@ -92,4 +93,5 @@ def open_case(
     assign_themes(case, description, category, now)  # delivery, billing... (themes.py)
     if route.rep is not None:
         outbox.add("triage.notify_case_assigned", case.id, family="mail")
+    webhook_events.case_event("opened", case, now)
     return case

@@ -19,6 +19,8 @@ def _due(case: Case) -> datetime | None:
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
+    if case.status == "waiting":  # its clock is paused (services/cases/waiting.py)
+        return False
     due = _due(case)
     return due is not None and due < now
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import MAX_PAGE, db
 from portal.models import Case, CaseEvent, Customer, Sale, User
-from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
+from portal.models.case import CASE_STATUSES, CLOCK_RUNNING_STATUSES, OPEN_STATUSES, SEVERITIES
 from portal.services.cases import contact
 from portal.services.scope import visible_cases_query, visible_reps_query
 
@@ -93,7 +93,7 @@ def queue_query(user: User, filters: QueueFilters, now: datetime) -> sa.Select:
     if filters.severity:
         query = query.where(Case.severity == filters.severity)
     if filters.overdue:
-        query = query.where(Case.status.in_(OPEN_STATUSES), next_due() < now)
+        query = query.where(Case.status.in_(CLOCK_RUNNING_STATUSES), next_due() < now)
     if filters.rep == "triage":
         query = query.where(Case.assigned_rep_id.is_(None))
     elif filters.rep.isdigit():

@@ -21,6 +21,8 @@
 - `close_resolved_by_customer`: open, contacted or reopened -> closed in one step, when the
   customer changed their answer to say it is sorted (services/cases/answer_changes.py): resolved
   and closed at once, outcome "no action", no "did this fix it?" survey (they just told us).
+- `wait` and `resume` (services/cases/waiting.py): a contacted or reopened case waits for the
+  customer's answer with its resolution clock paused, and comes back as contacted.
 - `add_note`: internal, in any status; it adds to the timeline and overwrites nothing, so it
   carries no version check.
 - `email_customer`: through `messages.send_to_customer`; on an open or
@@ -47,6 +49,7 @@ from portal.services.cases.rules import check_version, saving
 from portal.services.rules import RuleError
 from portal.services.sla.deadlines import deadlines_for_case
 from portal.services.surveys import followup as followup_survey
+from portal.services.webhooks import events as webhook_events
 
 CONTACT_CHANNELS = ("phone", "email", "meeting")
 NOTE_LENGTH = 4000
@@ -58,6 +61,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "reopen": {"resolved": "reopened", "closed": "reopened"},
     "close": {"resolved": "closed"},
     "close_resolved_by_customer": {"open": "closed", "contacted": "closed", "reopened": "closed"},
+    # Waiting for the customer pauses the resolution clock (services/cases/waiting.py).
+    "wait": {"contacted": "waiting", "reopened": "waiting"},
+    "resume": {"waiting": "contacted"},
 }
 
 # Why an action is refused in a status, in words a rep understands.
@@ -73,6 +79,18 @@ REFUSALS: dict[tuple[str, str], str] = {
     ("close", "closed"): "This case is already closed.",
     ("close_resolved_by_customer", "resolved"): "This case is already resolved.",
     ("close_resolved_by_customer", "closed"): "This case is already closed.",
+    (
+        "close_resolved_by_customer",
+        "waiting",
+    ): "This case waits for the customer: take it back first.",
+    ("contact", "waiting"): "This case waits for the customer: take it back first.",
+    ("resolve", "waiting"): "This case waits for the customer: take it back first.",
+    ("reopen", "waiting"): "This case is still open: there is nothing to reopen.",
+    ("wait", "open"): "Contact the customer first: then you can wait for their answer.",
+    ("wait", "waiting"): "This case already waits for the customer.",
+    ("resume", "open"): "This case is not waiting for the customer.",
+    ("resume", "contacted"): "This case is not waiting for the customer.",
+    ("resume", "reopened"): "This case is not waiting for the customer.",
 }
 
 ACTION_WORDS = {"contact": "log a contact on", "resolve": "resolve", "reopen": "reopen"}
@@ -82,7 +100,7 @@ def allowed(action: str, status: str) -> bool:
     return status in TRANSITIONS[action]
 
 
-def _next_status(case: Case, action: str) -> str:
+def next_status(case: Case, action: str) -> str:
     after = TRANSITIONS[action].get(case.status)
     if after is None:
         raise RuleError(
@@ -150,11 +168,13 @@ def changes_since(case: Case, seen: int | None) -> list[CaseEvent]:
 
 def _contact(case: Case, actor: User, channel: str, note: str, now: datetime) -> bool:
     """Record a contact in the current transaction; True if it was the first ever."""
-    case.status = _next_status(case, "contact")
+    case.status = next_status(case, "contact")
     case.updated_at = now  # a new version even when the status stays: others see it
     first = case.first_contact_at is None
     if first:
         case.first_contact_at = now
+    if first:
+        webhook_events.case_event("first_contact", case, now)
     what = "First contact" if first else "Contact"
     _event(
         case,
@@ -183,6 +203,7 @@ def log_contact(
     note = _text(note, "Say what was agreed or said: it goes in the timeline.", "note")
     with saving():
         first = _contact(case, actor, channel, note, now)
+    outbox.flush()  # the first contact's webhooks
     return first
 
 
@@ -207,7 +228,7 @@ def resolve(
     if outcome not in RESOLVE_OUTCOMES:
         raise RuleError("Choose what was done from the list.", "outcome")
     summary = _text(summary, "Sum up what was done: the customer reads it.", "summary")
-    status = _next_status(case, "resolve")
+    status = next_status(case, "resolve")
     with saving():
         case.status = status
         case.resolved_at = now
@@ -222,6 +243,7 @@ def resolve(
             now,
         )
         followup_survey.on_resolved(case, now)
+        webhook_events.case_event("resolved", case, now)
     outbox.flush()
 
 
@@ -242,7 +264,7 @@ def reopen(
     if not by_customer:
         check_version(case, version)
     reason = _text(reason, "Say why the case is reopened: it goes in the timeline.", "reason")
-    status = _next_status(case, "reopen")
+    status = next_status(case, "reopen")
     due = deadlines_for_case(case, now).resolve_due
     who = "the customer" if by_customer else actor.name
     with saving():
@@ -270,6 +292,8 @@ def reopen(
             },
             now,
         )
+        webhook_events.case_event("reopened", case, now)
+    outbox.flush()
 
 
 def close(
@@ -285,7 +309,7 @@ def close(
     the system does when the follow-up expired unanswered (by_system). Committed."""
     if actor is None and not (by_customer or by_system):
         raise ValueError("close needs a staff actor unless by_customer or by_system")
-    status = _next_status(case, "close")
+    status = next_status(case, "close")
     who = "the customer" if by_customer else "the system" if by_system else actor.name
     with saving():
         case.status = status
@@ -307,7 +331,7 @@ def close_resolved_by_customer(
     """The customer's changed answer says it is sorted: resolve and close the case in one step,
     with the rep's optional note. Committed."""
     check_version(case, version)
-    status = _next_status(case, "close_resolved_by_customer")
+    status = next_status(case, "close_resolved_by_customer")
     if not answer_was_changed(case):
         raise RuleError(
             "Only a case whose customer changed their answer closes as resolved by them: "
@@ -368,6 +392,7 @@ __all__ = [
     "email_customer",
     "last_event_id",
     "log_contact",
+    "next_status",
     "reopen",
     "resolve",
 ]

@@ -41,6 +41,7 @@ from portal.services.demo.content import (
 )
 from portal.services.demo.plans import BuyerPlan, DemoSummary, RepPlan, SaleRow, TeamPlan, slug
 from portal.services.demo.survey_scenes import SurveyScenes
+from portal.services.demo.waiting_scene import put_waiting
 from portal.services.surveys.schedule import get_policy
 
 
@@ -100,6 +101,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping, CoachingScenes):
         self._scripted_cases()
         db.session.add_all(self.cases)  # their events come along
         db.session.flush()
+        put_waiting(self.cases, self.now)
         for invitation, case in self.follow_ups:
             invitation.case_id = case.id
         db.session.add_all([inv for inv, _case in self.follow_ups])

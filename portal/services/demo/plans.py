@@ -24,7 +24,7 @@ class DemoSummary:
         c, s = self.counts, self.case_statuses
         statuses = ", ".join(
             f"{s.get(name, 0)} {name}"
-            for name in ("open", "contacted", "resolved", "closed", "reopened")
+            for name in ("open", "contacted", "waiting", "resolved", "closed", "reopened")
         )
         return "\n".join((
             f"Demo organisation created (seed {c['seed']}):",

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import ApiKey, User, utcnow
+from portal.models.api_key import API_SCOPES
 from portal.services import audit
+from portal.services.rules import RuleError
 
 KEY_PREFIX = "as_"
 # last_used_at is a hint for admins, not an audit log: written at most once a minute.
@@ -21,13 +23,20 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(name: str, created_by: User | None) -> tuple[ApiKey, str]:
-    """A new key. The secret is returned once, to show once; only its hash is stored."""
+def create_key(
+    name: str, created_by: User | None, scopes: tuple[str, ...] | list[str] = ("write:sales",)
+) -> tuple[ApiKey, str]:
+    """A new key with `scopes` (API_SCOPES). The secret is returned once, to show once; only
+    its hash is stored."""
+    chosen = [s for s in API_SCOPES if s in (scopes or ())]
+    if not chosen or len(chosen) != len(set(scopes)):
+        raise RuleError("Tick what the key may do: send sales, read cases, or both.", "scopes")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name.strip(),
         prefix=secret[:10],
         key_hash=_hash(secret),
+        scopes=" ".join(chosen),
         created_by_id=created_by.id if created_by else None,
     )
     db.session.add(key)

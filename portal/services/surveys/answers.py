@@ -19,6 +19,7 @@ from portal.jobs import outbox
 from portal.models import Customer, SurveyInvitation, SurveyResponse
 from portal.services.surveys.followup import APPLY_ANSWER_JOB, FOLLOWUP_KIND
 from portal.services.surveys.schedule import get_policy
+from portal.services.webhooks import events as webhook_events
 from portal.tokens import InvalidToken, read_token
 
 # For how long after answering a customer may still change their answer.
@@ -102,6 +103,7 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
         try:
             db.session.flush()
             _analyse_later(response)
+            webhook_events.survey_answered(response, now)
             db.session.commit()
             outbox.flush()
             return response, True
