@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from portal.metrics.periods import Period
@@ -55,6 +55,22 @@ METRICS: dict[str, Metric] = {
         Metric("satisfaction_change", "Satisfaction change", "change", True, "after - before"),
         Metric("recovery_rate", "Recovery rate", "share", True, "bought again within 90 days"),
         Metric("repeat_purchase_rate", "Repeat purchases", "share", True, "within 90 days"),
+        Metric("revenue_per_customer", "Revenue per customer", "money", None, "per currency"),
+        Metric("checkins_done", "Check-ins", "count", None, "personal check-ins recorded"),
+        Metric(
+            "repeat_after_checkin_rate",
+            "Bought again after a check-in",
+            "share",
+            True,
+            "customers checked in with who bought within 90 days",
+        ),
+        Metric(
+            "recovery_revenue",
+            "Recovery revenue",
+            "money",
+            None,
+            "sales within 90 days after a resolved complaint",
+        ),
     )
 }
 GOAL_METRICS = {name: m for name, m in METRICS.items() if m.higher_is_better is not None}
@@ -110,6 +126,18 @@ class CaseFact:
     resolution_hours: float | None
     # The customer's purchases after the resolution (sorted), for the recovery rate.
     purchases_after: tuple[datetime, ...] = ()
+    # The same purchases with their amounts (sold at, currency, cents), for recovery revenue.
+    sales_after: tuple[tuple[datetime, str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckinFact:  # a personal check-in with a customer (models/checkin.py)
+    id: int
+    rep_id: int | None
+    customer_id: int
+    at: datetime
+    # The customer's purchases after the check-in (sorted), for "bought again after".
+    purchases_after: tuple[datetime, ...] = ()
 
 
 @dataclass
@@ -122,6 +150,7 @@ class Facts:
     invitations: list[InvitationFact]
     responses: list[ResponseFact]
     cases: list[CaseFact]
+    checkins: list[CheckinFact] = field(default_factory=list)
 
     def only(self, rep_ids: set[int] | None) -> Facts:
         """The facts of these reps (None: everyone, including unassigned cases)."""
@@ -138,6 +167,7 @@ class Facts:
             keep(self.invitations),
             keep(self.responses),
             keep(self.cases),
+            keep(self.checkins),
         )
 
 
@@ -260,6 +290,7 @@ def compute(facts: Facts) -> dict:
         "satisfaction_change": mean(changes),
         "recovery_rate": _recovery_rate(resolved),
         "repeat_purchase_rate": _repeat_purchase_rate(sales),
+        **loyalty(sales, resolved, [c for c in facts.checkins if period.contains(c.at)]),
     }
 
 
@@ -289,3 +320,50 @@ def _repeat_purchase_rate(sales: list[SaleFact]) -> float | None:
         )
         by_customer[sale.customer_id] = by_customer.get(sale.customer_id, False) or again
     return share(sum(by_customer.values()), len(by_customer))
+
+
+# --- loyalty: what a rep's care after the sale brings back ------------------------------------
+def loyalty(sales: list[SaleFact], resolved: list[CaseFact], checkins: list[CheckinFact]) -> dict:
+    """Revenue per customer, check-ins and the purchases after them, recovery revenue (all
+    for one subject's facts of one period; docs/metrics.md)."""
+    return {
+        "revenue_per_customer": _revenue_per_customer(sales),
+        "checkins_done": len(checkins),
+        "repeat_after_checkin_rate": _repeat_after_checkin_rate(checkins),
+        "recovery_revenue": _recovery_revenue(resolved),
+    }
+
+
+def _revenue_per_customer(sales: list[SaleFact]) -> dict[str, float]:
+    """Per currency: the revenue / the customers who bought in that currency in the period."""
+    cents: dict[str, int] = defaultdict(int)
+    customers: dict[str, set[int]] = defaultdict(set)
+    for sale in sales:
+        cents[sale.currency] += sale.amount_cents
+        customers[sale.currency].add(sale.customer_id)
+    return {c: round(cents[c] / len(customers[c]) / 100, 2) for c in sorted(cents)}
+
+
+def _repeat_after_checkin_rate(checkins: list[CheckinFact]) -> float | None:
+    """Customers checked in with in the period who bought within 90 days after one of those
+    check-ins, over all those customers (a customer counts once)."""
+    by_customer: dict[int, bool] = {}
+    for c in checkins:
+        again = bought_within(c.purchases_after, c.at)
+        by_customer[c.customer_id] = by_customer.get(c.customer_id, False) or again
+    return share(sum(by_customer.values()), len(by_customer))
+
+
+def _recovery_revenue(resolved: list[CaseFact]) -> dict[str, float]:
+    """Per currency: what customers with a complaint resolved in the period bought within 90
+    days after its resolution. A customer with several resolutions counts from the first, and
+    each sale counts once."""
+    first: dict[int, CaseFact] = {}
+    for case in sorted(resolved, key=lambda c: c.resolved_at):
+        first.setdefault(case.customer_id, case)
+    cents: dict[str, int] = defaultdict(int)
+    for case in first.values():
+        for sold_at, currency, amount in case.sales_after:
+            if case.resolved_at < sold_at <= case.resolved_at + RETURN_WINDOW:
+                cents[currency] += amount
+    return {currency: cents[currency] / 100 for currency in sorted(cents)}

@@ -33,7 +33,7 @@ def compute_period(period: Period, now: datetime, calendars: Calendars | None = 
     team_of = dict(db.session.execute(sa.select(User.id, User.team_id)).all())
     rep_ids = {
         row.rep_id
-        for rows in (facts.sales, facts.invitations, facts.responses, facts.cases)
+        for rows in (facts.sales, facts.invitations, facts.responses, facts.cases, facts.checkins)
         for row in rows
         if row.rep_id is not None
     }
@@ -54,7 +54,7 @@ def _split_by_rep(facts):
     """facts.only(rep) for every rep in one pass (300 reps x 1M rows would be slow)."""
 
     split: dict[int, Facts] = defaultdict(lambda: Facts(facts.period, facts.now, [], [], [], []))
-    for name in ("sales", "invitations", "responses", "cases"):
+    for name in ("sales", "invitations", "responses", "cases", "checkins"):
         for row in getattr(facts, name):
             if row.rep_id is not None:
                 getattr(split[row.rep_id], name).append(row)

@@ -3,6 +3,7 @@
 from portal.models.api_key import ApiKey
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
+from portal.models.checkin import Checkin, CheckinRule
 from portal.models.coaching import CoachingNote, Goal
 from portal.models.complaint import Complaint
 from portal.models.correction import SentimentCorrection
@@ -21,6 +22,8 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "Checkin",
+    "CheckinRule",
     "CoachingNote",
     "Complaint",
     "Customer",

@@ -113,6 +113,12 @@ ACCESS: dict[str, tuple] = {
     "GET dashboard.cases":                   STAFF_ONLY,
     "GET dashboard.export_cases":            MANAGER_PAGE,
     "GET dashboard.export_reps":             MANAGER_PAGE,
+    # check-ins: the "keep in touch" list, a customer's timeline (rep A's customer), the rules
+    "GET checkins.index":                    STAFF_ONLY,
+    "GET checkins.customer":                 (L, L, 200, 404, 200, 404, 200),
+    "POST checkins.check_in":                OWN_CASE_POST,
+    "GET checkins.rules":                    ADMIN_PAGE,
+    "POST checkins.rules":                   ADMIN_POST,
     # administration
     "GET admin.users":                       ADMIN_PAGE,
     "GET admin.new_user":                    ADMIN_PAGE,

@@ -159,6 +159,7 @@ def _world(make_team, make_user, make_sale) -> dict:
             "goal_id": goal.id,
             "rep_id": rep.id,
             "response_id": response.id,
+            "customer_id": customer.id,
         },
         # The real link of each customer page (the link persona's key).
         "tokens": {

@@ -12,6 +12,7 @@ from portal.metrics.periods import Period, period_of
 from portal.metrics.rollup import store_period
 from portal.models import Case, Goal, Team, User
 from portal.models.performance import subject_key
+from portal.services.checkins.due import OVERDUE_AFTER, overdue_count
 from portal.services.performance.goals import GoalProgress, goals_query, progress_of
 from portal.services.performance.records import computed_at, records_for
 from portal.services.scope import managed_team_ids
@@ -45,6 +46,9 @@ class Digest:
     at_risk: list[GoalProgress]
     breaches: list[Case]
     breach_count: int
+    # Check-ins of the teams' customers due more than OVERDUE_AFTER ago (services/checkins/).
+    checkins_overdue: int = 0
+    overdue_days: int = OVERDUE_AFTER.days
 
 
 def digest_week(now: datetime) -> Period:
@@ -98,4 +102,6 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
             .limit(MAX_BREACHES_LISTED)
         )
     )
-    return Digest(manager, week, rows, at_risk, breaches, count or 0)
+    member_ids = set(db.session.scalars(members))
+    overdue = overdue_count(member_ids, now) if member_ids else 0
+    return Digest(manager, week, rows, at_risk, breaches, count or 0, overdue)
