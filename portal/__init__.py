@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.complaints.routes import bp as complaints_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.main.routes import bp as main_bp
+    from portal.solo.routes import bp as solo_bp
     from portal.survey.routes import bp as survey_bp
 
     app.register_blueprint(auth_bp)
@@ -115,3 +116,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(checkins_bp)
+    app.register_blueprint(solo_bp)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from portal.auth.access import ANY_STAFF, roles_required
 from portal.models import utcnow
 from portal.services.cases import overview
+from portal.services.staff import solo
 
 bp = Blueprint("main", __name__)
 
@@ -16,6 +17,8 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    if not solo.has_users():  # a new install: the first-run page makes its one account
+        return redirect(url_for("solo.first_run"))
     return redirect(url_for("auth.login"))
 
 
@@ -23,7 +26,7 @@ def index():
 @roles_required(*ANY_STAFF)
 def home():
     now = utcnow()
-    if current_user.is_rep:
+    if current_user.is_rep or solo.is_solo_install():  # a seller on their own: their work
         data = overview.rep_overview(current_user, now)
         return render_template("main/home_rep.html", data=data, now=now)
     data = overview.team_overview(current_user, now)

@@ -119,6 +119,9 @@ ACCESS: dict[str, tuple] = {
     "POST checkins.check_in":                OWN_CASE_POST,
     "GET checkins.rules":                    ADMIN_PAGE,
     "POST checkins.rules":                   ADMIN_POST,
+    # the first-run page of a new install: gone for good once any user exists
+    "GET solo.first_run":                    (404, 404, 404, 404, 404, 404, 404),
+    "POST solo.first_run":                   (404, 404, 404, 404, 404, 404, 404),
     # administration
     "GET admin.users":                       ADMIN_PAGE,
     "GET admin.new_user":                    ADMIN_PAGE,
