@@ -102,10 +102,12 @@ def _register_blueprints(app: Flask) -> None:
     from portal.api.routes import bp as api_bp
     from portal.auth.routes import bp as auth_bp
     from portal.cases.routes import bp as cases_bp
+    from portal.checkins.routes import bp as checkins_bp
     from portal.coaching.routes import bp as coaching_bp
     from portal.complaints.routes import bp as complaints_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.main.routes import bp as main_bp
+    from portal.solo.routes import bp as solo_bp
     from portal.survey.routes import bp as survey_bp
 
     app.register_blueprint(auth_bp)
@@ -117,3 +119,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(coaching_bp)
+    app.register_blueprint(checkins_bp)
+    app.register_blueprint(solo_bp)

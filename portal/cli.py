@@ -25,8 +25,10 @@ from portal.services.demo.content import DEMO_PASSWORD
 from portal.services.demo.mailbox import leave_demo_mail
 from portal.services.demo.plans import DemoSeedError
 from portal.services.demo.seeding import demo_logins, seed_demo
+from portal.services.rules import RuleError
 from portal.services.sales.file_import import ImportFormatError, import_sales_file
 from portal.services.setup import ensure_sla_policies
+from portal.services.staff import solo
 from portal.services.staff.accounts import create_user
 from portal.services.surveys.schedule import get_policy
 
@@ -96,6 +98,27 @@ def create_user_command(email, name, role, team_name, password, prompt_password)
     user = create_user(email, name, role, team_id=team_id, password=password)
     how = "with the given password" if password else "a set-password link was emailed"
     click.echo(f"Created {user.role} {user.email} (id {user.id}); {how}.")
+
+
+@portal_cli.command("create-solo")
+@click.option("--email", required=True, help="Login address.")
+@click.option("--name", required=True, help="Your name (also the name of your one-person team).")
+@click.option("--password", help="The password (prompted for when not given).")
+def create_solo_command(email, name, password):
+    """Set up a seller on their own: one account that is rep, manager and admin (new install)."""
+
+    if solo.has_users():
+        raise click.ClickException(
+            "This install already has users: the solo set-up is only for a new one "
+            "(add people with create-user)."
+        )
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = solo.create_solo(email, name, password)
+    except RuleError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"Created {user.email} (id {user.id}): rep, manager and admin of team {name!r}.")
 
 
 @portal_cli.command("seed-demo")

@@ -38,8 +38,10 @@ CASE_COLUMNS = [
     "satisfaction_after",
     "customer_bought_again_90d",
 ]
-METRIC_COLUMNS = [name for name in d.METRICS if name != "revenue"]
-REP_COLUMNS = ["period", "period_start", "rep", "email", "team", "revenue", *METRIC_COLUMNS]
+# Money figures are per currency ("1200.00 SEK; 80.00 EUR"), the others one number each.
+MONEY_COLUMNS = [name for name, m in d.METRICS.items() if m.unit == "money"]
+METRIC_COLUMNS = [name for name, m in d.METRICS.items() if m.unit != "money"]
+REP_COLUMNS = ["period", "period_start", "rep", "email", "team", *MONEY_COLUMNS, *METRIC_COLUMNS]
 
 
 def _iso(moment: datetime | None) -> str:
@@ -111,14 +113,17 @@ def rep_rows(user: User, kind: str, team_id: int | None) -> Iterator[list]:
 
     def row(rep_id, start, metrics):
         rep = names[rep_id]
-        revenue = "; ".join(f"{v:.2f} {c}" for c, v in (metrics.get("revenue") or {}).items())
+        money = [
+            "; ".join(f"{v:.2f} {c}" for c, v in (metrics.get(name) or {}).items())
+            for name in MONEY_COLUMNS
+        ]
         return [
             Period(kind, start).label,
             start.isoformat(),
             rep.name,
             rep.email,
             rep.team.name if rep.team else "",
-            revenue,
+            *money,
             *(_round(metrics.get(name)) for name in METRIC_COLUMNS),
         ]
 

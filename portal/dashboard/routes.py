@@ -26,6 +26,7 @@ from portal.models import utcnow
 from portal.services.performance import goal_progress, goals
 from portal.services.performance.records import computed_at, format_metric, format_value
 from portal.services.rules import RuleError
+from portal.services.staff import solo
 
 bp = Blueprint("dashboard", __name__, url_prefix="/performance")
 MANAGERS = ("manager", "admin")
@@ -74,6 +75,10 @@ def _team_filter():
 @bp.get("/")
 @roles_required(*MANAGERS)
 def index():
+    if solo.is_solo_install():  # a seller on their own has no team to compare: their figures
+        return redirect(
+            url_for("dashboard.rep_scorecard", rep_id=current_user.id, **request.args.to_dict())
+        )
     now = utcnow()
     period, team_id = parse_period(request.args, now), _team_filter()
     teams = goals.teams_in_scope(current_user)
@@ -126,6 +131,8 @@ def _sort_args() -> tuple[str, bool]:
 @roles_required(*ANY_STAFF)
 def rep_scorecard(rep_id: int):
     rep = goals.visible_rep(current_user, rep_id)
+    if rep is None and rep_id == current_user.id and solo.is_solo_install():
+        rep = current_user  # a seller on their own: their own figures
     if rep is None:
         abort(404)
     now = utcnow()

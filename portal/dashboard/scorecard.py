@@ -34,6 +34,10 @@ TILES = (
     "satisfaction_change",
     "recovery_rate",
     "repeat_purchase_rate",
+    "revenue_per_customer",
+    "checkins_done",
+    "repeat_after_checkin_rate",
+    "recovery_revenue",
 )
 TREND = ("csat", "first_contact_within_sla", "resolution_within_sla", "recovery_rate")
 RANKABLE = ("csat", "nps", "first_contact_within_sla", "recovery_rate", "sales_count")

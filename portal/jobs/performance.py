@@ -82,6 +82,7 @@ def send_weekly_digest(manager_id: int, week_start: str) -> bool:
         digest=digest,
         link=link,
         goals_link=external_url("dashboard.goals_page"),
+        checkins_link=external_url("checkins.index"),
         figures=FIGURES,
     )
     mail.send(message)

@@ -22,7 +22,7 @@ from portal.models import utcnow
 from portal.services import organisation as company
 from portal.services.cases import overview
 from portal.services.rules import RuleError
-from portal.services.staff import time_zones
+from portal.services.staff import solo, time_zones
 from portal.timefmt import staff_time, staff_zone_words
 
 bp = Blueprint("main", __name__)
@@ -32,6 +32,8 @@ bp = Blueprint("main", __name__)
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
+    if not solo.has_users():  # a new install: the first-run page makes its one account
+        return redirect(url_for("solo.first_run"))
     return redirect(url_for("auth.login"))
 
 
@@ -39,7 +41,7 @@ def index():
 @roles_required(*ANY_STAFF)
 def home():
     now = utcnow()
-    if current_user.is_rep:
+    if current_user.is_rep or solo.is_solo_install():  # a seller on their own: their work
         data = overview.rep_overview(current_user, now)
         return render_template("main/home_rep.html", data=data, now=now)
     data = overview.team_overview(current_user, now)

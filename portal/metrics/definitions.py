@@ -9,15 +9,15 @@ to count is None (shown as a dash), never 0.
 
 from __future__ import annotations
 
-import math
-from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from portal.metrics.holders import for_subject
+from portal.metrics.loyalty import loyalty
 from portal.metrics.periods import Period
+from portal.metrics.stats import RETURN_WINDOW, bought_within, mean, percentile, share
 
-RETURN_WINDOW = timedelta(days=90)  # "bought again" means within 90 days
 CSAT_SATISFIED = (4, 5)
 PROMOTER_MIN, DETRACTOR_MAX = 9, 6
 
@@ -55,6 +55,22 @@ METRICS: dict[str, Metric] = {
         Metric("satisfaction_change", "Satisfaction change", "change", True, "after - before"),
         Metric("recovery_rate", "Recovery rate", "share", True, "bought again within 90 days"),
         Metric("repeat_purchase_rate", "Repeat purchases", "share", True, "within 90 days"),
+        Metric("revenue_per_customer", "Revenue per customer", "money", None, "per currency"),
+        Metric("checkins_done", "Check-ins", "count", None, "personal check-ins recorded"),
+        Metric(
+            "repeat_after_checkin_rate",
+            "Bought again after a check-in",
+            "share",
+            True,
+            "customers checked in with who bought within 90 days",
+        ),
+        Metric(
+            "recovery_revenue",
+            "Recovery revenue",
+            "money",
+            None,
+            "sales within 90 days after a resolved complaint",
+        ),
     )
 }
 GOAL_METRICS = {name: m for name, m in METRICS.items() if m.higher_is_better is not None}
@@ -165,35 +181,23 @@ class CaseFact:
     mine_resolution_deadline: bool = True
     mine_satisfaction: bool = True
 
+    # The same purchases with their amounts (sold at, currency, cents), for recovery revenue.
+    sales_after: tuple[tuple[datetime, str, int], ...] = ()
+
     @property
     def reps(self) -> set[int]:
         """Every rep with a share in the case: the seller and each holder."""
         return {rep for rep in (self.seller_id, *self.holder_ids) if rep is not None}
 
 
-def _share(split: tuple | None, reps: set[int]) -> float | None:
-    """The subject's part of a split time; None when they held the case for none of it."""
-    if split is None:
-        return None
-    parts = [hours for rep_id, hours in split if rep_id in reps]
-    return sum(parts) if parts else None
-
-
-def for_subject(case: CaseFact, reps: set[int]) -> CaseFact | None:
-    """The case as the figures of `reps` (a rep, a team's members) count it; None when none
-    of them sold or held it."""
-    if not case.reps & reps:
-        return None
-    return replace(
-        case,
-        first_contact_hours=_share(case.first_contact_split, reps),
-        resolution_hours=_share(case.resolution_split, reps),
-        mine_opened=case.seller_id in reps,
-        mine_resolution=case.resolution_holder in reps,
-        mine_first_contact_deadline=case.first_contact_decider in reps,
-        mine_resolution_deadline=case.resolution_decider in reps,
-        mine_satisfaction=case.seller_id in reps,
-    )
+@dataclass(frozen=True)
+class CheckinFact:  # a personal check-in with a customer (models/checkin.py)
+    id: int
+    rep_id: int | None
+    customer_id: int
+    at: datetime
+    # The customer's purchases after the check-in (sorted), for "bought again after".
+    purchases_after: tuple[datetime, ...] = ()
 
 
 @dataclass
@@ -206,6 +210,7 @@ class Facts:
     invitations: list[InvitationFact]
     responses: list[ResponseFact]
     cases: list[CaseFact]
+    checkins: list[CheckinFact] = field(default_factory=list)
 
     def only(self, rep_ids: set[int] | None) -> Facts:
         """The facts of these reps (None: everyone, including unassigned cases)."""
@@ -223,33 +228,8 @@ class Facts:
             keep(self.invitations),
             keep(self.responses),
             [c for c in cases if c is not None],
+            keep(self.checkins),
         )
-
-
-# --- small statistics ------------------------------------------------------------------------
-def share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """Linear interpolation between closest ranks (numpy's default): p=0.5 is the median."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * p
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def bought_within(purchases: tuple[datetime, ...] | list[datetime], after: datetime) -> bool:
-    """A purchase in (after, after + 90 days]. `purchases` is sorted."""
-    i = bisect_right(purchases, after)
-    return i < len(purchases) and purchases[i] <= after + RETURN_WINDOW
 
 
 # --- which cases each case metric counts (also what a drill-down lists) ----------------------
@@ -380,6 +360,7 @@ def compute(facts: Facts) -> dict:
         "satisfaction_change": mean(changes),
         "recovery_rate": _recovery_rate(sold_resolved),
         "repeat_purchase_rate": _repeat_purchase_rate(sales),
+        **loyalty(sales, sold_resolved, [c for c in facts.checkins if period.contains(c.at)]),
     }
 
 
@@ -409,3 +390,6 @@ def _repeat_purchase_rate(sales: list[SaleFact]) -> float | None:
         )
         by_customer[sale.customer_id] = by_customer.get(sale.customer_id, False) or again
     return share(sum(by_customer.values()), len(by_customer))
+
+
+# --- loyalty: what a rep's care after the sale brings back ------------------------------------

@@ -3,7 +3,7 @@
 Sales, survey answers and sent surveys are loaded by their own moment in the period; cases
 by any of their moments in it (opened, first contacted, resolved, a deadline). Sales and
 answers belong to the rep who made the sale; a case's complaint and satisfaction to the seller
-too, its times to whoever held it then (portal/metrics/holders.py, definitions.for_subject).
+too, its times to whoever held it then (portal/metrics/holders.py, holders.for_subject).
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from portal.metrics.business_time import working_minutes_between
 from portal.metrics.definitions import (
     RETURN_WINDOW,
     CaseFact,
+    CheckinFact,
     Facts,
     InvitationFact,
     ResponseFact,
     SaleFact,
     decision_moment,
-    for_subject,
 )
 from portal.metrics.holders import (
     HOLDER_KINDS,
+    for_subject,
     holder_at,
     holder_changes,
     holding_periods,
@@ -39,6 +40,7 @@ from portal.metrics.periods import Period
 from portal.models import (
     Case,
     CaseEvent,
+    Checkin,
     Sale,
     SlaPolicy,
     SurveyInvitation,
@@ -101,6 +103,7 @@ def load_facts(
         invitations=_invitations(start, end, reps),
         responses=_responses(start, end, reps),
         cases=_cases(start, end, reps, calendars),
+        checkins=_checkins(start, end, reps),
     )
 
 
@@ -168,6 +171,44 @@ def _sales(start, end, reps) -> list[SaleFact]:
             )
         )
     return facts
+
+
+def sales_by_customer(customer_ids: set[int], since: datetime, until: datetime):
+    """Each customer's purchases in (since, until] as (sold at, currency, cents), sorted."""
+    found: dict[int, list[tuple[datetime, str, int]]] = defaultdict(list)
+    ids = sorted(customer_ids)
+    for i in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            sa.select(Sale.customer_id, Sale.sold_at, Sale.currency, Sale.amount).where(
+                Sale.customer_id.in_(ids[i : i + CHUNK]),
+                Sale.sold_at > since,
+                Sale.sold_at <= until,
+            )
+        )
+        for customer_id, sold_at, currency, amount in rows:
+            found[customer_id].append((sold_at, currency, int(amount * 100)))
+    for rows in found.values():
+        rows.sort()
+    return found
+
+
+def _checkins(start, end, reps) -> list[CheckinFact]:
+    rows = db.session.execute(
+        sa.select(Checkin.id, Checkin.rep_id, Checkin.customer_id, Checkin.at).where(
+            Checkin.at >= start, Checkin.at < end, _rep_filter(Checkin.rep_id, reps)
+        )
+    ).all()
+    later = purchases_by_customer({r.customer_id for r in rows}, start, end + RETURN_WINDOW)
+    return [
+        CheckinFact(
+            r.id,
+            r.rep_id,
+            r.customer_id,
+            r.at,
+            purchases_after=tuple(m for m in later.get(r.customer_id, ()) if m > r.at),
+        )
+        for r in rows
+    ]
 
 
 def _invitations(start, end, reps) -> list[InvitationFact]:
@@ -262,13 +303,14 @@ def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:
 def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
     """CaseFacts from rows with the columns of `_cases` (or Case objects)."""
     resolved_rows = [r for r in rows if r.status in RESOLVED_STATUSES and r.resolved_at]
-    purchases = {}
+    purchases, amounts = {}, {}
     if resolved_rows:
-        purchases = purchases_by_customer(
+        window = (
             {r.customer_id for r in resolved_rows},
             min(r.resolved_at for r in resolved_rows),
             max(r.resolved_at for r in resolved_rows) + RETURN_WINDOW,
         )
+        purchases, amounts = purchases_by_customer(*window), sales_by_customer(*window)
     changes = holder_changes([r.id for r in rows])
     pauses = ended_pauses([r.id for r in resolved_rows])  # waits for the customer
     facts = []
@@ -321,6 +363,9 @@ def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
                     holds, decision_moment(r.first_contact_at, r.first_contact_due)
                 ),
                 resolution_decider=holder_at(holds, decision_moment(resolved_at, r.resolve_due)),
+                sales_after=tuple(
+                    s for s in amounts.get(r.customer_id, ()) if resolved_at and s[0] > resolved_at
+                ),
             )
         )
     return facts

@@ -10,7 +10,7 @@ end with its current holder (older data, demo cases) has one holder: the current
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -83,3 +83,31 @@ def split_window(holds: tuple[Hold, ...], start: datetime, end: datetime | None,
             parts[hold.rep_id] += hours(a, b)
     parts[holder_at(holds, end)] += 0.0
     return tuple(parts.items())
+
+
+# --- a case as one subject's figures count it (definitions.compute) ------------------------
+
+
+def _share(split: tuple | None, reps: set[int]) -> float | None:
+    """The subject's part of a split time; None when they held the case for none of it."""
+    if split is None:
+        return None
+    parts = [hours for rep_id, hours in split if rep_id in reps]
+    return sum(parts) if parts else None
+
+
+def for_subject(case: "CaseFact", reps: set[int]) -> "CaseFact | None":  # noqa: F821, UP037
+    """The case as the figures of `reps` (a rep, a team's members) count it; None when none
+    of them sold or held it."""
+    if not case.reps & reps:
+        return None
+    return replace(
+        case,
+        first_contact_hours=_share(case.first_contact_split, reps),
+        resolution_hours=_share(case.resolution_split, reps),
+        mine_opened=case.seller_id in reps,
+        mine_resolution=case.resolution_holder in reps,
+        mine_first_contact_deadline=case.first_contact_decider in reps,
+        mine_resolution_deadline=case.resolution_decider in reps,
+        mine_satisfaction=case.seller_id in reps,
+    )

@@ -15,9 +15,11 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.metrics.definitions import RETURN_WINDOW, Facts, compute, for_subject
+from portal.metrics.definitions import Facts, compute
 from portal.metrics.facts import Calendars, load_facts
+from portal.metrics.holders import for_subject
 from portal.metrics.periods import Period, period_of, periods_between
+from portal.metrics.stats import RETURN_WINDOW
 from portal.models import Case, Sale, SurveyInvitation, User, utcnow
 from portal.models.coaching import PERIODS
 from portal.models.performance import PerformanceRecord, subject_key
@@ -33,7 +35,7 @@ def compute_period(period: Period, now: datetime, calendars: Calendars | None = 
     team_of = dict(db.session.execute(sa.select(User.id, User.team_id)).all())
     rep_ids = {
         row.rep_id
-        for rows in (facts.sales, facts.invitations, facts.responses)
+        for rows in (facts.sales, facts.invitations, facts.responses, facts.checkins)
         for row in rows
         if row.rep_id is not None
     }
@@ -55,7 +57,7 @@ def _split_by_rep(facts):
     """facts.only(rep) for every rep in one pass (300 reps x 1M rows would be slow)."""
 
     split: dict[int, Facts] = defaultdict(lambda: Facts(facts.period, facts.now, [], [], [], []))
-    for name in ("sales", "invitations", "responses"):
+    for name in ("sales", "invitations", "responses", "checkins"):
         for row in getattr(facts, name):
             if row.rep_id is not None:
                 getattr(split[row.rep_id], name).append(row)

@@ -5,6 +5,7 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base, utcnow
 from portal.models.case import Case, CaseEvent
 from portal.models.case_pause import CasePause
+from portal.models.checkin import Checkin, CheckinRule
 from portal.models.coaching import CoachingNote, Goal
 from portal.models.coaching_plan import CoachingPlan, PlanItem
 from portal.models.complaint import Complaint
@@ -36,6 +37,8 @@ __all__ = [
     "CaseEvent",
     "CasePause",
     "CaseTheme",
+    "Checkin",
+    "CheckinRule",
     "CoachingNote",
     "CoachingPlan",
     "Complaint",

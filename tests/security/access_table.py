@@ -143,6 +143,15 @@ ACCESS: dict[str, tuple] = {
     "GET coaching.item_file":                (L, L, 200, 404, 200, 404, 200),
     "POST coaching.plan_note":               (L, L, 403, 403, OK, 404, OK),
     "POST coaching.end_plan":                (L, L, 403, 403, OK, 404, OK),
+    # check-ins: the "keep in touch" list, a customer's timeline (rep A's customer), the rules
+    "GET checkins.index":                    STAFF_ONLY,
+    "GET checkins.customer":                 (L, L, 200, 404, 200, 404, 200),
+    "POST checkins.check_in":                OWN_CASE_POST,
+    "GET checkins.rules":                    ADMIN_PAGE,
+    "POST checkins.rules":                   ADMIN_POST,
+    # the first-run page of a new install: gone for good once any user exists
+    "GET solo.first_run":                    (404, 404, 404, 404, 404, 404, 404),
+    "POST solo.first_run":                   (404, 404, 404, 404, 404, 404, 404),
     # administration
     "GET admin.users":                       ADMIN_PAGE,
     "GET admin.new_user":                    ADMIN_PAGE,

@@ -22,6 +22,7 @@ from portal.models import (
 )
 from portal.services.demo.bookkeeping import Bookkeeping
 from portal.services.demo.case_scenes import CaseScenes
+from portal.services.demo.checkins import add_demo_checkins
 from portal.services.demo.coaching import CoachingScenes
 from portal.services.demo.content import (
     ADMIN_NAME,
@@ -110,6 +111,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping, CoachingScenes):
         self._coaching_scenes()  # themes, coaching plans, a paced goal (demo/coaching.py)
         self._last_surveyed()
         db.session.flush()
+        add_demo_checkins(self.rng, self.now)
         return self._summary(seed, answers, len(goals), len(notes))
 
     def _staff(self) -> None:

@@ -13,6 +13,7 @@ from portal.metrics.periods import Period, period_of
 from portal.metrics.rollup import store_period
 from portal.models import Case, CoachingPlan, Goal, Team, User
 from portal.models.performance import subject_key
+from portal.services.checkins.due import OVERDUE_AFTER, overdue_count
 from portal.services.performance.goal_progress import GoalProgress, goal_end, progress_of
 from portal.services.performance.goals import goals_query
 from portal.services.performance.plans import plans_due
@@ -57,6 +58,9 @@ class Digest:
     # Active coaching plans of the team's reps due within PLANS_DUE_WITHIN, or overdue.
     plans_due: list[CoachingPlan] = field(default_factory=list)
     today: date | None = None
+    # Check-ins of the teams' customers due more than OVERDUE_AFTER ago (services/checkins/).
+    checkins_overdue: int = 0
+    overdue_days: int = OVERDUE_AFTER.days
 
 
 def digest_week(now: datetime) -> Period:
@@ -111,6 +115,8 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
         )
     )
     rep_ids = list(db.session.scalars(members.where(User.role == "rep")))
+    member_ids = set(db.session.scalars(members))
+    overdue = overdue_count(member_ids, now) if member_ids else 0
     due = plans_due(rep_ids, (now + PLANS_DUE_WITHIN).date())
     return Digest(
         manager,
@@ -123,6 +129,7 @@ def build_digest(manager: User, week: Period, now: datetime) -> Digest:
         goal_links={p.goal.id: _goal_link(p) for p in at_risk},
         plans_due=due,
         today=now.date(),
+        checkins_overdue=overdue,
     )
 
 

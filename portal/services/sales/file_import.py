@@ -36,6 +36,7 @@ from portal.services.sales.csv_format import (
     StaffMember,
     column_name,
 )
+from portal.services.staff.solo import is_solo_install
 
 __all__ = ["ImportFormatError", "ImportResult", "Problem", "import_sales", "import_sales_file"]
 
@@ -79,8 +80,13 @@ def _count(n: int, noun: str) -> str:
 def load_staff() -> dict[str, StaffMember]:
     """Every staff user by email: the table is small, one query answers every row."""
     rows = db.session.execute(sa.select(User.email, User.id, User.role, User.active))
+    # A seller on their own (services/staff/solo.py) is an admin who sells.
+    seller = is_solo_install()
     return {
-        normalise_email(email): StaffMember(id_, role, active) for email, id_, role, active in rows
+        normalise_email(email): StaffMember(
+            id_, "rep" if seller and active and role == "admin" else role, active
+        )
+        for email, id_, role, active in rows
     }
 
 

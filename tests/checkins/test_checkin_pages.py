@@ -1,0 +1,110 @@
+"""The "keep in touch" list, one-click check-ins, the customer's timeline and the rules page,
+as a person uses them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Checkin, CheckinRule, Customer, utcnow
+
+from ..conftest import csrf_from
+
+
+@pytest.fixture
+def world(make_team, make_user, make_sale):
+    mgr = make_user("manager", name="Maja")
+    team = make_team("North", lead=mgr)
+    rita = make_user(team=team, name="Rita")
+    sven = make_user(team=make_team("South"), name="Sven")
+    admin = make_user("admin", name="Ada")
+    big = Customer(email="big@example.org", name="Berit Big")
+    make_sale(
+        rita,
+        big,
+        amount=Decimal("25000"),
+        sold_at=utcnow() - timedelta(days=20),
+        product="Espresso machine",
+    )
+    return {"rita": rita, "sven": sven, "mgr": mgr, "admin": admin, "big": big}
+
+
+def test_rep_checks_in_with_one_click_and_the_customer_leaves_the_list(client, login, world):
+    login(world["rita"])
+    page = client.get("/checkins").get_data(as_text=True)
+    assert "Berit Big" in page and "After a large sale" in page
+    response = client.post(
+        f"/customers/{world['big'].id}/checkins",
+        data={
+            "csrf_token": csrf_from(page),
+            "channel": "call",
+            "note": "All fine, wants a grinder",
+            "reason": "large_sale",
+        },
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "Checked in with Berit Big (Call)" in html
+    assert "Nobody is due a check-in" in html
+    timeline = client.get(f"/customers/{world['big'].id}").get_data(as_text=True)
+    assert "All fine, wants a grinder" in timeline and "Espresso machine" in timeline
+    done = db.session.scalars(sa.select(Checkin)).one()
+    assert (done.rep_id, done.channel, done.reason) == (world["rita"].id, "call", "large_sale")
+
+
+def test_a_note_without_text_is_refused_and_nothing_is_stored(client, login, world):
+    login(world["rita"])
+    csrf = csrf_from(client.get("/checkins").get_data(as_text=True))
+    response = client.post(
+        f"/customers/{world['big'].id}/checkins",
+        data={"csrf_token": csrf, "channel": "note", "note": "  "},
+        follow_redirects=True,
+    )
+    assert "A note needs some text" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Checkin.id))) == 0
+
+
+def test_another_teams_rep_and_manager_see_neither_the_customer_nor_the_list_entry(
+    client, login, world
+):
+    login(world["sven"])
+    assert "Berit Big" not in client.get("/checkins").get_data(as_text=True)
+    assert client.get(f"/customers/{world['big'].id}").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/checkins").text)})
+    login(world["mgr"])
+    assert "Berit Big" in client.get("/checkins").get_data(as_text=True)
+    assert client.get(f"/customers/{world['big'].id}").status_code == 200
+
+
+def test_admin_edits_the_rules_and_a_bad_value_says_what_to_fix(client, login, world):
+    login(world["admin"])
+    page = client.get("/admin/checkin-rules").get_data(as_text=True)
+    form = {
+        "csrf_token": csrf_from(page),
+        "large_sale-active": "y",
+        "large_sale-days": "14",
+        "large_sale-min_amount": "30000",
+        "after_resolution-active": "y",
+        "after_resolution-days": "soon",
+        "detractor-active": "y",
+        "detractor-days": "2",
+        "silent_key_customer-days": "90",
+        "silent_key_customer-min_amount": "20000",
+    }
+    response = client.post("/admin/checkin-rules", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "enter the days as a whole number" in html and 'value="soon"' in html
+    amounts = {r.kind: r.min_amount for r in db.session.scalars(sa.select(CheckinRule))}
+    assert amounts.get("large_sale") != Decimal("30000")  # nothing saved
+    form["after_resolution-days"] = "30"
+    assert client.post("/admin/checkin-rules", data=form).status_code == 302
+    rules = {r.kind: r for r in db.session.scalars(sa.select(CheckinRule))}
+    assert rules["large_sale"].min_amount == Decimal("30000")
+    assert rules["silent_key_customer"].active is False
+    # Berit bought 25,000: under the new threshold, so no longer due.
+    assert "Berit Big" not in client.get("/checkins").get_data(as_text=True)
