@@ -15,8 +15,12 @@ import ssl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email import charset as _charsets
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -61,9 +65,49 @@ def _header_value(value: str) -> str:
     return without_surrogates(single_line(str(value)))
 
 
-def send(messages: EmailMessage | Iterable[EmailMessage]) -> None:
+UTF8 = _charsets.Charset("utf-8")  # bodies in base64: encoded in C, any text, any line length
+
+
+def build_bulk_message(
+    to: str,
+    subject: str,
+    template: str,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> Message:
+    """`build_message` for mass mailings (survey invitations): the same headers and bodies,
+    built with the email package's compat32 classes, about five times faster to build and to
+    serialise than EmailMessage (bench/dispatch_surveys.py). The result is only sent."""
+    msg = MIMEMultipart("alternative")
+    msg["Subject"] = _bulk_header(_header_value(subject))
+    msg["From"] = _bulk_address(current_app.config["MAIL_DEFAULT_SENDER"])
+    msg["To"] = _bulk_address(to)
+    msg["Date"] = format_datetime(utcnow())
+    msg["Message-ID"] = make_msgid(domain="aftersale")
+    for name, value in (headers or {}).items():
+        msg[name] = _bulk_header(_header_value(value))
+    with force_locale(context.get("locale") or "en"):
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    msg.attach(MIMEText(without_surrogates(text), "plain", UTF8))
+    msg.attach(MIMEText(without_surrogates(html), "html", UTF8))
+    return msg
+
+
+def _bulk_header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, UTF8)
+
+
+def _bulk_address(value: str) -> str:
+    if value.isascii():
+        return value
+    name, address = parseaddr(value)
+    return formataddr((_header_value(name), address), charset=UTF8)
+
+
+def send(messages: Message | Iterable[Message]) -> None:
     """Send one message or a batch over a single connection. Raises on the first failure."""
-    batch = [messages] if isinstance(messages, EmailMessage) else list(messages)
+    batch = [messages] if isinstance(messages, Message) else list(messages)
     if not batch:
         return
     with connect() as sender:
@@ -77,7 +121,7 @@ class SmtpSender:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: Message) -> None:
         self.smtp.send_message(msg)
 
 
@@ -88,14 +132,21 @@ class FileSender:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: Message) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         ident = msg["Message-ID"].strip("<>").split("@")[0]
         path = self.folder / f"{stamp}-{ident}.eml"
         path.write_bytes(bytes(msg))
-        text = msg.get_body(preferencelist=("plain",)).get_content()
+        text = _plain_text(msg)
         links = sorted(set(LINK.findall(text)))
         log.warning("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
+
+
+def _plain_text(msg: Message) -> str:
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    return ""
 
 
 @functools.cache
