@@ -32,14 +32,29 @@ from portal.jobs.registry import load_job_modules
 def preload(app) -> None:
     """Import every job module, warm the sentiment model and compile the email templates
     once, in the parent: RQ forks a work horse per job, and each fork inherits all of this
-    instead of paying for it again (it was most of a job's time)."""
+    instead of paying for it again (it was most of a job's time).
+
+    And what the first jobs after a start paid for otherwise (bench/triage_latency.py --runs,
+    the first run): the ORM's mapper configuration, the first database connection, both
+    languages' sentiment rules and translation catalogs."""
     load_job_modules()  # also registers every job under its key (portal/jobs/registry.py)
+    from flask_babel import force_locale, gettext
+    from sqlalchemy.orm import configure_mappers
+
+    from portal.i18n import LANGUAGES
     from portal.sentiment import analyze
 
     analyze("Warm-up: the delivery was late and nobody answered.", 2, 3)
+    analyze("Uppvärmning: leveransen var sen och ingen svarade.", 2, 3)
     for name in app.jinja_env.list_templates():
         if name.startswith(("email/", "survey/", "complaints/")):
             app.jinja_env.get_template(name)
+    configure_mappers()
+    for language in LANGUAGES:
+        with force_locale(language):
+            gettext("How was your purchase?")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
 
 
 def main(argv: list[str] | None = None) -> int:

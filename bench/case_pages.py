@@ -31,7 +31,7 @@ import sys
 import time
 from datetime import timedelta
 
-from harness import PRODUCTS, ROOT, fresh_database
+from harness import PRODUCTS, ROOT, fresh_database, load_average
 
 DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_a"
 SECRET_KEY = "bench-case-pages-secret-key-0123456789-0123456789"  # noqa: S105  (scratch)
@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20_000, help="cases in the manager's teams")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=10, help="untimed requests per page first")
+    parser.add_argument("--target-ms", type=float, default=150, help="p95 target of every page")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     url = fresh_database(args.database_url)
@@ -98,6 +99,7 @@ def main() -> None:
         ],
     }
     print(f"{'who':8} {'page':24} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    missed = []
     for who, urls in pages.items():
         client = app.test_client()
         _login(client, ids[f"{who}_email"])
@@ -117,6 +119,12 @@ def main() -> None:
                 f"{p95:8.1f} {times[-1]:8.1f}",
                 flush=True,
             )
+            if p95 > args.target_ms:
+                missed.append(f"{who} {name} p95 {p95:.0f} ms")
+    print(f"load {load_average()}")
+    if missed:
+        sys.exit(f"TARGET MISSED (p95 <= {args.target_ms:.0f} ms): " + "; ".join(missed))
+    print(f"target met: every page p95 <= {args.target_ms:.0f} ms")
 
 
 def _get(client, target: str) -> None:

@@ -13,6 +13,9 @@ one warm-up request, logged in as the person who would open it:
 - scorecard, rep: their own, this month, 8 months of trend, team standing, notes
 - scorecard, manager: the same page for one of their reps
 - drill-down, manager: the cases of one team not yet contacted (live query)
+
+Targets: every page p95 <= --target-ms (200); the rebuild <= --rebuild-target (60 s, meant at
+full scale). The script exits non-zero when one is missed.
 """
 
 from __future__ import annotations
@@ -80,11 +83,17 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--rebuild", action="store_true", help="Roll up every period first.")
+    parser.add_argument("--target-ms", type=float, default=200, help="p95 target of each page")
+    parser.add_argument("--rebuild-target", type=float, default=60, help="seconds, full scale")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("RATELIMIT_ENABLED", "false")
+    missed = []
     if args.rebuild:
-        print(f"rebuild-performance: {rebuild(args.database_url):.1f} s")
+        seconds = rebuild(args.database_url)
+        print(f"rebuild-performance: {seconds:.1f} s; load {os.getloadavg()[0]:.1f}")
+        if seconds > args.rebuild_target:
+            missed.append(f"rebuild {seconds:.0f} s > {args.rebuild_target:.0f} s")
 
     import sqlalchemy as sa
 
@@ -112,6 +121,13 @@ def main() -> int:
         login(client, email)
         result = time_page(client, path, args.requests)
         print(f"{label:<32} {result['p50']:>8.1f} {result['p95']:>8.1f} {result['max']:>8.1f}")
+        if result["p95"] > args.target_ms:
+            missed.append(f"{label} p95 {result['p95']:.0f} ms")
+    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if missed:
+        print(f"TARGET MISSED: {'; '.join(missed)}")
+        return 1
+    print(f"targets met: every page p95 <= {args.target_ms:.0f} ms")
     return 0
 
 

@@ -59,10 +59,17 @@ def main() -> None:
         "--timeout", type=float, default=900, help="seconds before the worker is stopped"
     )
     parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="worker counts, one run each"
+    )
+    parser.add_argument("--target", type=float, default=500, help="emails/s with one worker")
+    parser.add_argument(
+        "--scale-target", type=float, default=1.6, help="two workers' rate over one worker's"
+    )
+    parser.add_argument(
         "--profile",
         choices=["none", "py-spy"],
         default="none",
-        help="run the worker under py-spy (follows the forked work horse); slows it a little",
+        help="run the workers under py-spy; slows them a little",
     )
     parser.add_argument("--smtp-child", nargs=2, metavar=("PORT", "STATUS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -74,6 +81,32 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     sys.path.insert(0, str(ROOT))
+    rates: dict[int, float] = {}
+    checks_ok = True
+    for workers in args.workers:
+        ok, rate = run_once(args, workers)
+        checks_ok &= ok
+        rates[workers] = rate
+    missed = []
+    if 1 in rates and rates[1] < args.target:
+        missed.append(f"one worker {rates[1]:,.0f} emails/s < {args.target:,.0f}")
+    if 1 in rates and 2 in rates and rates[2] < args.scale_target * rates[1]:
+        missed.append(
+            f"two workers {rates[2]:,.0f} emails/s = {rates[2] / rates[1]:.2f}x one worker "
+            f"< {args.scale_target}x"
+        )
+    print(
+        f"summary             {', '.join(f'{n} worker(s): {r:,.0f} emails/s' for n, r in rates.items())}; load {load_average()}"
+    )
+    if not checks_ok:
+        sys.exit("CHECK FAILED (see above)")
+    if missed:
+        sys.exit("TARGET MISSED: " + "; ".join(missed))
+    print("targets             met")
+
+
+def run_once(args, workers: int) -> tuple[bool, float]:
+    """One fresh database, one SMTP server, `workers` workers: (checks passed, emails/s)."""
     url = fresh_database(args.database_url)
     env = {
         **os.environ,
@@ -92,17 +125,6 @@ def main() -> None:
     }
     for name in ("SMTP_USER", "SMTP_PASSWORD", "SMTP_TIMEOUT"):
         env.pop(name, None)
-    os.environ.update(env)  # create_app() below reads the same settings as the worker
-
-    started = time.perf_counter()
-    prepare_database(args.sales, args.redis_url)
-    print(
-        f"setup: {args.sales:,} sales to {args.sales:,} customers sold 3 days ago, "
-        f"survey window 0-24 h, in {time.perf_counter() - started:.1f} s; "
-        f"database {database_name(url)}, Redis {args.redis_url}; {os.cpu_count()} CPU cores; "
-        f"load {load_average()}",
-        flush=True,
-    )
 
     port = free_port()
     status_file = OUT / "dispatch_smtp_status.json"
@@ -113,7 +135,17 @@ def main() -> None:
     try:
         wait_for(lambda: status_file.exists(), 20, "the SMTP server did not start")
         env["SMTP_PORT"] = str(port)
-        figures = run_worker(env, args, status_file)
+        os.environ.update(env)  # create_app() below reads the same settings as the workers
+        started = time.perf_counter()
+        batches = prepare_database(args.sales, args.redis_url)
+        print(
+            f"setup: {args.sales:,} sales to {args.sales:,} customers sold 3 days ago, "
+            f"survey window 0-24 h, planned and cut into {batches} batch jobs in "
+            f"{time.perf_counter() - started:.1f} s; database {database_name(url)}, "
+            f"Redis {args.redis_url}; {os.cpu_count()} CPU cores; load {load_average()}",
+            flush=True,
+        )
+        figures = run_workers(env, args, status_file, workers)
     finally:
         smtp.send_signal(signal.SIGTERM)
         try:
@@ -123,14 +155,15 @@ def main() -> None:
             smtp.wait()
     server = json.loads(status_file.read_text())
     stored = count_results()
-    report(args.sales, figures, server, stored)
+    return report(args.sales, figures, server, stored, workers)
 
 
 # --- setup --------------------------------------------------------------------------------------
 
 
-def prepare_database(sales: int, redis_url: str) -> None:
-    """Migrations, the policy, N customers and their sales (Core bulk inserts), the job queued."""
+def prepare_database(sales: int, redis_url: str) -> int:
+    """Migrations, the policy, N customers and their sales (Core bulk inserts), then the
+    periodic dispatch run once: the batch jobs it queued."""
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
@@ -169,14 +202,12 @@ def prepare_database(sales: int, redis_url: str) -> None:
         redis = jobs.connection()
         assert redis.connection_pool.connection_kwargs.get("host") == "127.0.0.1"
         redis.flushdb()
-        job = jobs.enqueue(dispatch_surveys, family="mail")
-        print(
-            f"queued job {job.id} on {job.origin} (timeout {job.timeout} s, "
-            f"retries {job.retries_left or 0})",
-            flush=True,
-        )
+        # The periodic job, run here as the scheduler would run it: it plans the invitations
+        # and queues the batch jobs on the dispatch queue, for the workers timed below.
+        summary = dispatch_surveys()
         db.session.remove()
         db.engine.dispose()
+    return summary["batches"]
 
 
 def count_results() -> dict:
@@ -200,7 +231,7 @@ def count_results() -> dict:
                 sa.func.count(sa.distinct(inv.customer_id)).filter(inv.sent_at.is_not(None)),
             )
         ).one()
-        queue = get_queue("mail")
+        queue = get_queue("dispatch")
         failed_jobs = queue.failed_job_registry.count
         # The worker schedules the next periodic slot at start: only other ids are retries.
         retrying = sum(
@@ -222,94 +253,98 @@ def count_results() -> dict:
 # --- the worker -----------------------------------------------------------------------------
 
 
-def run_worker(env: dict, args, status_file: Path) -> dict:
-    """Start one real worker, sample its memory every 0.2 s until it exits (or times out)."""
+def run_workers(env: dict, args, status_file: Path, workers: int) -> dict:
+    """Start `workers` real workers on the dispatch queue, sample their memory every 0.2 s
+    until the last one exits (or the timeout)."""
     import psutil
 
-    log_path = OUT / "dispatch_worker.log"
-    command = [sys.executable, str(ROOT / "worker.py"), "--burst", "--no-scheduler"]
+    command = [sys.executable, str(ROOT / "worker.py"), "--burst", "--no-scheduler",
+               "--queues", "dispatch"]  # fmt: skip
     profile_path = OUT / "dispatch_profile.txt"
-    if args.profile == "py-spy":
-        py_spy = Path(sys.executable).parent / "py-spy"
-        command = [str(py_spy), "record", "--subprocesses", "--rate", "200", "--format", "raw",
-                   "--output", str(profile_path), "--", *command]  # fmt: skip
     n = args.sales
     milestones = {25: None, 50: None, 75: None, 100: None}
-    horse_rss_peak = 0
-    worker_rss_peak = 0
-    horse_hwm = 0
-    horse_pids: set[int] = set()
+    rss_peak = 0
+    hwm_peak = 0
     first_mail_at = None
     busy_before = machine_busy()
-    with log_path.open("w") as log:
-        started = time.perf_counter()
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        top = psutil.Process(proc.pid)
-        deadline = started + args.timeout
-        while proc.poll() is None:
-            if time.perf_counter() > deadline:
+    cpu_before = psutil.Process().cpu_times()
+    logs = [OUT / f"dispatch_worker{i}.log" for i in range(workers)]
+    procs = []
+    started = time.perf_counter()
+    for i, log_path in enumerate(logs):
+        cmd = command
+        if args.profile == "py-spy":
+            py_spy = Path(sys.executable).parent / "py-spy"
+            out = profile_path.with_suffix(f".{i}.txt") if i else profile_path
+            cmd = [str(py_spy), "record", "--subprocesses", "--rate", "200", "--format", "raw",
+                   "--output", str(out), "--", *command]  # fmt: skip
+        with log_path.open("w") as log:
+            procs.append(
+                subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
+    tops = [psutil.Process(proc.pid) for proc in procs]
+    deadline = started + args.timeout
+    while any(proc.poll() is None for proc in procs):
+        if time.perf_counter() > deadline:
+            for proc in procs:
                 proc.terminate()
+            for proc in procs:
                 try:
                     proc.wait(10)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-                sys.exit(f"the worker ran past {args.timeout} s and was stopped; see {log_path}")
-            worker_rss, horse_rss, hwm, pids = _sample(top)
-            worker_rss_peak = max(worker_rss_peak, worker_rss)
-            horse_rss_peak = max(horse_rss_peak, horse_rss)
-            horse_hwm = max(horse_hwm, hwm)
-            horse_pids |= pids
-            sent = _read_status(status_file).get("messages", 0)
-            if sent and first_mail_at is None:
-                first_mail_at = time.perf_counter() - started
-            for pct in milestones:
-                if milestones[pct] is None and pct < 100 and sent >= n * pct / 100:
-                    milestones[pct] = (horse_rss, horse_rss_peak, horse_hwm)
-            time.sleep(SAMPLE_EVERY)
-        seconds = time.perf_counter() - started
+            sys.exit(f"the workers ran past {args.timeout} s and were stopped; see {logs}")
+        rss = hwm = 0
+        for top in tops:
+            r, h = _sample(top)
+            rss, hwm = rss + r, hwm + h
+        rss_peak = max(rss_peak, rss)
+        hwm_peak = max(hwm_peak, hwm)
+        sent = _read_status(status_file).get("messages", 0)
+        if sent and first_mail_at is None:
+            first_mail_at = time.perf_counter() - started
+        for pct in milestones:
+            if milestones[pct] is None and pct < 100 and sent >= n * pct / 100:
+                milestones[pct] = (rss, rss_peak, hwm_peak)
+        time.sleep(SAMPLE_EVERY)
+    seconds = time.perf_counter() - started
     machine_cores = (machine_busy() - busy_before) / seconds
-    children = psutil.Process().cpu_times()  # the worker and SMTP server, waited for: children_*
-    milestones[100] = (None, horse_rss_peak, horse_hwm)
+    cpu = psutil.Process().cpu_times()  # the workers, waited for: children_*
+    worker_cpu = (cpu.children_user - cpu_before.children_user) + (
+        cpu.children_system - cpu_before.children_system
+    )
+    milestones[100] = (None, rss_peak, hwm_peak)
     return {
         "seconds": seconds,
-        "returncode": proc.returncode,
+        "returncode": max(abs(proc.returncode) for proc in procs),
         "first_mail_at": first_mail_at,
         "milestones": milestones,
-        "worker_rss_peak": worker_rss_peak,
         "machine_cores": machine_cores,
-        "worker_cores": (children.children_user + children.children_system) / seconds,
-        "horse_pids": sorted(horse_pids),
-        "log": log_path,
+        "worker_cores": worker_cpu / seconds,
+        "logs": logs,
         "profile": profile_path if args.profile == "py-spy" else None,
     }
 
 
-def _sample(top) -> tuple[int, int, int, set[int]]:
-    """RSS of the worker process, and RSS and VmHWM (peak) of its work horse(s), in bytes.
-
-    Under py-spy the worker is py-spy's child and the horse its grandchild: python processes
-    running worker.py are found at any depth, the first one being the worker itself."""
+def _sample(top) -> tuple[int, int]:
+    """RSS and VmHWM (peak) in bytes of the python processes running worker.py under `top`
+    (the worker itself, any work horse it forks; under py-spy, py-spy's children)."""
     import psutil
 
     try:
         tree = [top, *top.children(recursive=True)]
     except psutil.Error:
-        return 0, 0, 0, set()
-    pythons = []
+        return 0, 0
+    rss = hwm = 0
     for p in tree:
         try:
             if any(part.endswith("worker.py") for part in p.cmdline()):
-                pythons.append(p)
+                rss += _rss(p)
+                hwm += _vm_hwm(p.pid)
         except psutil.Error:
             continue
-    if not pythons:
-        return 0, 0, 0, set()
-    worker, horses = pythons[0], pythons[1:]
-    worker_rss = _rss(worker)
-    horse_rss = sum(_rss(h) for h in horses)
-    hwm = sum(_vm_hwm(h.pid) for h in horses)
-    return worker_rss, horse_rss, hwm, {h.pid for h in horses}
+    return rss, hwm
 
 
 def _rss(process) -> int:

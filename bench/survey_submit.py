@@ -13,6 +13,13 @@ for the next run.
     .venv/bin/python bench/survey_submit.py                         # 2, 3 and 4 workers
     .venv/bin/python bench/survey_submit.py --workers 3 --users 50 --duration 60
 
+Apps: `portal-redis` is the production shape (REDIS_URL on a scratch Redis database, flushed,
+and one `python worker.py` running: the POST stores the answer and queues its analysis);
+`portal` is the embedded default (no REDIS_URL: the analysis runs inline in the POST);
+`bare` is bench/bare_app.py. Targets, on the production shape against the bare app of the same
+run and worker count: gunicorn CPU per customer (GET + POST) <= 5 ms and answers/s >= 0.5x the
+bare app's POSTs/s; the script exits non-zero when either, or the stored-answers check, fails.
+
 Everything shares the machine's cores: Locust, gunicorn and PostgreSQL. Each run prints the CPU
 each of them used, so a saturated load generator shows. The database named in --database-url is
 dropped and created again: use a scratch one.
@@ -33,6 +40,7 @@ from pathlib import Path
 
 from harness import (
     CpuMeter,
+    claim_redis,
     database_name,
     free_port,
     fresh_database,
@@ -52,6 +60,7 @@ DEFAULT_DATABASE = "postgresql://postgres@127.0.0.1/aftersale_bench_submit"
 SECRET_KEY = "bench-submit-secret-key-0123456789-0123456789-0123"  # noqa: S105  (scratch)
 LOCUSTFILE = BENCH / "locustfile_survey.py"
 REPS = 20
+REDIS_MARKER = "aftersale-bench-submit:owner"  # set after the flush: "this database is ours"
 
 
 def main() -> None:
@@ -64,7 +73,13 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="concurrent Locust users")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load per run")
     parser.add_argument(
-        "--apps", default="portal,bare", help="which apps to load, in order (portal,bare)"
+        "--apps",
+        default="portal-redis,bare,portal",
+        help="which apps to load, in order (portal-redis: REDIS_URL and a worker, production; "
+        "portal: jobs inline, the embedded default; bare)",
+    )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/9", help="portal-redis: flushed first"
     )
     parser.add_argument(
         "--profile",
@@ -75,6 +90,8 @@ def main() -> None:
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
     apps = args.apps.split(",")
+    if set(apps) - {"portal-redis", "portal", "bare"}:
+        sys.exit("--apps: choose from portal-redis, portal, bare")
     if not 1 <= args.duration <= 600 or not 1 <= args.users <= 500:
         sys.exit("--duration must be 1-600 s and --users 1-500")
 
@@ -93,18 +110,19 @@ def main() -> None:
     print(
         "settings: gunicorn sync workers; portal with PORTAL_ENV=production, "
         "RATELIMIT_ENABLED=false (its per-address limit of 30 POSTs a minute would stop a load "
-        "test from one address), no REDIS_URL (the survey POST enqueues no job; rate-limit "
-        f"storage in memory); Locust {args.users} users, {args.duration} s, no wait between "
+        "test from one address), rate-limit storage in memory; portal-redis: REDIS_URL "
+        f"{args.redis_url} and one `python worker.py`; portal: no REDIS_URL (analysis inline, "
+        f"the embedded default); Locust {args.users} users, {args.duration} s, no wait between "
         "customers",
         flush=True,
     )
     results = []
     for workers in worker_counts:
         for app_name in apps:
-            if app_name == "portal":
+            if app_name.startswith("portal"):
                 reset_answers(url)
             result = run_one(app_name, workers, url, tokens_file, args)
-            if app_name == "portal":
+            if app_name.startswith("portal"):
                 result["check"] = check_answers(url, result)
             results.append(result)
             print_result(result)
@@ -244,15 +262,27 @@ def check_answers(url: str, result: dict) -> dict:
 
 def run_one(app_name: str, workers: int, url: str, tokens_file: Path, args) -> dict:
     port = free_port()
-    if app_name == "portal":
+    worker = None
+    if app_name.startswith("portal"):
         target, chdir, env = "wsgi:app", ROOT, _portal_env(url, port)
         ready_path = "/healthz"
+        if app_name == "portal-redis":
+            claim_redis(args.redis_url, REDIS_MARKER, "bench/survey_submit.py")
+            env.update(REDIS_URL=args.redis_url, RQ_QUEUE_PREFIX="aftersale-bench-submit")
+            worker_log = OUT / f"submit_worker_w{workers}.log"
+            with worker_log.open("w") as out:
+                worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
+                                          env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     else:
         target, chdir, env = "bare_app:app", BENCH, {**os.environ}
         ready_path = "/s/ready"
     label = f"{app_name}-w{workers}"
     log = (OUT / f"submit_gunicorn_{label}.log").open("w")
-    profile = OUT / f"submit_profile_{label}.txt" if args.profile and app_name == "portal" else None
+    profile = (
+        OUT / f"submit_profile_{label}.txt"
+        if args.profile and app_name.startswith("portal")
+        else None
+    )
     py_spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--idle",
               "--rate", "200", "--format", "raw", "--output", str(profile), "--"]  # fmt: skip
     gunicorn = subprocess.Popen(
@@ -293,6 +323,13 @@ def run_one(app_name: str, workers: int, url: str, tokens_file: Path, args) -> d
             gunicorn.kill()
             gunicorn.wait()
         log.close()
+        if worker is not None:
+            worker.terminate()  # a warm shutdown: the job in hand finishes
+            try:
+                worker.wait(60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
     result.update(app=app_name, workers=workers, load=load_average(), at=time.strftime("%H:%M:%S"))
     if profile:
         wait_for_file(profile, 30)
@@ -327,6 +364,7 @@ def run_locust(label: str, port: int, tokens_file: Path, server_pid: int, url: s
         "SURVEY_OK_FILE": str(ok_file),
         "SURVEY_STATS_FILE": str(stats_file),
         "SURVEY_REUSE_TOKENS": "1" if label.startswith("bare") else "0",
+        "REDIS_URL": "",  # Locust itself needs none
     }
     command = [
         str(Path(sys.executable).parent / "locust"),

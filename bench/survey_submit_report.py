@@ -18,12 +18,12 @@ def print_result(r: dict) -> None:
     get, post, total = s.get(GET), s.get(POST), s.get("Aggregated")
     ms = "{:.0f}/{:.0f}/{:.0f} ms".format
     if not (get and post and total):
-        print(f"{r['app']:<6} workers {r['workers']}: no stats (see bench/out/)")
+        print(f"{r['app']:<12} workers {r['workers']}: no stats (see bench/out/)")
         return
     cpu = r["cpu"]
     errors = get["failures"] + post["failures"]
     line = (
-        f"{r['app']:<6} w{r['workers']}  {total['rps']:7.1f} req/s  "
+        f"{r['app']:<12} w{r['workers']}  {total['rps']:7.1f} req/s  "
         f"POST {post['rps']:6.1f}/s ({post['count'] - post['failures']:,} answers)  "
         f"GET p50/p95/p99 {ms(get['p50'], get['p95'], get['p99'])}  "
         f"POST p50/p95/p99 {ms(post['p50'], post['p95'], post['p99'])}  errors {errors}  "
@@ -52,31 +52,45 @@ def print_result(r: dict) -> None:
         )
 
 
+TARGET_RATIO = 0.5  # production-shape answers/s over the bare app's POSTs/s
+TARGET_CPU_MS = 5.0  # gunicorn CPU per customer (GET + POST), production shape
+
+
 def print_summary(results: list[dict], args) -> None:
     print(
         f"summary ({args.users} users, {args.duration} s per run; {time.strftime('%Y-%m-%d %H:%M %Z')}):"
     )
     by = {(r["app"], r["workers"]): r for r in results}
+    missed = []
     for workers in sorted({r["workers"] for r in results}):
-        portal, bare = by.get(("portal", workers)), by.get(("bare", workers))
-        if not (portal and bare) or POST not in portal["stats"] or POST not in bare["stats"]:
-            continue
-        p = portal["stats"][POST]["rps"]
-        b = bare["stats"][POST]["rps"]
-        cost = ""
-        if portal.get("cpu_ms_per_flow") and bare.get("cpu_ms_per_flow"):
-            cost = (
-                f"; CPU per customer: portal {portal['cpu_ms_per_flow']:.1f} ms, bare "
-                f"{bare['cpu_ms_per_flow']:.1f} ms, ratio "
-                f"{bare['cpu_ms_per_flow'] / portal['cpu_ms_per_flow']:.2f}"
+        bare = by.get(("bare", workers))
+        for app, label in (("portal-redis", "production shape"), ("portal", "embedded default")):
+            portal = by.get((app, workers))
+            if not (portal and bare) or POST not in portal["stats"] or POST not in bare["stats"]:
+                continue
+            p = portal["stats"][POST]["rps"]
+            b = bare["stats"][POST]["rps"]
+            cpu = portal.get("cpu_ms_per_flow")
+            cost = ""
+            if cpu and bare.get("cpu_ms_per_flow"):
+                cost = (
+                    f"; CPU per customer: portal {cpu:.1f} ms, bare "
+                    f"{bare['cpu_ms_per_flow']:.1f} ms, ratio {bare['cpu_ms_per_flow'] / cpu:.2f}"
+                )
+            print(
+                f"  {workers} workers, {label} ({app}): {p:.1f} answers/s, bare {b:.1f} POST/s, "
+                f"ratio {p / b:.2f}{cost}"
             )
-        print(
-            f"  {workers} workers: portal {p:.1f} answers/s, bare {b:.1f} POST/s, "
-            f"ratio {p / b:.2f} (target >= 0.50){cost}"
-        )
+            if app == "portal-redis":
+                if p / b < TARGET_RATIO:
+                    missed.append(f"{workers} workers: ratio {p / b:.2f} < {TARGET_RATIO}")
+                if cpu is None or cpu > TARGET_CPU_MS:
+                    missed.append(f"{workers} workers: CPU per customer {cpu or 0:.1f} ms > 5 ms")
     checks = [r["check"]["ok"] for r in results if r.get("check")]
     if checks and not all(checks):
         sys.exit("CHECK FAILED: stored answers differ from the POSTs answered 303")
+    if missed:
+        sys.exit("TARGET MISSED (production shape): " + "; ".join(missed))
 
 
 def summarise_profile(path: Path, top: int = 30) -> None:

@@ -351,6 +351,23 @@ def report(args, run: dict, db: dict, queues: dict, jobs: dict, services: Servic
     if not passed:
         sys.exit("CHECK FAILED: see the counts above")
     print("check: OK: every answer opened exactly one case, and its rep got exactly one email")
+    if not values or percentile(values, 95) > TARGET_P95_MS:
+        sys.exit(f"TARGET MISSED: p95 {TARGET_LABEL} > {TARGET_P95_MS} ms")
+
+
+def target_latencies(run: dict, rows: list[dict]) -> list[float]:
+    """POST sent -> the rep's email accepted, in ms, for the answers of one run (--runs)."""
+    by_invitation = {r["invitation_id"]: r for r in rows}
+    first_mail: dict[int, float] = {}
+    for arrival in run["arrivals"]:
+        if arrival[1] is not None:
+            first_mail.setdefault(arrival[1], arrival[0])
+    values = []
+    for s in run["subs"]:
+        case_id = (by_invitation.get(s.customer.invitation_id) or {}).get("case_id")
+        if s.status == 303 and case_id in first_mail:
+            values.append(1000 * (first_mail[case_id] - s.post_start))
+    return values
 
 
 # --- the profile --------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.models import search_indexes
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -97,6 +99,8 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    # The trigram indexes exist only through their migration (portal/models/search_indexes.py).
+    conf_args.setdefault("include_object", search_indexes.include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -15,8 +15,12 @@ import ssl
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email import charset as _charsets
+from email.header import Header
+from email.message import EmailMessage, Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -43,24 +47,9 @@ def build_message(
     line and every text is made encodable, so the rep is told whatever the name holds."""
     msg = EmailMessage()
     msg["Subject"] = _header_value(subject)
-    # A customer's email (it has their `locale`) comes from the company they bought from,
-    # with its reply-to; staff emails from the portal (MAIL_FROM).
-    org = organisation()
-    headers = dict(headers or {})
-    # A case's own reply address (inbound mail, portal/mail_addresses.py) wins over the
-    # company's reply-to: the customer's answer then lands on their case.
-    case_reply_to = headers.pop("Reply-To", None)
-    if case_reply_to:
-        context["reply_to"] = case_reply_to
-    context.setdefault("reply_to", customer_reply_to(org) if context.get("locale") else "")
-    msg["From"] = (
-        _header_value(org.from_header)
-        if context.get("locale")
-        else current_app.config["MAIL_DEFAULT_SENDER"]
-    )
+    sender, headers = _sender(headers, context)
+    msg["From"] = _header_value(sender)
     msg["To"] = to
-    if context["reply_to"]:
-        msg["Reply-To"] = _header_value(context["reply_to"])
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="aftersale")
     for name, value in headers.items():
@@ -79,9 +68,68 @@ def _header_value(value: str) -> str:
     return without_surrogates(single_line(str(value)))
 
 
-def send(messages: EmailMessage | Iterable[EmailMessage]) -> None:
+UTF8 = _charsets.Charset("utf-8")  # bodies in base64: encoded in C, any text, any line length
+
+
+def _sender(headers: dict[str, str] | None, context: dict) -> tuple[str, dict[str, str]]:
+    """The From of a message and its other headers; sets context["reply_to"] (the templates
+    say whether replies are read). A customer's email (it has their `locale`) comes from the
+    company they bought from, with its reply-to; staff emails from the portal (MAIL_FROM). A
+    case's own reply address (inbound mail, portal/mail_addresses.py) wins over the company's
+    reply-to: the customer's answer then lands on their case."""
+    org = organisation()
+    headers = dict(headers or {})
+    case_reply_to = headers.pop("Reply-To", None)
+    if case_reply_to:
+        context["reply_to"] = case_reply_to
+    context.setdefault("reply_to", customer_reply_to(org) if context.get("locale") else "")
+    if context["reply_to"]:
+        headers["Reply-To"] = context["reply_to"]
+    sender = org.from_header if context.get("locale") else current_app.config["MAIL_DEFAULT_SENDER"]
+    return sender, headers
+
+
+def build_bulk_message(
+    to: str,
+    subject: str,
+    template: str,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> Message:
+    """`build_message` for mass mailings (survey invitations): the same headers and bodies,
+    built with the email package's compat32 classes, about five times faster to build and to
+    serialise than EmailMessage (bench/dispatch_surveys.py). The result is only sent."""
+    msg = MIMEMultipart("alternative")
+    msg["Subject"] = _bulk_header(_header_value(subject))
+    sender, headers = _sender(headers, context)
+    msg["From"] = _bulk_address(_header_value(sender))
+    msg["To"] = _bulk_address(to)
+    msg["Date"] = format_datetime(utcnow())
+    msg["Message-ID"] = make_msgid(domain="aftersale")
+    for name, value in headers.items():
+        msg[name] = _bulk_header(_header_value(value))
+    with force_locale(context.get("locale") or "en"):
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    msg.attach(MIMEText(without_surrogates(text), "plain", UTF8))
+    msg.attach(MIMEText(without_surrogates(html), "html", UTF8))
+    return msg
+
+
+def _bulk_header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, UTF8)
+
+
+def _bulk_address(value: str) -> str:
+    if value.isascii():
+        return value
+    name, address = parseaddr(value)
+    return formataddr((_header_value(name), address), charset=UTF8)
+
+
+def send(messages: Message | Iterable[Message]) -> None:
     """Send one message or a batch over a single connection. Raises on the first failure."""
-    batch = [messages] if isinstance(messages, EmailMessage) else list(messages)
+    batch = [messages] if isinstance(messages, Message) else list(messages)
     if not batch:
         return
     with connect() as sender:
@@ -95,7 +143,7 @@ class SmtpSender:
     def __init__(self, smtp: smtplib.SMTP):
         self.smtp = smtp
 
-    def send(self, msg: EmailMessage) -> None:  # None: no file to point at
+    def send(self, msg: Message) -> None:  # None: no file to point at
         # The envelope sender (Return-Path): the signed bounce address when there is one
         # (delivery reports come back to the inbound receiver, portal/mail_addresses.py), else
         # the portal's MAIL_FROM address, whoever the From of a customer's email names.
@@ -113,16 +161,23 @@ class FileSender:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    def send(self, msg: EmailMessage) -> Path:
+    def send(self, msg: Message) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         ident = msg["Message-ID"].strip("<>").split("@")[0]
         path = self.folder / f"{stamp}-{ident}.eml"
         path.write_bytes(bytes(msg))
-        text = msg.get_body(preferencelist=("plain",)).get_content()
+        text = _plain_text(msg)
         links = sorted(set(LINK.findall(text)))
         # INFO: writing mail to a folder is the normal development set-up, not a problem.
         log.info("mail to %s written to %s; links: %s", msg["To"], path, " ".join(links))
         return path
+
+
+def _plain_text(msg: Message) -> str:
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            return part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
+    return ""
 
 
 @functools.cache

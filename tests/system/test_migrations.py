@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
+from portal.models import search_indexes
 
 from ..conftest import TEST_DATABASE_URL, _ensure_postgres_database, _test_config
 
@@ -20,7 +21,9 @@ def test_migrations_have_a_single_head(app):
 
 def test_migrated_schema_matches_the_models(app):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": search_indexes.include_object}
+        )
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

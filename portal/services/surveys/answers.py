@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.jobs import outbox
@@ -54,7 +55,17 @@ def resolve(token: str, now: datetime) -> Link:
         return Link(LinkState.EXPIRED if str(exc) == "expired" else LinkState.INVALID)
     if not isinstance(invitation_id, int):
         return Link(LinkState.INVALID)
-    invitation = db.session.get(SurveyInvitation, invitation_id)
+    # One query for what every survey page reads (the customer's locale, the sale, the answer),
+    # instead of one for each as it is touched (bench/survey_submit.py).
+    invitation = db.session.get(
+        SurveyInvitation,
+        invitation_id,
+        options=[
+            joinedload(SurveyInvitation.customer),
+            joinedload(SurveyInvitation.sale),
+            joinedload(SurveyInvitation.response),
+        ],
+    )
     if invitation is None or invitation.sent_at is None:
         return Link(LinkState.INVALID)
     response = invitation.response

@@ -38,7 +38,7 @@ def build_invitation_message(invitation: SurveyInvitation, reminder: bool):
             if reminder
             else gettext("How was your purchase?")
         )
-        return mail.build_message(
+        return mail.build_bulk_message(
             customer.email,
             subject,
             "survey_invitation",
@@ -72,7 +72,7 @@ def build_followup_message(invitation: SurveyInvitation, links: dict, reminder: 
         subject = gettext("Did this resolve your concern?")
         if reminder:
             subject = gettext("Reminder: %(subject)s", subject=subject)
-        return mail.build_message(
+        return mail.build_bulk_message(
             customer.email,
             subject,
             "survey_followup",

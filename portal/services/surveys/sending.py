@@ -56,7 +56,7 @@ RETRY_BACKOFF = (
     timedelta(hours=2),
 )
 STALE_CLAIM = timedelta(minutes=15)
-COMMIT_EVERY = 20
+COMMIT_EVERY = 50
 
 
 class TemporaryMailFailure(Exception):
@@ -75,6 +75,7 @@ class DispatchResult:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     out_of_time: bool = False
+    due: int = 0  # due and not claimed yet, when prepare() looked
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -149,35 +150,76 @@ def dispatch(
     max_batches: int = 10_000,
     time_budget: float | None = None,
 ):
-    """Plan, then send every due invitation and reminder. Raises TemporaryMailFailure
-    (after recording it) when the SMTP server is unavailable, so RQ retries with backoff.
+    """Plan, then send every due invitation and reminder (in one run: the CLI, tests; the
+    worker cuts the backlog into batch jobs instead, jobs/surveys.py). Raises
+    TemporaryMailFailure (after recording it) when the SMTP server is unavailable, so RQ
+    retries with backoff.
 
-    With a `time_budget` (seconds), no new batch is claimed once it is spent: the job ends
-    well inside its RQ timeout, never killed mid-batch, and the next run carries on.
+    With a `time_budget` (seconds), no new batch is claimed once it is spent: the run ends
+    well inside its RQ timeout, never killed mid-batch, with `out_of_time` set.
     """
     now = now or utcnow()
+    result = prepare(now)
+    send_due(now, batch_size=batch_size, limit=batch_size * max_batches,
+             time_budget=time_budget, result=result)  # fmt: skip
+    return result
+
+
+def prepare(now: datetime | None = None) -> DispatchResult:
+    """Plan the invitations of recent sales and fail stale claims; `result.due` is how many
+    first sends and reminders are due now, for the caller to cut into batches."""
+    now = now or utcnow()
+    policy = get_policy()
+    result = DispatchResult()
+    result.planned = plan_post_sale_invitations(now, policy)
+    result.failed += fail_stale_claims(now)
+    unclaimed = SurveyInvitation.claimed_at.is_(None)
+    queries = [due_first_sends(now)]
+    if policy.reminder_after_days:
+        queries.append(due_reminders(now, policy))
+    for query in queries:
+        ids = query.where(unclaimed).order_by(None).subquery()
+        result.due += db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+    db.session.commit()
+    return result
+
+
+def send_due(
+    now: datetime | None = None,
+    batch_size: int = 100,
+    limit: int | None = None,
+    time_budget: float | None = None,
+    result: DispatchResult | None = None,
+) -> DispatchResult:
+    """Claim and send due first sends, then reminders, `batch_size` at a time, until `limit`
+    invitations were claimed, none is left, or `time_budget` seconds are spent after a batch
+    (then `out_of_time` is set, for the caller to queue the rest). Several of these can run at once
+    (one per worker): each invitation is claimed by exactly one of them (`_claim`)."""
+    now = now or utcnow()
     started = time.monotonic()
+    result = result or DispatchResult()
+    left = limit
     session = db.session()
     # The claimed rows are loaded once with what the messages need; expiring them at every
     # commit would reload three or four rows per email.
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         policy = get_policy()
-        result = DispatchResult()
-        result.planned = plan_post_sale_invitations(now, policy)
-        result.failed += fail_stale_claims(now)
         for reminder in (False, True):
             if reminder and policy.reminder_after_days == 0:
                 continue
             query = due_reminders(now, policy) if reminder else due_first_sends(now)
-            for _ in range(max_batches):
+            while left is None or left > 0:
+                batch = _claim(query, now, batch_size if left is None else min(left, batch_size))
+                if not batch:
+                    break
+                if left is not None:
+                    left -= len(batch)
+                _send_batch(batch, now, policy, reminder, result)
+                # Checked after a batch: every run moves on, however little time it had.
                 if time_budget is not None and time.monotonic() - started > time_budget:
                     result.out_of_time = True
                     return result
-                batch = _claim(query, now, batch_size)
-                if not batch:
-                    break
-                _send_batch(batch, now, policy, reminder, result)
         return result
     finally:
         session.expire_on_commit = expire_on_commit
