@@ -18,9 +18,11 @@ from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
 from portal.services.cases import contact
+from portal.services.cases import work as case_work
 from portal.services.cases.answer_changes import apply_changed_answer
 from portal.services.cases.opening import case_subject, open_case
 from portal.services.staff.time_zones import zone_of
+from portal.services.surveys.answers import sounds_unhappy
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,18 @@ def analyse_response(response_id: int) -> str:
     changed = case is not None and response.updated_at is not None  # edited by the customer
     if changed and apply_changed_answer(case, response, now) is not None:
         opened = "case shows the changed answer"  # and its rep is emailed (outbox)
+        if case.status in ("resolved", "closed") and sounds_unhappy(response):
+            # Closed (as resolved by the customer, say), and now the customer says it is not
+            # sorted after all: the case goes back to the queue, not left closed.
+            case_work.reopen(
+                case,
+                None,
+                f"The customer changed their survey answer to {response.satisfaction or '-'}/5"
+                " after the case was closed: it is not sorted.",
+                now,
+                by_customer=True,
+            )
+            opened = "case reopened by the changed answer"
     elif wants_case and invitation.kind == "post_sale":
         if case is None:
             sale = invitation.sale

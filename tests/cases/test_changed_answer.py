@@ -117,3 +117,38 @@ def test_the_close_is_offered_only_after_a_change(client, login, rita, answer_su
     assert refused.status_code == 422
     assert "Only a case whose customer changed their answer" in refused.get_data(as_text=True)
     assert reload(case).status == "open"
+
+
+def test_a_closed_case_reopens_when_the_customer_changes_back_to_unhappy(
+    client, login, rita, changed, run_jobs
+):
+    """Closed as resolved by the customer, then the customer says it broke again: the case is
+    back in the queue and the customer's page no longer says closed or 'resolved by you'."""
+    case, path = changed
+    login(rita)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    send_case_form(
+        client,
+        case.id,
+        "resolved-by-customer",
+        "resolved_by_customer",
+        {"note": "Internal: spoke to the warehouse"},
+        html=page,
+    )
+    case = reload(case)
+    assert case.status == "closed"
+    assert "warehouse" not in case.resolution_summary  # the rep's note is not for the customer
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+
+    page = client.get(path).get_data(as_text=True)
+    again = "Den gick sönder igen idag. Fortfarande inte löst!"
+    sent = client.post(
+        path, data={"csrf_token": csrf_from(page), "satisfaction": "1", "comment": again}
+    )
+    assert sent.status_code == 303
+    run_jobs()
+    case = reload(case)
+    assert case.status == "reopened" and case.reopen_count == 1
+    assert case.description == again
+    status_page = client.get(f"/status/{case_links.status_token(case)}").get_data(as_text=True)
+    assert again in status_page and "Resolved by the customer" not in status_page

@@ -342,7 +342,8 @@ def close_resolved_by_customer(
         raise RuleError(f"Keep it to {NOTE_LENGTH} characters.", "note")
     now_says = case.satisfaction_before
     rating = f" (their answer is now {now_says}/5)" if now_says else ""
-    summary = f"Resolved by the customer{rating}." + (f" {note}" if note else "")
+    # What the customer reads on their status page; the rep's note stays on the timeline.
+    summary = f"Resolved by the customer{rating}."
     with saving():
         case.status = status
         case.resolved_at = case.closed_at = now
