@@ -377,7 +377,7 @@ class ApiKeyForm(FlaskForm):
             SelectChoice("write:sales", "Send sales in (POST /sales)"),
             SelectChoice("read:cases", "Read cases and their status (GET /cases), e.g. a CRM"),
         ],
-        default=["write:sales"],
+        # Nothing ticked: an admin grants each power on purpose (a CRM's read-only key).
         validate_choice=False,
     )
     submit = SubmitField("Create key")

@@ -46,6 +46,8 @@ from portal.services.cases import waiting as case_waiting
 from portal.services.cases import work as case_work
 from portal.services.cases.rules import StaleCaseError
 from portal.services.rules import RuleError
+from portal.services.staff.time_zones import zone_of
+from portal.timefmt import staff_time
 
 __all__ = ["bp"]
 
@@ -241,7 +243,8 @@ def wait_for_customer(case_id: int):
         )
         return (
             f"Waiting for {case.customer.name}: your question is on its way. The case comes "
-            f"back to your queue when they answer, or by {pause.resume_by:%Y-%m-%d %H:%M} UTC."
+            f"back to your queue when they answer, or by "
+            f"{staff_time(pause.resume_by, zone_of(current_user))}."
         )
 
     return _act(case_id, "wait_form", run)

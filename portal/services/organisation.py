@@ -22,6 +22,7 @@ from flask import current_app
 
 from portal.extensions import db
 from portal.models import Organisation
+from portal.services import audit
 from portal.services.rules import RuleError
 
 DEFAULT_ZONE = "Europe/Stockholm"
@@ -120,10 +121,17 @@ def save_settings(values: dict[str, str], now: datetime) -> Organisation:
     if clean.get("time_zone") and clean["time_zone"] not in available_timezones():
         raise RuleError("Choose a time zone from the list.", "time_zone")
     row = _row()
-    for key in (f.name for f in fields(OrganisationView)):
-        if key in clean and key not in ("logo_file", "logo_version"):
-            setattr(row, key, clean[key] or None if key != "name" else clean[key])
+    keys = [
+        f.name
+        for f in fields(OrganisationView)
+        if f.name in clean and f.name not in ("logo_file", "logo_version")
+    ]
+    before = audit.snapshot(row, keys)
+    for key in keys:
+        setattr(row, key, clean[key] or None if key != "name" else clean[key])
     row.updated_at = now
+    db.session.flush()
+    audit.record_changes("organisation.updated", row, before, audit.snapshot(row, keys))
     db.session.commit()
     return row
 
@@ -215,6 +223,8 @@ def store_logo(data: bytes, folder: Path, now: datetime) -> Organisation:
     row.logo_file = name
     row.logo_version = (row.logo_version or 0) + 1
     row.updated_at = now
+    db.session.flush()
+    audit.record("organisation.logo", row, after={"logo_file": name, "bytes": len(data)})
     db.session.commit()
     return row
 

@@ -25,6 +25,7 @@ from flask import current_app
 from portal.extensions import db
 from portal.models import User, WebhookDelivery, WebhookEndpoint
 from portal.models.webhook import WEBHOOK_EVENTS
+from portal.services import audit
 from portal.services.rules import RuleError
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the prefix of every secret, not a secret)
@@ -113,6 +114,10 @@ def create_endpoint(
         created_by_id=actor.id if actor else None,
     )
     db.session.add(endpoint)
+    db.session.flush()
+    audit.record(
+        "webhook.created", endpoint, after={"name": endpoint.name, "url": url, "events": events}
+    )
     db.session.commit()
     return endpoint, secret
 
@@ -122,9 +127,11 @@ def disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
     if endpoint.disabled_at is None:
         endpoint.disabled_at = now
         endpoint.disabled_reason = reason[:300]
+        audit.record("webhook.disabled", endpoint, after={"reason": endpoint.disabled_reason})
 
 
 def enable(endpoint: WebhookEndpoint) -> None:
+    audit.record("webhook.enabled", endpoint, before={"reason": endpoint.disabled_reason})
     endpoint.disabled_at = None
     endpoint.disabled_reason = None
     endpoint.consecutive_failures = 0
@@ -132,6 +139,7 @@ def enable(endpoint: WebhookEndpoint) -> None:
 
 
 def delete(endpoint: WebhookEndpoint) -> None:
+    audit.record("webhook.deleted", endpoint, before={"name": endpoint.name, "url": endpoint.url})
     db.session.delete(endpoint)
     db.session.commit()
 
