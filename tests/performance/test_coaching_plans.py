@@ -37,7 +37,9 @@ _n = iter(range(1, 100_000))
 
 
 def contacted_case(rep, opened: datetime, hours: float, theme: str | None = None) -> Case:
-    """A critical case (clock hours) first contacted `hours` after it was opened."""
+    """A critical case first contacted `hours` after it was opened (clock hours: the rep's team
+    is on call round the clock, so the critical policy counts every hour)."""
+    rep.team.round_the_clock = True
     case = Case(
         source="survey",
         customer=Customer(email=f"p{next(_n)}@example.org", name="Cust"),

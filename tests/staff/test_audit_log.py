@@ -15,12 +15,13 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db
 from portal.models import ApiKey, AuditEvent, Goal, Holiday, utcnow
-from portal.services import audit
+from portal.services import audit, organisation
 from portal.services.performance import goals
 from portal.services.rules import RuleError
 from portal.services.setup import ensure_sla_policies
 from portal.services.sla import admin as sla_admin
 from portal.services.staff import teams
+from portal.services.webhooks import endpoints
 from tests.conftest import submit
 
 
@@ -101,7 +102,9 @@ def test_deactivation_and_reactivation_are_recorded(client, admin, make_user):
 
 
 def test_api_key_creation_and_revocation_are_recorded_never_the_secret(client, admin):
-    page = submit(client, "/admin/api-keys/new", {"name": "Webshop"}).get_data(as_text=True)
+    page = submit(
+        client, "/admin/api-keys/new", {"name": "Webshop", "scopes": "write:sales"}
+    ).get_data(as_text=True)
     key = db.session.scalar(sa.select(ApiKey))
     submit(client, f"/admin/api-keys/{key.id}/revoke", {}, page="/admin/api-keys")
 
@@ -283,3 +286,27 @@ def test_the_csv_export_follows_the_filter_and_runs_no_formula(client, login, ma
     assert row["action"] == "auth.login_failed" and row["actor"] == "anonymous"
     assert row["target"] == "'=1+2@example.com"
     assert '"reason": "unknown address"' in row["after"]
+
+
+def test_organisation_and_webhook_changes_are_recorded(app, admin):
+    """Admin > Organisation and Admin > Webhooks change what every customer sees and where
+    case data goes: each change is in the trail, never a webhook's secret."""
+    now = utcnow()
+    organisation.save_settings({"name": "Nordhem AB", "brand_colour": "#1f4e5f"}, now)
+    organisation.save_settings({"name": "Nordhem Möbler AB", "brand_colour": "#1f4e5f"}, now)
+    first, renamed = events("organisation.updated")
+    assert first.after["name"] == "Nordhem AB"
+    assert renamed.before == {"name": "Nordhem AB"}
+    assert renamed.after == {"name": "Nordhem Möbler AB"}
+
+    app.config["WEBHOOKS_ALLOW_HTTP_LOOPBACK"] = True
+    endpoint, secret = endpoints.create_endpoint(
+        "CRM", "http://127.0.0.1:9/hook", ["case.opened"], admin
+    )
+    endpoints.disable(endpoint, "10 failures in a row", now)
+    db.session.commit()
+    endpoints.enable(endpoint)
+    endpoints.delete(endpoint)
+    actions = [e.action for e in events() if e.action.startswith("webhook.")]
+    assert actions == ["webhook.created", "webhook.disabled", "webhook.enabled", "webhook.deleted"]
+    assert secret not in str([(e.before, e.after) for e in events()])
