@@ -207,7 +207,10 @@ def resolve(case_id: int):
         case_work.resolve(
             case, current_user, form.outcome.data, form.summary.data, form.version.data, utcnow()
         )
-        return "Case resolved. The customer will be asked whether this fixed it."
+        followups = [e for e in case.events if e.kind.startswith("followup_")]
+        if followups and max(followups, key=lambda e: e.id).kind == "followup_scheduled":
+            return "Case resolved. The customer will be asked whether this fixed it."
+        return 'Case resolved. No "did this fix it?" survey this time: the timeline says why.'
 
     return _act(case_id, "resolve_form", run)
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from markupsafe import escape
 
+from portal.extensions import db
 from portal.models import utcnow
 from portal.services.cases import labels
 from portal.services.cases import work as case_work
 
 from . import test_customer_messages as base
+from .case_helpers import send_case_form
 from .test_customer_messages import status_path
 
 open_case = base.open_case  # the fixture: a case opened from Carl's angry survey answer
@@ -56,3 +58,17 @@ def test_the_resolve_form_says_the_summary_is_for_the_customer(client, login, op
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Summary for the customer" in page
     assert "shown on their status page" in page
+
+
+def test_the_rep_is_not_promised_a_followup_that_will_not_be_sent(client, login, open_case, rita):
+    """The resolve banner promises a "did this fix it?" survey only when one is scheduled: an
+    unsubscribed customer gets none, and the rep reads so."""
+    case = open_case()
+    case.customer.unsubscribed_at = utcnow()
+    db.session.commit()
+    login(rita)
+    case_work.log_contact(case, rita, "phone", "Called", case.version, utcnow())
+    send_case_form(client, case.id, "resolve", "resolve", {"outcome": "refund", "summary": SUMMARY})
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "The customer will be asked whether this fixed it" not in page
+    assert "No &#34;did this fix it?&#34; survey this time" in page
