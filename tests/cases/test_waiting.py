@@ -54,6 +54,8 @@ def test_a_rep_waits_and_the_customers_answer_puts_the_case_back_in_the_queue(
     assert "paused: waiting for the customer since" in page
     assert "Take the case back now" in page
     assert reload(case).status == "waiting"
+    home = client.get("/home").text  # the rep's home: no countdown on a paused clock
+    assert "Clock paused" in home and "Resolve by" not in home
     run_jobs()
     [mail] = [m for m in outbox() if QUESTION in body_text(m)]
     assert mail["To"] == case.customer.email
