@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import re
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
 from flask import Flask, g, has_request_context
@@ -33,6 +34,24 @@ def staff_dt(context, value: datetime | None, fmt: str | None = None) -> str:
     if fmt:
         return timefmt.staff_date(value, tz, fmt)
     return timefmt.staff_time(value, tz, context.get("now"))
+
+
+# A moment written into stored text ("Resolve by 2026-12-07 16:00 UTC." in a timeline entry):
+# shown in the reader's zone like every other staff time.
+UTC_IN_TEXT = re.compile(r"\b(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2}) UTC\b")
+
+
+def staff_times_in_text(context, text: str | None) -> str:
+    """`text` with each "YYYY-MM-DD HH:MM UTC" written as the reader's time (staff_dt)."""
+    if not text:
+        return text or ""
+
+    def local(match: re.Match) -> str:
+        day, hour, minute = match.groups()
+        moment = datetime.fromisoformat(f"{day}T{hour}:{minute}:00").replace(tzinfo=UTC)
+        return staff_dt(context, moment)
+
+    return UTC_IN_TEXT.sub(local, text)
 
 
 def viewer_zone() -> tzinfo:
@@ -69,6 +88,7 @@ def _nav_context() -> dict:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeleft"] = timefmt.time_left
     app.jinja_env.filters["dt"] = staff_dt
+    app.jinja_env.filters["times_in_text"] = pass_context(staff_times_in_text)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["age"] = timefmt.age
     # Customer pages and emails: their zone and language (the view or job passes `tz`).

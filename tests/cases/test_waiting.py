@@ -5,6 +5,7 @@ resolution time (docs/metrics.md)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -53,6 +54,9 @@ def test_a_rep_waits_and_the_customers_answer_puts_the_case_back_in_the_queue(
     assert "Waiting for Carl Kund: your question is on its way." in page
     assert "paused: waiting for the customer since" in page
     assert "Take the case back now" in page
+    # The timeline's "back in the queue by ..." is in the rep's zone, like every staff time.
+    assert "back in the queue by" in page
+    assert not re.search(r"\d\d:\d\d UTC", page) and "Stockholm time" in page
     assert reload(case).status == "waiting"
     home = client.get("/home").text  # the rep's home: no countdown on a paused clock
     assert "Clock paused" in home and "Resolve by" not in home
