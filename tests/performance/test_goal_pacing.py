@@ -5,6 +5,7 @@ before."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -111,6 +112,8 @@ def test_a_goal_over_three_months_with_milestones_set_on_the_goals_page(client, 
     assert goal.span == 3 and goal.milestones == [{"on": first_milestone, "target": 0.8}]
     page = client.get("/performance/goals").get_data(as_text=True)
     assert "By today:" in page and "Forecast at the end:" in page
+    # The status and the pace are worded so they cannot read as a contradiction.
+    assert re.search(r"(which reaches|short of) the target", page)
     assert f"Milestones: {first_milestone} 80%" in page
     card = client.get(f"/performance/reps/{org['ann'].id}").get_data(as_text=True)
     assert "Forecast at the end:" in card and "Before:" in card
