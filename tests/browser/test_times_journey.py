@@ -92,7 +92,13 @@ def answer_angrily(client, rep, make_sale) -> Case:
     path = f"/s/{make_token('survey', invitation.id)}"
     page = client.get(path).get_data(as_text=True)
     sent = client.post(
-        path, data={"csrf_token": csrf_from(page), "satisfaction": "1", "comment": ANGRY}
+        path,
+        data={
+            "csrf_token": csrf_from(page),
+            "satisfaction": "1",
+            "comment": ANGRY,
+            "may_contact": "y",
+        },
     )
     assert sent.status_code == 303
     db.session.expire_all()

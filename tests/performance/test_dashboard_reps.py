@@ -110,6 +110,7 @@ def test_the_trend_has_a_panel_per_stage_with_gaps_for_empty_weeks(client, login
         (monday - timedelta(weeks=3)).date(), datetime.min.time(), UTC
     )
     march_case_at = three_weeks_ago + timedelta(hours=10)
+    org["north"].round_the_clock = True  # the critical policy counts clock hours (100 h)
     db.session.add(
         Case(
             source="survey",

@@ -416,7 +416,7 @@ def add_public_holidays(source: str, year: int, team_id: int | None) -> HolidayI
         audit.record(
             "holiday.imported",
             target_type="holiday",
-            label=f"{HOLIDAY_SOURCES[source].label} {year}",
+            label=f"{spec.label} {year}",
             after={
                 "source": source,
                 "year": year,
