@@ -29,7 +29,7 @@ from portal.jobs import QUEUE_NAMES, connection, enqueue, periodic, queue_name
 from portal.jobs.registry import load_job_modules
 
 
-def preload(app) -> None:
+def preload(app, warm: bool = True) -> None:
     """Import every job module, warm the sentiment model and compile the email templates
     once, in the parent: RQ forks a work horse per job, and each fork inherits all of this
     instead of paying for it again (it was most of a job's time).
@@ -38,6 +38,8 @@ def preload(app) -> None:
     the first run): the ORM's mapper configuration, the first database connection, both
     languages' sentiment rules and translation catalogs."""
     load_job_modules()  # also registers every job under its key (portal/jobs/registry.py)
+    if not warm:  # --no-warm-up: a short-lived worker (the tests' burst workers)
+        return
     from flask_babel import force_locale, gettext
     from sqlalchemy.orm import configure_mappers
 
@@ -60,6 +62,12 @@ def preload(app) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run an Aftersale background worker.")
     parser.add_argument("--burst", action="store_true", help="Exit when the queues are empty.")
+    parser.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="Do not warm the sentiment model, templates and catalogs at start (a short-lived "
+        "burst worker that runs a job or two, as the tests start them).",
+    )
     parser.add_argument(
         "--queues",
         nargs="*",
@@ -99,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
     )
     with app.app_context():
-        preload(app)
+        preload(app, warm=not args.no_warm_up)
         if args.fork:
             # A forked work horse must not reuse the parent's database connections.
             engine = db.engine

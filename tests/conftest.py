@@ -273,6 +273,7 @@ def run_jobs(app):
                 sys.executable,
                 str(ROOT / "worker.py"),
                 "--burst",
+                "--no-warm-up",  # a worker for a job or two: warming would cost more than it saves
                 *([] if scheduler else ["--no-scheduler"]),
                 *worker_args,
             ],

@@ -151,7 +151,8 @@ def _answer_from(form) -> Answer:
         )
     return Answer(
         satisfaction=int(form.satisfaction.data),
-        recommend=int(form.recommend.data) if form.recommend.data not in (None, "") else None,
+        # Optional() lets a blank or whitespace-only value through unvalidated: no answer.
+        recommend=int(form.recommend.data) if (form.recommend.data or "").strip() else None,
         comment=form.comment.data,
         may_contact=bool(form.may_contact.data),
     )

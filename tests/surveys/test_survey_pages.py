@@ -238,3 +238,12 @@ def test_a_forged_unsubscribe_link_does_nothing(client, invitation):
     )
     assert response.status_code == 404
     assert db.session.get(Customer, inv.customer_id).unsubscribed_at is None
+
+
+def test_a_blank_recommend_answer_is_no_answer_not_an_error(client, invitation):
+    """A whitespace-only "would you recommend" (a client that sends the field empty) stores the
+    answer without it; it was a 500 (found by tests/security/test_fuzz.py)."""
+    response = answer(client, path_of(invitation()), recommend="   ")
+    assert response.status_code == 303
+    [stored] = responses()
+    assert (stored.satisfaction, stored.recommend) == (2, None)
