@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Case, Customer, SentimentCorrection, SurveyInvitation, utcnow
+from portal.models import Case, Customer, SentimentCorrection, utcnow
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
-from ..conftest import csrf_from
+from ..conftest import csrf_from, sent_invitation
 from .test_journeys import log_in, stat
 
 pytestmark = pytest.mark.browser
@@ -39,14 +39,7 @@ def team_with_answers(app, client, make_team, make_user, make_sale):
     def answer(email, satisfaction, comment):
         customer = Customer(email=email, name=email.split("@")[0].title())
         sale = make_sale(rep=rep, customer=customer, sold_at=now - timedelta(days=4))
-        invitation = SurveyInvitation(
-            kind="post_sale",
-            customer=customer,
-            sale=sale,
-            scheduled_for=now - timedelta(days=1),
-            sent_at=now - timedelta(days=1),
-            expires_at=now + timedelta(days=27),
-        )
+        invitation = sent_invitation(sale)
         db.session.add(invitation)
         db.session.commit()
         path = f"/s/{make_token('survey', invitation.id)}"

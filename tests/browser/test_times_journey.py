@@ -15,12 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Case, Customer, SurveyInvitation, utcnow
+from portal.models import Case, Customer, utcnow
 from portal.services.demo.company import logo_png
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
-from ..conftest import body_text, csrf_from
+from ..conftest import body_text, csrf_from, sent_invitation
 from .test_journeys import log_in
 
 pytestmark = pytest.mark.browser
@@ -79,14 +79,7 @@ def answer_angrily(client, rep, make_sale) -> Case:
         email="carl@example.org", name="Carl Kund", locale="sv", timezone="Europe/Stockholm"
     )
     sale = make_sale(rep=rep, customer=customer, sold_at=now - timedelta(days=4))
-    invitation = SurveyInvitation(
-        kind="post_sale",
-        customer=customer,
-        sale=sale,
-        scheduled_for=now - timedelta(days=1),
-        sent_at=now - timedelta(days=1),
-        expires_at=now + timedelta(days=27),
-    )
+    invitation = sent_invitation(sale)
     db.session.add(invitation)
     db.session.commit()
     path = f"/s/{make_token('survey', invitation.id)}"
