@@ -48,6 +48,12 @@ def report(n: int, figures: dict, server: dict, stored: dict, workers: int) -> t
         f"{server['recipients_mailed_twice']} mailed twice, "
         f"over {server['connections']} connections"
     )
+    server_cpu = server.get("cpu_seconds", 0) - figures.get("server_cpu_before", 0)
+    if server["messages"]:
+        print(
+            f"SMTP server CPU     {server_cpu:.1f} s = {1000 * server_cpu / server['messages']:.2f} ms "
+            f"per message ({server_cpu / seconds:.2f} of a core over the run)"
+        )
     if server["messages"] != sent:
         print(
             f"MISMATCH            the SMTP server got {server['messages']:,} messages but "

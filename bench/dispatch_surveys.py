@@ -23,12 +23,11 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import smtp_counter
 from dispatch_report import report
 from harness import (
     OUT,
@@ -71,10 +70,20 @@ def main() -> None:
         default="none",
         help="run the workers under py-spy; slows them a little",
     )
-    parser.add_argument("--smtp-child", nargs=2, metavar=("PORT", "STATUS"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--smtp-port", type=int, default=0, help="the SMTP server's port (default: a free one)"
+    )
+    parser.add_argument(
+        "--smtp-server",
+        choices=["lean", "aiosmtpd"],
+        default="lean",
+        help="the counting SMTP server (bench/smtp_counter.py): lean stands in for a real MTA",
+    )
+    parser.add_argument("--smtp-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.smtp_child:
-        run_smtp_server(int(args.smtp_child[0]), Path(args.smtp_child[1]))
+        kind, port, status = args.smtp_child
+        smtp_counter.run(kind, int(port), Path(status), OUT / "dispatch_sample.eml")
         return
     if not args.redis_url.startswith("redis://127.0.0.1"):
         sys.exit("--redis-url must point at 127.0.0.1 (it is flushed)")
@@ -126,11 +135,12 @@ def run_once(args, workers: int) -> tuple[bool, float]:
     for name in ("SMTP_USER", "SMTP_PASSWORD", "SMTP_TIMEOUT"):
         env.pop(name, None)
 
-    port = free_port()
+    port = args.smtp_port or free_port()
     status_file = OUT / "dispatch_smtp_status.json"
     status_file.unlink(missing_ok=True)
     smtp = subprocess.Popen(
-        [sys.executable, __file__, "--smtp-child", str(port), str(status_file)], cwd=ROOT
+        [sys.executable, __file__, "--smtp-child", args.smtp_server, str(port), str(status_file)],
+        cwd=ROOT,
     )
     try:
         wait_for(lambda: status_file.exists(), 20, "the SMTP server did not start")
@@ -267,6 +277,7 @@ def run_workers(env: dict, args, status_file: Path, workers: int) -> dict:
     hwm_peak = 0
     first_mail_at = None
     busy_before = machine_busy()
+    server_cpu_before = _read_status(status_file).get("cpu_seconds", 0)
     cpu_before = psutil.Process().cpu_times()
     logs = [OUT / f"dispatch_worker{i}.log" for i in range(workers)]
     procs = []
@@ -322,6 +333,7 @@ def run_workers(env: dict, args, status_file: Path, workers: int) -> dict:
         "milestones": milestones,
         "machine_cores": machine_cores,
         "worker_cores": worker_cpu / seconds,
+        "server_cpu_before": server_cpu_before,
         "logs": logs,
         "profile": profile_path if args.profile == "py-spy" else None,
     }
@@ -369,81 +381,6 @@ def _read_status(path: Path) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-
-
-# --- the SMTP server (a child process) ----------------------------------------------------------
-
-
-class CountingHandler:
-    """Accepts everything; counts connections, messages, bytes and distinct recipients."""
-
-    def __init__(self):
-        self.connections = 0
-        self.messages = 0
-        self.bytes = 0
-        self.recipients: Counter[str] = Counter()
-        self.first_at = None
-        self.last_at = None
-        self.sample: bytes | None = None
-        self.mailed_twice = 0  # kept here: the status writer thread must not iterate the Counter
-
-    async def handle_DATA(self, server, session, envelope):
-        now = time.time()
-        self.first_at = self.first_at or now
-        self.last_at = now
-        self.messages += 1
-        self.bytes += len(envelope.content)
-        for address in envelope.rcpt_tos:
-            self.recipients[address] += 1
-            if self.recipients[address] == 2:
-                self.mailed_twice += 1
-        if self.sample is None:
-            self.sample = envelope.content
-        return "250 Message accepted"
-
-    def status(self) -> dict:
-        return {
-            "connections": self.connections,
-            "messages": self.messages,
-            "bytes": self.bytes,
-            "distinct_recipients": len(self.recipients),
-            "recipients_mailed_twice": self.mailed_twice,
-            "first_at": self.first_at,
-            "last_at": self.last_at,
-        }
-
-
-def run_smtp_server(port: int, status_file: Path) -> None:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import SMTP
-
-    handler = CountingHandler()
-
-    class CountingController(Controller):
-        def factory(self):
-            handler.connections += 1  # one SMTP object per accepted connection
-            return SMTP(self.handler, **self.SMTP_kwargs)
-
-    controller = CountingController(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.connections = 0  # the controller's own readiness probe is not a client
-    stop = threading.Event()
-
-    def write_status():
-        tmp = status_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(handler.status()))
-        tmp.replace(status_file)
-
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    deadline = time.monotonic() + 3600  # never outlive a forgotten parent by long
-    while not stop.is_set() and time.monotonic() < deadline:
-        write_status()
-        stop.wait(0.1)
-    controller.stop()
-    write_status()
-    if handler.sample:
-        (OUT / "dispatch_sample.eml").write_bytes(handler.sample)
 
 
 # --- helpers ------------------------------------------------------------------------------------

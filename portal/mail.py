@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from email import charset as _charsets
+from email import message_from_bytes
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
@@ -46,14 +47,14 @@ def build_message(
     (a name with a line break, a lone surrogate) never stops it: header values are put on one
     line and every text is made encodable, so the rep is told whatever the name holds."""
     msg = EmailMessage()
-    msg["Subject"] = _header_value(subject)
+    msg["Subject"] = header_value(subject)
     sender, headers = _sender(headers, context)
-    msg["From"] = _header_value(sender)
+    msg["From"] = header_value(sender)
     msg["To"] = to
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="aftersale")
     for name, value in headers.items():
-        msg[name] = _header_value(value)
+        msg[name] = header_value(value)
     # In its reader's language: a customer's when `locale` is given, else English (staff
     # emails), whatever language the request or job that sends it happens to be in.
     with force_locale(context.get("locale") or "en"):
@@ -64,7 +65,7 @@ def build_message(
     return msg
 
 
-def _header_value(value: str) -> str:
+def header_value(value: str) -> str:
     return without_surrogates(single_line(str(value)))
 
 
@@ -100,14 +101,14 @@ def build_bulk_message(
     built with the email package's compat32 classes, about five times faster to build and to
     serialise than EmailMessage (bench/dispatch_surveys.py). The result is only sent."""
     msg = MIMEMultipart("alternative")
-    msg["Subject"] = _bulk_header(_header_value(subject))
+    msg["Subject"] = bulk_header(header_value(subject))
     sender, headers = _sender(headers, context)
-    msg["From"] = _bulk_address(_header_value(sender))
-    msg["To"] = _bulk_address(to)
+    msg["From"] = bulk_address(header_value(sender))
+    msg["To"] = bulk_address(to)
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="aftersale")
     for name, value in headers.items():
-        msg[name] = _bulk_header(_header_value(value))
+        msg[name] = bulk_header(header_value(value))
     with force_locale(context.get("locale") or "en"):
         text = render_template(f"email/{template}.txt", **context)
         html = render_template(f"email/{template}.html", **context)
@@ -116,15 +117,15 @@ def build_bulk_message(
     return msg
 
 
-def _bulk_header(value: str) -> str | Header:
+def bulk_header(value: str) -> str | Header:
     return value if value.isascii() else Header(value, UTF8)
 
 
-def _bulk_address(value: str) -> str:
+def bulk_address(value: str) -> str:
     if value.isascii():
         return value
     name, address = parseaddr(value)
-    return formataddr((_header_value(name), address), charset=UTF8)
+    return formataddr((header_value(name), address), charset=UTF8)
 
 
 def send(messages: Message | Iterable[Message]) -> None:
@@ -144,14 +145,23 @@ class SmtpSender:
         self.smtp = smtp
 
     def send(self, msg: Message) -> None:  # None: no file to point at
-        # The envelope sender (Return-Path): the signed bounce address when there is one
-        # (delivery reports come back to the inbound receiver, portal/mail_addresses.py), else
-        # the portal's MAIL_FROM address, whoever the From of a customer's email names.
-        envelope = (
-            mail_addresses.envelope_sender(msg["To"])
-            or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-        )
-        self.smtp.send_message(msg, from_addr=envelope or None)
+        self.smtp.send_message(msg, from_addr=envelope_of(msg["To"]))
+
+    def send_bytes(self, envelope: str, to: str, data: bytes) -> None:
+        """A message already in its wire form (portal/mail_bulk.py): no app context needed,
+        so a sender thread can send it."""
+        self.smtp.sendmail(envelope, [to], data)
+
+
+def envelope_of(to: str) -> str | None:
+    """The envelope sender (Return-Path) of a message to `to`: the signed bounce address when
+    there is one (delivery reports come back to the inbound receiver, portal/mail_addresses.py),
+    else the portal's MAIL_FROM address, whoever the From of a customer's email names."""
+    envelope = (
+        mail_addresses.envelope_sender(to)
+        or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    )
+    return envelope or None
 
 
 class FileSender:
@@ -162,10 +172,16 @@ class FileSender:
         folder.mkdir(parents=True, exist_ok=True)
 
     def send(self, msg: Message) -> Path:
+        return self._write(msg, bytes(msg))
+
+    def send_bytes(self, envelope: str, to: str, data: bytes) -> Path:
+        return self._write(message_from_bytes(data), data)
+
+    def _write(self, msg: Message, data: bytes) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         ident = msg["Message-ID"].strip("<>").split("@")[0]
         path = self.folder / f"{stamp}-{ident}.eml"
-        path.write_bytes(bytes(msg))
+        path.write_bytes(data)
         text = _plain_text(msg)
         links = sorted(set(LINK.findall(text)))
         # INFO: writing mail to a folder is the normal development set-up, not a problem.

@@ -14,6 +14,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import (
     BadSignature,
+    Serializer,
     SignatureExpired,
     URLSafeTimedSerializer,
     base64_decode,
@@ -36,10 +37,27 @@ class InvalidToken(Exception):
     """The token is tampered with, expired, or made for another purpose."""
 
 
+# zlib's output is never shorter than 8 bytes (2 of header, 2 of the shortest block, 4 of
+# checksum), so a payload of 9 bytes or fewer is never sent compressed.
+NEVER_COMPRESSED = 9
+
+
+class _Serializer(URLSafeTimedSerializer):
+    """itsdangerous' serializer, without the zlib attempt on a payload too short to gain
+    from it (an id): each attempt set up a compressor, the most expensive step of a survey
+    link (issue 15). The tokens are the same."""
+
+    def dump_payload(self, obj: Any) -> bytes:
+        json = Serializer.dump_payload(self, obj)  # what the URL-safe mixin compresses
+        if len(json) <= NEVER_COMPRESSED:
+            return base64_encode(json)
+        return super().dump_payload(obj)
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"aftersale:{purpose}")
+    return _Serializer(current_app.config["SECRET_KEY"], salt=f"aftersale:{purpose}")
 
 
 def make_token(purpose: str, payload: Any) -> str:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from itsdangerous import TimestampSigner, base64_decode
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer, base64_decode
 
 from portal import tokens
 from portal.extensions import db
@@ -181,3 +181,16 @@ def test_the_set_password_links_readable_payload_holds_no_part_of_any_secret(
     assert passwords.user_for_set_password_token(link) == user
     passwords.set_password(user, "a brand new password")
     assert passwords.user_for_set_password_token(link) is None
+
+
+@pytest.mark.parametrize("payload", [7, 123_456_789, 1_234_567_890, [3, 4], "x" * 40, "a" * 9])
+def test_links_emailed_before_the_fast_serializer_are_the_same_links(app, monkeypatch, payload):
+    """Survey links skip itsdangerous' zlib attempt on short payloads (issue 15): every link
+    is still spelled exactly as itsdangerous spells it, so links already emailed keep working
+    and keep their rate-limit key."""
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_765_000_000)
+    plain = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="aftersale:survey")
+    with app.app_context():
+        made = tokens.make_token("survey", payload)
+        assert made == plain.dumps(payload)
+        assert tokens.read_token("survey", made, max_age=None) == payload
