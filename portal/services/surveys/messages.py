@@ -100,6 +100,9 @@ class InvitationWriter:
         return skeleton.fill(customer.email, values, {"List-Unsubscribe": f"<{unsubscribe}>"})
 
     def _skeleton(self, shape: tuple) -> Skeleton:
+        # Only what survey_invitation.txt/.html read of the customer, sale and date: a
+        # template that reads more needs it here and in `write` (test_bulk_mail.py compares
+        # every shape with the templates' own email).
         locale, reminder, named, with_sale, expiring = shape
         links = _links(slot("surveytoken"), slot("unsubtoken"))
         context = {
