@@ -147,6 +147,8 @@ def test_staff_times_read_as_babel_writes_them_every_day_of_two_years(app, zone)
     for day in range(730):
         moment = datetime(2025, 1, 1, 23, 17, tzinfo=ZoneInfo("UTC")) + timedelta(days=day)
         local = moment.astimezone(tz)
-        pattern = "EEE d MMM HH:mm" if local.year == now.astimezone(tz).year else "EEE d MMM y HH:mm"
+        pattern = (
+            "EEE d MMM HH:mm" if local.year == now.astimezone(tz).year else "EEE d MMM y HH:mm"
+        )
         expected = f"{format_datetime(local, pattern, locale='en')} {city}"
         assert staff_time(moment, tz, now) == expected
