@@ -195,10 +195,17 @@ def build(team_cases: int) -> dict:
     from portal.extensions import db
     from portal.models import Case, CaseEvent, Customer, Sale, Team, User, utcnow
     from portal.models.survey import SurveyInvitation, SurveyResponse
+    from portal.services.cases.themes import ensure_themes
     from portal.services.setup import ensure_sla_policies
+    from portal.services.surveys.schedule import get_policy
 
     upgrade()
+    # What `flask portal init` leaves in a live database (without the complaint themes, each
+    # case page added them anew and threw them away at the end of the request).
     ensure_sla_policies()
+    get_policy()
+    ensure_themes()
+    db.session.commit()
     rng = random.Random(1)
     now = utcnow()
     manager = User(email="manager@bench.example.com", name="Maja Manager", role="manager")
