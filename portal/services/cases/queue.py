@@ -14,7 +14,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import MAX_PAGE, db
 from portal.models import Case, CaseEvent, Customer, Sale, User
@@ -116,11 +116,9 @@ def _search(query: sa.Select, text: str) -> sa.Select:
     the complaint is joined by the caller).
 
     Written so that PostgreSQL uses the trigram indexes (models/search_indexes.py): one
-    ILIKE per indexed column, each column searched on its own, the case ids of the matches
+    ILIKE per indexed column, each table searched on its own, the case ids of the matches
     gathered in a UNION, the scope applied by the outer query. An OR across joined tables
-    would scan every customer and sale instead; so did an OR of the customer's name and
-    email (the planner costs the two index scans together above one pass over the table,
-    which took 30-40 ms at 30,000 customers against 2-4 ms for the two indexes)."""
+    would scan every customer and sale instead."""
     number = CASE_NUMBER.match(text)
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
@@ -128,12 +126,10 @@ def _search(query: sa.Select, text: str) -> sa.Select:
     def like(column):
         return column.ilike(pattern, escape="\\")
 
-    by_name = sa.select(Customer.id).where(like(Customer.name))
-    by_email = sa.select(Customer.id).where(like(Customer.email))
+    customers = sa.select(Customer.id).where(sa.or_(like(Customer.name), like(Customer.email)))
     sales = sa.select(Sale.id).where(like(Sale.order_ref))
     ids = sa.union(
-        sa.select(Case.id).where(Case.customer_id.in_(by_name)),
-        sa.select(Case.id).where(Case.customer_id.in_(by_email)),
+        sa.select(Case.id).where(Case.customer_id.in_(customers)),
         sa.select(Case.id).where(Case.sale_id.in_(sales)),
         sa.select(Case.id).where(like(Case.subject)),
     )
@@ -144,32 +140,6 @@ def _search(query: sa.Select, text: str) -> sa.Select:
     if phone is not None:
         matches.append(phone)
     return query.where(sa.or_(*matches))
-
-
-# What a queue row shows (templates/cases/index.html), and only that: a page loads 50 cases
-# with their customer, sale and rep, and building whole objects (the customer's words, every
-# deadline and breach) was a third of the page's Python time.
-QUEUE_ROW = (
-    load_only(
-        Case.source,
-        Case.customer_id,
-        Case.sale_id,
-        Case.assigned_rep_id,
-        Case.status,
-        Case.severity,
-        Case.subject,
-        Case.first_contact_due,
-        Case.resolve_due,
-        Case.first_contact_at,
-        Case.resolved_at,
-        Case.closed_at,
-        Case.created_at,
-        Case.version,
-    ),
-    joinedload(Case.customer).load_only(Customer.name),
-    joinedload(Case.sale).load_only(Sale.product),
-    joinedload(Case.assigned_rep).load_only(User.name),
-)
 
 
 class QueuePage(SelectPagination):
@@ -191,7 +161,7 @@ class QueuePage(SelectPagination):
         ids = [case_id for case_id, _ in rows]
         if not ids:
             return []
-        query = sa.select(Case).where(Case.id.in_(ids)).options(*QUEUE_ROW)
+        query = with_rows(sa.select(Case).where(Case.id.in_(ids)))
         cases = {case.id: case for case in db.session.scalars(query)}
         return [cases[case_id] for case_id in ids if case_id in cases]
 
@@ -202,7 +172,6 @@ class QueuePage(SelectPagination):
 
 def queue_page(user: User, filters: QueueFilters, now: datetime, page: int, per_page: int):
     """One page of `user`'s queue, with the total count (a Flask-SQLAlchemy pagination)."""
-    _plan_search(filters)
     return QueuePage(
         select=queue_query(user, filters, now),
         session=db.session,
@@ -210,16 +179,6 @@ def queue_page(user: User, filters: QueueFilters, now: datetime, page: int, per_
         per_page=per_page,
         error_out=False,
     )
-
-
-def _plan_search(filters: QueueFilters) -> None:
-    """Let PostgreSQL price a trigram index scan as a read from memory, which it is here: at
-    the default random page cost (4, made for spinning disks) it prices the email index above
-    reading the whole table, and read all 30,000 customers' emails (30-40 ms) instead of the
-    index (3 ms). Set for this transaction only (SET LOCAL), and only for a search; a text
-    too short for a trigram still reads the table, which is then the cheaper way."""
-    if filters.q and db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL random_page_cost = 1.1"))
 
 
 def with_rows(query: sa.Select) -> sa.Select:
@@ -276,7 +235,6 @@ def unanswered_replies(case_ids: list[int]) -> set[int]:
 def queue_rows(user: User, filters: QueueFilters, now: datetime) -> Iterator[tuple]:
     """The queue as rows of EXPORT_COLUMNS, same scope and filters (read in batches: constant
     memory). Written by portal.csv_export, which guards every cell."""
-    _plan_search(filters)
     query = with_rows(queue_query(user, filters, now)).execution_options(yield_per=500)
     for case in db.session.scalars(query):
         contacted = case.first_contact_at is not None
