@@ -3,11 +3,13 @@ replaced, on SQLite and PostgreSQL; the indexes there on PostgreSQL, and only th
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Case, Customer, Sale, utcnow
+from portal.models import Case, Complaint, Customer, Sale, utcnow
 from portal.models.search_indexes import TRIGRAM_INDEXES
 from portal.services.cases.queue import CASE_NUMBER, QueueFilters, queue_query
 from portal.services.scope import visible_cases_query
@@ -112,3 +114,52 @@ def test_postgresql_can_answer_the_search_from_the_indexes(app, cases, rita):
     db.session.rollback()
     for name in TRIGRAM_INDEXES:
         assert name in plan, plan
+
+
+def _page_ids(client, text: str) -> tuple[set[int], int]:
+    """The cases the queue page lists for a search over all statuses, and the count it
+    says ("3 cases")."""
+    html = client.get("/cases/", query_string={"q": text, "status": "all"}).get_data(as_text=True)
+    said = re.search(r"(\d+) cases?</h2>", html)
+    return {int(n) for n in re.findall(r'href="/cases/(\d+)"', html)}, int(said.group(1))
+
+
+def test_the_queue_page_finds_a_case_by_each_thing_a_rep_searches_for(
+    app, client, login, cases, rita, team
+):
+    """Name, email, order number, subject and the digits of the phone number the customer
+    gave, each finds its case on the page (and only the cases it should), with the count
+    the page says; a search that finds nothing says 0 cases."""
+    called = make_case(rita, customer_name="Carl Kund", subject="Broken leg")
+    complaint = Complaint(
+        email="carl@example.org",
+        name="Carl Kund",
+        category="delivery",
+        description="Call me.",
+        contact_preference="phone",
+        phone="+46 70-123 45 67",
+        confirmed_at=utcnow(),
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    called.complaint_id = complaint.id
+    db.session.commit()
+    greta = cases[0]
+    login(team.lead)
+    searches = {
+        "garbo": {greta.id},  # the customer's name
+        greta.customer.email.upper(): {greta.id},  # their email, whatever the case
+        greta.sale.order_ref.lower(): {greta.id},  # the order number
+        "WOBBLY": {greta.id},  # the subject
+        "070-123 45": {called.id},  # the phone, typed as a Swede does
+        "46701234567": {called.id},  # and without separators
+        "123 45 67": {called.id},
+        "98765": set(),
+        "no such thing": set(),
+    }
+    for text, expected in searches.items():
+        listed, said = _page_ids(client, text)
+        assert listed == expected, text
+        assert said == len(expected), text
+        if text not in ("070-123 45", "46701234567", "123 45 67"):
+            assert listed == set(_reference_search(team.lead, text)), text

@@ -132,3 +132,23 @@ def test_an_admin_without_a_team_reads_the_companys_zone(client, login, make_use
     login(make_user("admin"))
     page = client.get("/admin/status").get_data(as_text=True)
     assert "Stockholm time" in page and "UTC" not in page  # the company's zone by default
+
+
+@pytest.mark.parametrize("zone", ["Europe/Stockholm", "America/New_York", "Asia/Kolkata", "UTC"])
+def test_staff_times_read_as_babel_writes_them_every_day_of_two_years(app, zone):
+    """The queue writes staff times without Babel (it is a tenth of the time per row); the
+    text is Babel's CLDR English, to the letter, for every day, both sides of a year end and
+    of the daylight-saving changes."""
+    from portal.timefmt import staff_time
+
+    tz = ZoneInfo(zone)
+    now = datetime(2026, 12, 6, 9, 0, tzinfo=ZoneInfo("UTC"))
+    city = "UTC" if zone == "UTC" else f"{zone.split('/')[-1].replace('_', ' ')} time"
+    for day in range(730):
+        moment = datetime(2025, 1, 1, 23, 17, tzinfo=ZoneInfo("UTC")) + timedelta(days=day)
+        local = moment.astimezone(tz)
+        pattern = (
+            "EEE d MMM HH:mm" if local.year == now.astimezone(tz).year else "EEE d MMM y HH:mm"
+        )
+        expected = f"{format_datetime(local, pattern, locale='en')} {city}"
+        assert staff_time(moment, tz, now) == expected

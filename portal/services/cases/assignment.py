@@ -52,17 +52,26 @@ def _assignable_query(actor: User) -> sa.Select:
 
 
 def assignees(actor: User) -> list[Assignee]:
-    """Whom `actor` may give a case to, by name, with how many open cases each has."""
-    people = _assignable_query(actor).with_only_columns(User.id)
-    open_counts = dict(
-        db.session.execute(
-            sa.select(Case.assigned_rep_id, sa.func.count())
-            .where(Case.status.in_(OPEN_STATUSES), Case.assigned_rep_id.in_(people))
-            .group_by(Case.assigned_rep_id)
-        ).all()
+    """Whom `actor` may give a case to, by name, with how many open cases each has (counted
+    for those people by id: the queue shows this list on every page)."""
+    users = list(
+        db.session.scalars(
+            _assignable_query(actor).options(joinedload(User.team)).order_by(User.name, User.id)
+        )
     )
-    users = db.session.scalars(
-        _assignable_query(actor).options(joinedload(User.team)).order_by(User.name, User.id)
+    open_counts = (
+        dict(
+            db.session.execute(
+                sa.select(Case.assigned_rep_id, sa.func.count())
+                .where(
+                    Case.status.in_(OPEN_STATUSES),
+                    Case.assigned_rep_id.in_([user.id for user in users]),
+                )
+                .group_by(Case.assigned_rep_id)
+            ).all()
+        )
+        if users
+        else {}
     )
     return [Assignee(user, open_counts.get(user.id, 0)) for user in users]
 

@@ -155,7 +155,9 @@ class QueuePage(SelectPagination):
             .limit(self.per_page)
             .offset(self._query_offset)
         ).all()
-        self._counted = rows[0][1] if rows else None
+        # No row on the first page: nothing matches, so no second pass to count (a search
+        # that finds nothing would otherwise run twice). Past the end, count to show the pager.
+        self._counted = rows[0][1] if rows else (0 if self._query_offset == 0 else None)
         ids = [case_id for case_id, _ in rows]
         if not ids:
             return []
