@@ -376,7 +376,10 @@ def test_once_a_rep_has_the_complaint_the_status_page_names_them_in_either_langu
         contact_preference="phone",
         phone="070-123 45 67",
     ).get_data(as_text=True)
-    assert "Rita tar hand om ditt klagomål och ringer dig på 070-123 45 67." in body
+    assert (
+        "Rita tar hand om ditt klagomål och ringer dig på "
+        '<span class="text-nowrap">070-123 45 67</span>.'
+    ) in body
     assert "Rita Rep" not in body
 
 
