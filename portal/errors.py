@@ -1,12 +1,21 @@
-"""Error pages: a clear message, never a stack trace."""
+"""Error pages: a clear message, never a stack trace.
+
+A page that is not there (404) is shown to a visitor who is not logged in, most likely a
+customer who followed an old or mistyped link, as a customer page: the company's frame, no
+staff navigation, in their language, with the complaint form and customer service as the way
+on. Logged-in staff get the staff page with their navigation."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from portal.i18n import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +39,17 @@ def _render(code: int, detail: str | None = None):
     title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if _wants_json():
         return jsonify(error=title, detail=detail or text), code
+    if code == 404 and not current_user.is_authenticated:
+        return _public_not_found(), code
     return render_template("errors/error.html", code=code, title=title, text=detail or text), code
+
+
+def _public_not_found() -> str:
+    """The customer-style 404, in the language they picked (?lang=) or their browser's."""
+    if request.args.get("lang") in LANGUAGES:
+        g.locale = request.args["lang"]
+    form_url = url_for("complaints.new", lang=str(get_locale() or "en"))
+    return render_template("errors/not_found_public.html", form_url=form_url, order_ref=None)
 
 
 def init_app(app: Flask) -> None:

@@ -69,7 +69,7 @@ def send_case_opened_to_customer(case_id: int) -> bool:
             locale=locale,
             customer=customer,
             case=case,
-            rep_name=rep.name.split()[0] if rep and rep.name.strip() else None,
+            rep_name=rep.first_name if rep else None,
             due=case.first_contact_due,
             may_contact=contact.of_case(case).may_contact,
             tz=zone(customer.timezone, locale),

@@ -64,6 +64,10 @@ class Checkin(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(sa.ForeignKey("customers.id", ondelete="CASCADE"))
     rep_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The away rep whose customer this was, when `rep` did it as their stand-in (None: their own).
+    covering_for_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     # The rule that made it due, when it was done from the list (None: done unprompted).
     reason: Mapped[str | None] = mapped_column(sa.String(32))
     channel: Mapped[str] = mapped_column(sa.String(10))
@@ -72,4 +76,5 @@ class Checkin(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     customer: Mapped[Customer] = relationship()
-    rep: Mapped[User | None] = relationship()
+    rep: Mapped[User | None] = relationship(foreign_keys=[rep_id])
+    covering_for: Mapped[User | None] = relationship(foreign_keys=[covering_for_id])

@@ -122,6 +122,13 @@ class User(UserMixin, Base):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def first_name(self) -> str | None:
+        """How customers are told who handles their case ("Rita will contact you"): the one
+        spelling of the customer's email and their status page."""
+        words = self.name.split()
+        return words[0] if words else None
+
     def is_away(self, at: datetime) -> bool:
         if self.away_until is None or self.away_until <= at:
             return False

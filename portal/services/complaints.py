@@ -233,6 +233,13 @@ class Status:
         return contact.of_complaint(self.complaint)
 
     @property
+    def handler_name(self) -> str | None:
+        """The first name of the rep who has the case, as the customer's email gave it; None
+        while nobody has it yet (triage), when the page must not name anyone."""
+        rep = self.case.assigned_rep if self.case is not None else None
+        return rep.first_name if rep is not None else None
+
+    @property
     def promises_contact(self) -> bool:
         case = self.case
         return bool(

@@ -73,6 +73,9 @@ def test_the_customer_is_told_who_will_contact_them_by_when_with_a_working_link(
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert ANGRY in html and 'name="body"' in html  # they can read it and write back
+    # The page names the same person as the email did, and the rep's page names them too.
+    assert "Rita is handling your case and will contact you." in html
+    assert case.assigned_rep.name == "Rita Rep"
     told = db.session.scalar(
         sa.select(CaseEvent).where(
             CaseEvent.case_id == case.id, CaseEvent.kind == "customer_told_case_opened"
@@ -93,11 +96,16 @@ def test_a_swedish_customer_gets_it_in_swedish(answer_badly, outbox):
     assert opened_mails(outbox()) == []
 
 
-def test_a_case_in_the_triage_queue_promises_someone_from_the_team(answer_badly, outbox):
+def test_a_case_in_the_triage_queue_promises_someone_from_the_team(client, answer_badly, outbox):
     case = answer_badly(rep=None)
     assert case.assigned_rep_id is None
     [message] = opened_mails(outbox())
-    assert "Someone from our team will contact you by" in body_text(message)
+    text = body_text(message)
+    assert "Someone from our team will contact you by" in text
+    # The status page says the same, naming nobody: no rep has the case yet.
+    page = client.get(STATUS_LINK.search(text).group(0).removeprefix(BASE)).get_data(as_text=True)
+    assert "a member of our team will contact you by" in page
+    assert "is handling your" not in page and "The person handling" not in page
 
 
 def test_sent_once_however_often_the_jobs_run(answer_badly, outbox, run_jobs):

@@ -358,6 +358,29 @@ def test_a_complaint_about_an_order_of_someone_else_goes_to_triage(client, sold,
     [case] = cases()
     assert case.assigned_rep_id is None and case.sale_id is None
     assert db.session.get(Customer, case.customer_id).email == "eve@example.net"
+    # Nobody has it yet: the status page names no one and says by when we will be in touch.
+    body = client.get(path_of(response.headers["Location"])).get_data(as_text=True)
+    assert "We have received it and a member of our team will contact you by" in body
+    assert "is handling your" not in body and "The person handling" not in body
+
+
+def test_once_a_rep_has_the_complaint_the_status_page_names_them_in_either_language(
+    client, sold, run_jobs, outbox
+):
+    sold(locale="sv")
+    body = _status_page_after_case(
+        client,
+        run_jobs,
+        outbox,
+        headers={"Accept-Language": "sv"},
+        contact_preference="phone",
+        phone="070-123 45 67",
+    ).get_data(as_text=True)
+    assert (
+        "Rita tar hand om ditt klagomål och ringer dig på "
+        '<span class="text-nowrap">070-123 45 67</span>.'
+    ) in body
+    assert "Rita Rep" not in body
 
 
 def test_an_order_number_typed_in_lower_case_still_matches(client, sold, run_jobs, outbox):

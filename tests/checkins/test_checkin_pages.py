@@ -108,3 +108,48 @@ def test_admin_edits_the_rules_and_a_bad_value_says_what_to_fix(client, login, w
     assert rules["silent_key_customer"].active is False
     # Berit bought 25,000: under the new threshold, so no longer due.
     assert "Berit Big" not in client.get("/checkins").get_data(as_text=True)
+
+
+def test_an_away_reps_check_ins_go_to_the_stand_in_and_come_back_on_return(
+    client, login, world, make_sale
+):
+    rita, sven = world["rita"], world["sven"]
+    other = Customer(email="other@example.org", name="Olle Other")
+    make_sale(rita, other, amount=Decimal("15000"), sold_at=utcnow() - timedelta(days=16))
+    rita.away_until, rita.stand_in = utcnow() + timedelta(days=5), sven
+    db.session.commit()
+
+    login(sven)
+    page = client.get("/checkins").get_data(as_text=True)
+    assert "Berit Big" in page and "Olle Other" in page
+    assert "covering for Rita" in page
+    response = client.post(
+        f"/customers/{world['big'].id}/checkins",
+        data={"csrf_token": csrf_from(page), "channel": "call", "reason": "large_sale"},
+        follow_redirects=True,
+    )
+    assert "Checked in with Berit Big (Call)" in response.get_data(as_text=True)
+    done = db.session.scalars(sa.select(Checkin)).one()
+    assert (done.rep_id, done.covering_for_id) == (sven.id, rita.id)
+    timeline = client.get(f"/customers/{world['big'].id}").get_data(as_text=True)
+    assert "by Sven, covering for Rita" in timeline
+
+    rita.away_until = utcnow() - timedelta(minutes=1)  # back
+    db.session.commit()
+    page = client.get("/checkins").get_data(as_text=True)
+    assert "Olle Other" not in page and "Berit Big" not in page
+    assert client.get(f"/customers/{other.id}").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+    login(rita)
+    page = client.get("/checkins").get_data(as_text=True)
+    assert "Olle Other" in page and "Berit Big" not in page  # Sven's call settled Berit's
+    assert "covering for" not in page
+
+
+def test_the_manager_sees_who_covers_an_away_reps_check_ins(client, login, world):
+    world["rita"].away_until = utcnow() + timedelta(days=5)
+    world["rita"].stand_in = world["sven"]
+    db.session.commit()
+    login(world["mgr"])
+    page = client.get("/checkins").get_data(as_text=True)
+    assert "Berit Big" in page and "away: Sven covers" in page

@@ -195,3 +195,20 @@ def test_bad_rule_values_are_refused_and_nothing_is_saved(north, change, message
         update_rules(north["mgr"], [good, change], NOW)
     db.session.rollback()
     assert {r.kind: r.days for r in ensure_rules()}["detractor"] == 2
+
+
+def test_an_away_reps_check_ins_pass_along_stand_ins_who_are_away_too(north, make_sale):
+    rita, sven, mgr = north["rita"], north["other"], north["mgr"]
+    make_sale(
+        rita, Customer(email="big@x.org", name="Big"), amount=Decimal("12000"), sold_at=days_ago(20)
+    )
+    rita.away_until, rita.stand_in = NOW + timedelta(days=3), sven
+    sven.away_until, sven.stand_in = NOW + timedelta(days=1), mgr
+    db.session.commit()
+    assert due_checkins(sven, NOW) == []  # away himself: passed on to his own stand-in
+    [item] = due_checkins(mgr, NOW)
+    assert (item.rep, item.covered_by) == (rita, mgr)
+    sven.away_until = NOW - timedelta(hours=1)  # Sven is back, Rita still away
+    db.session.commit()
+    assert [i.covered_by for i in due_checkins(sven, NOW)] == [sven]
+    assert due_checkins(rita, NOW + timedelta(days=4))[0].covered_by is None

@@ -23,6 +23,7 @@ from portal.models import (
     User,
 )
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
+from portal.services.cases import contact
 from portal.services.cases.overview import rep_overview
 from portal.services.demo.content import DEMO_PASSWORD
 from portal.services.demo.seeding import seed_demo
@@ -134,6 +135,21 @@ def test_cases_in_every_status_and_severity_and_a_triage_queue(app, seeded):
         if case.source == "complaint_form":
             assert case.subject and case.description and case.category
     assert any(case.satisfaction_after for case in cases)
+
+
+def test_a_demo_customer_who_asked_for_a_call_left_a_number_that_rings_nobody(
+    app, client, login, seeded
+):
+    wishes = {case: contact.of_case(case) for case in all_of(Case)}
+    by_phone = [case for case, wish in wishes.items() if wish.channel == "phone"]
+    assert by_phone and any(w.channel == "email" for w in wishes.values())
+    fiction = re.compile(r"^(070-174 06 (0[5-9]|[1-9]\d)|\+44 7700 900\d{3})$")
+    assert [c.id for c in by_phone if not fiction.match(wishes[c].phone or "")] == []
+    # The rep who has one sees the number to call on the case page.
+    case = next(c for c in by_phone if c.assigned_rep and c.assigned_rep.active)
+    login(case.assigned_rep.email, DEMO_PASSWORD)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Call them" in page and str(escape(wishes[case].phone)) in page
 
 
 def test_every_case_has_a_true_timeline(app, seeded):

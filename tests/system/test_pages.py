@@ -265,12 +265,38 @@ def test_rep_navigation_has_home_but_no_admin_pages(client, login, make_user):
 # --- error pages ----------------------------------------------------------------------------
 
 
-def test_404_page_explains_and_shows_no_traceback(client):
+def test_404_page_for_staff_explains_and_shows_no_traceback(client, login, make_user):
+    login(make_user("rep"))
     response = client.get("/no/such/page")
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "Not found" in html and "The link may be old or mistyped." in html
+    assert 'id="main-nav"' in html  # their own navigation, to carry on
     assert "Traceback" not in html and "werkzeug" not in html.lower()
+
+
+@pytest.mark.parametrize(
+    "headers, query, lang, heading, form",
+    [
+        ({}, "", "en", "We cannot find that page", "/complaint?lang=en"),
+        ({"Accept-Language": "sv-SE,sv;q=0.9"}, "", "sv", "Vi hittar inte den sidan", "lang=sv"),
+        ({"Accept-Language": "en"}, "?lang=sv", "sv", "Vi hittar inte den sidan", "lang=sv"),
+    ],
+)
+def test_404_page_for_a_visitor_is_a_customer_page_in_their_language(
+    app, client, headers, query, lang, heading, form
+):
+    app.config.update(SUPPORT_EMAIL="kundservice@shop.example")
+    response = client.get(f"/old/link/from-an-email{query}", headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert f'<html lang="{lang}">' in html and heading in html
+    assert form in html  # the complaint form, in the same language
+    assert 'href="mailto:kundservice@shop.example"' in html  # customer service
+    # No staff frame: no staff navigation, no staff home or login link, no staff wording.
+    assert "Aftersale" not in html and 'href="/login"' not in html and 'href="/"' not in html
+    assert "public-header" in html and "Not found" not in html
+    assert "Traceback" not in html
 
 
 def test_500_page_hides_the_exception(app, client):

@@ -111,7 +111,8 @@ def _settle_and_commit(case_id: int, now: datetime) -> bool:
     return moved
 
 
-def _away_now(now: datetime):
+def away_now(now: datetime):
+    """SQL: the user is away at `now` (as `User.is_away`), for queries over many users."""
     return sa.and_(User.away_until > now, sa.or_(User.away_from.is_(None), User.away_from <= now))
 
 
@@ -119,7 +120,7 @@ def _cases_to_settle(now: datetime, rep_ids: list[int] | None = None) -> list[in
     held_by_away = (
         sa.select(Case.id)
         .join(User, User.id == Case.assigned_rep_id)
-        .where(Case.status.in_(OPEN_STATUSES), _away_now(now), User.stand_in_id.is_not(None))
+        .where(Case.status.in_(OPEN_STATUSES), away_now(now), User.stand_in_id.is_not(None))
     )
     covered_back = (
         sa.select(Case.id)

@@ -5,6 +5,8 @@ Each rule turns a moment into a due date: a large sale, a resolved complaint, a 
 answer that opened no case, a key customer's last purchase. A check-in with the customer after
 that moment settles it. A customer due for several reasons is listed once, with all of
 them, under the rep of the earliest: who made the sale, who had the case, who sold to them last.
+While that rep is away, the check-in is listed for their stand-in too ("covering for ...",
+services/checkins/cover.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Case, Checkin, Customer, Sale, SurveyInvitation, SurveyResponse, User
 from portal.models.case import NOT_A_COMPLAINT
+from portal.services.checkins.cover import holder_of
 from portal.services.checkins.customers import visible_rep_ids_query
 from portal.services.checkins.rules import LABELS, active_rules
 
@@ -47,6 +50,9 @@ class DueCheckin:
     customer: Customer
     rep: User | None
     reasons: list[Reason] = field(default_factory=list)
+    # While `rep` is away: who does their check-ins instead (None: the rep is here, or nobody
+    # stands in for them).
+    covered_by: User | None = None
 
     @property
     def due_at(self) -> datetime:
@@ -58,9 +64,18 @@ class DueCheckin:
 
 def due_checkins(user: User, now: datetime) -> list[DueCheckin]:
     """The check-ins due for the customers `user` looks after: a rep their own, a manager their
-    teams', an admin everyone's (also customers with no rep). Most overdue first."""
-    reps = None if user.is_admin else set(db.session.scalars(visible_rep_ids_query(user)))
-    return due_for_reps(reps, now)
+    teams', an admin everyone's (also customers with no rep); and those of away colleagues
+    `user` stands in for. Most overdue first."""
+    reps = None if user.is_admin else set(db.session.scalars(visible_rep_ids_query(user, now)))
+    items = due_for_reps(reps, now)
+    holders: dict[int, User | None] = {}
+    for item in items:
+        rep = item.rep
+        if rep is not None and rep.is_away(now):
+            if rep.id not in holders:
+                holders[rep.id] = holder_of(rep, now)
+            item.covered_by = holders[rep.id]
+    return items
 
 
 def due_for_reps(rep_ids: set[int] | None, now: datetime) -> list[DueCheckin]:

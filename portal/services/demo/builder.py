@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import (
     Case,
+    Complaint,
     Customer,
     Sale,
     SlaPolicy,
@@ -62,6 +63,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping, CoachingScenes):
         self.invitations: list[SurveyInvitation] = []
         self.follow_ups: list[tuple[SurveyInvitation, Case]] = []
         self.cases: list[Case] = []
+        self.form_complaints: list[tuple[Case, Complaint]] = []  # case_scenes.py
 
     # -- helpers ----------------------------------------------------------------------------------
     def moment(self, lo: datetime, hi: datetime, hours: tuple[int, int] = (7, 20)) -> datetime:
@@ -101,7 +103,10 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping, CoachingScenes):
         self._form_cases(max(4, n_sales // 150), within=timedelta(days=14))
         self._scripted_cases()
         db.session.add_all(self.cases)  # their events come along
+        db.session.add_all([complaint for _case, complaint in self.form_complaints])
         db.session.flush()
+        for case, complaint in self.form_complaints:
+            case.complaint_id = complaint.id
         put_waiting(self.cases, self.now)
         for invitation, case in self.follow_ups:
             invitation.case_id = case.id

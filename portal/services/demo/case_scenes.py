@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from portal.models import (
-    Case,
-)
+from portal.models import Case, Complaint
 from portal.services.demo.case_story import CaseStory
 from portal.services.demo.content import (
     AWAY_REP,
@@ -77,9 +75,36 @@ class CaseScenes:
             description=description,
             contact_preference=self.rng.choice(("email", "email", "phone")),
         )
+        self.form_complaints.append((case, self._complaint_of(case, buyer, row, opened)))
         first_event = ("customer", "opened", f"Complaint form: {subject}")
         seller = row.rep if row else None
         self._play(case, buyer, seller, opened, first_event, TOPIC_OF_CATEGORY[category], script)
+
+    def _complaint_of(
+        self, case: Case, buyer: BuyerPlan, row: SaleRow | None, opened: datetime
+    ) -> Complaint:
+        """What the customer sent on the form, as the form keeps it: who wants a call leaves a
+        number to call (the case page, the rep's email and the queue's search show it)."""
+        customer, phone = buyer.customer, None
+        if case.contact_preference == "phone":
+            phone = demo_phone(buyer.locale, len(self.form_complaints))
+        complaint = Complaint(
+            email=customer.email,
+            name=customer.name,
+            locale=buyer.locale,
+            order_ref_given=row.sale.order_ref if row else None,
+            customer_id=customer.id,
+            sale_id=row.sale.id if row else None,
+            category=case.category,
+            description=case.description,
+            contact_preference=case.contact_preference,
+            phone=phone,
+            created_at=opened - SECOND,
+            confirmed_at=opened - SECOND,
+        )
+        # Analysed as it opened the case: the backfill sweep must not analyse it again.
+        complaint.sentiment_label, complaint.analysed_at = "negative", opened
+        return complaint
 
     def _scripted_cases(self) -> None:
         """Scenes every demo must have, whatever the seed and size: a busy queue for the
@@ -175,3 +200,11 @@ def longest_wall_time(amount: int, unit: str, business: bool) -> timedelta:
     if unit == "hours":
         return timedelta(days=3, hours=amount * 24 / 9)
     return timedelta(days=amount * 7 / 5 + 3)
+
+
+def demo_phone(locale: str, n: int) -> str:
+    """A phone number that rings nobody: the ranges set aside for fiction, in Sweden
+    070-174 06 05 to 070-174 06 99 (PTS), in the UK 07700 900000 to 900999 (Ofcom)."""
+    if locale == "sv":
+        return f"070-174 06 {5 + n % 95:02d}"
+    return f"+44 7700 900{n % 1000:03d}"
