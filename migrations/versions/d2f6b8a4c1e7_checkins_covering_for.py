@@ -1,7 +1,7 @@
 """checkins.covering_for_id: the away rep a stand-in checked in for
 
 Revision ID: d2f6b8a4c1e7
-Revises: a4d8f2c6e1b3
+Revises: 5387c98c0f65
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd2f6b8a4c1e7'
-down_revision = 'a4d8f2c6e1b3'
+down_revision = '5387c98c0f65'
 branch_labels = None
 depends_on = None
 
