@@ -18,7 +18,7 @@ from .test_sentiment import EVAL_SET
 
 TRICKY = [
     "I didn't like it :( !!",
-    "Not   \"good\" ... (!) it's ok... really not good",
+    'Not   "good" ... (!) it\'s ok... really not good',
     "e.g. U.S. Mr. Smith was nice.\n\nBad service!!!",
     "very very bad!!! :-) <3 xD",
     "\u201cGreat\u201d service \u2018as always\u2019, not a good day",
