@@ -350,7 +350,7 @@ def _training_sources(csv_paths, data_dir, exclude, include, no_shared, no_own_s
             ) from None
         for fix in fixes:
             if fix.text and fix.text.strip():  # the last correction of a case counts
-                latest[fix.case_id or f"row {fix.id}"] = (fix.text, fix.corrected_label)
+                latest[_correction_key(fix)] = (fix.text, fix.corrected_label)
         if latest:
             texts, labels = zip(*latest.values(), strict=True)
             sources.append(
@@ -363,6 +363,15 @@ def _training_sources(csv_paths, data_dir, exclude, include, no_shared, no_own_s
                 )
             )
     return sources
+
+
+def _correction_key(fix) -> tuple[str, int]:
+    """What a correction is about: its case, else the answer dismissed on the review list."""
+    if fix.case_id:
+        return ("case", fix.case_id)
+    if fix.response_id:
+        return ("answer", fix.response_id)
+    return ("row", fix.id)
 
 
 def _progress_bar(total_bytes: int):

@@ -1,5 +1,6 @@
-"""The review list for managers: survey answers with a comment that opened no case, and the
-one click that marks one negative and opens its case (services/cases/review.py)."""
+"""The review list for managers: survey answers with a comment that opened no case, the one
+click that marks one negative and opens its case, and the one that dismisses it as no
+complaint (services/cases/review.py)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,21 @@ def mark_negative(response_id: int):
     else:
         flash(f"This answer already has case #{case.id}: nothing more was done.", "info")
     return redirect(url_for("cases.show", case_id=case.id))
+
+
+@bp.post("/review/<int:response_id>/dismiss")
+@roles_required(*MANAGERS)
+def dismiss(response_id: int):
+    """Not a complaint: the answer leaves the list, and the correction teaches the analysis.
+    A second click (or an answer that got its case meanwhile) changes nothing."""
+    response = case_review.undecided_answer(current_user, response_id)
+    if response is None:
+        if case_review.reviewable_answer(current_user, response_id) is None:
+            abort(404)
+        flash("This answer is no longer on the list: nothing more was done.", "info")
+        return redirect(url_for("cases.review"))
+    case_review.dismiss(response, current_user, utcnow())
+    flash(
+        "Dismissed as not a complaint: the analysis learns from it at the next retrain.", "success"
+    )
+    return redirect(url_for("cases.review"))

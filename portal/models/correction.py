@@ -22,6 +22,11 @@ class SentimentCorrection(Base):
     case_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )
+    # The survey answer, when the correction was made on the review list without a case (a
+    # dismissal: "not a complaint"); the answer then leaves the list.
+    response_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="SET NULL"), index=True
+    )
     # The words that were analysed, as they were: the rules change, the evidence stays.
     text: Mapped[str | None] = mapped_column(sa.Text)
     original_label: Mapped[str | None] = mapped_column(sa.String(16))

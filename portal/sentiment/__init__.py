@@ -59,7 +59,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portal.sentiment import english, swedish
+from portal.sentiment import english, markers, swedish
 from portal.sentiment.features import RuleFacts, features
 from portal.sentiment.language import EN, SV, UNKNOWN, detect
 from portal.sentiment.lexicon import (
@@ -98,20 +98,6 @@ LEARNED_NEGATIVE = "learned from real feedback: reads as a complaint"
 LEARNED_NOT_NEGATIVE = "learned from real feedback: the complaint words here rarely mean one"
 _NEEDS_PERSON = (NEEDS_PERSON_SV, NEEDS_PERSON_SV_WEAK, NEEDS_PERSON_UNKNOWN)
 
-# Marks that are not words: sarcasm, emoji and emoticons, repeated ! and ?, scare quotes.
-_MARKERS = re.compile(
-    r"(?P<sarcasm>(?<!\w)/s(?!\w)|🙄|😒|🙃|(?:\.\.\.|…)\s*(?:not|inte)\b(?!\s+\w))"
-    r"|(?P<quoted>\"[^\"\n]{1,40}\")"
-    r"|(?P<sad>[😡🤬😠👎😞😤😢😭💩🤮😩😫☹🙁😕]|:-?\(|:'\()"
-    r"|(?P<happy>[👍😊🙂😀😃😄😁😍❤🙏⭐🌟👌💯🥰☺]|:-?\)|:-?d(?!\w)|<3)"
-    r"|(?P<shout>[!?]{2,})"
-)
-_MARKER_CUES = {
-    "sarcasm": (-0.8, SARCASM),
-    "quoted": (-0.3, SARCASM_IF_NEGATIVE),  # "quick" delivery, only next to a complaint
-    "sad": (-0.6, COMPLAINT),
-    "happy": (0.5, PRAISE),
-}
 _CONTENT = re.compile(r"[^\W_]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|:-?[()]")
 _SHOUTED = re.compile(r"\b[A-ZÅÄÖ]{3,}\b")
 _QUESTION = re.compile(r"[^.!?\n]*\?")
@@ -193,7 +179,7 @@ def read_by_rules(text: str) -> tuple[_Comment, str]:
     """The comment as the cue rules read it, and its normalised text (for the features)."""
     if not _CONTENT.search(text):
         return _Comment(NEUTRAL_LABEL, 0.0, [], UNKNOWN, empty=True), ""
-    language = detect(text, english.is_english_word)
+    language = detect(text, english.lexicon_words().__contains__)
     shouted = frozenset(w.lower() for w in _SHOUTED.findall(text) if len(set(w)) > 1)
     hits: list[Hit] = []
     if language in (SV, UNKNOWN):
@@ -207,11 +193,11 @@ def read_by_rules(text: str) -> tuple[_Comment, str]:
         if hits:  # likewise, an English cue places a comment the short words could not
             language = EN
     shout = False
-    for match in _MARKERS.finditer(normalised):
+    for match in markers.find(normalised):
         if match.lastgroup == "shout":
             shout = True
         else:
-            weight, kind = _MARKER_CUES[match.lastgroup]  # type: ignore[index]
+            weight, kind = markers.CUES[match.lastgroup]  # type: ignore[index]
             hits.append(Hit(match.group(), kind, weight, match.start()))
     if language == SV:
         words: list[tuple[str, float]] = []

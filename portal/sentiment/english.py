@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from textblob.en import sentiment as _textblob_lexicon
-
+from portal.sentiment import wordscores
 from portal.sentiment.english_cues import ENTRIES
 from portal.sentiment.lexicon import Lexicon, words
 
@@ -63,7 +62,7 @@ TEXTBLOB_IGNORES = frozenset(_IGNORED.split())
 def textblob_words(text: str, covered: set[str]) -> list[tuple[str, float]]:
     """TextBlob's scored words and phrases ("not happy", "very good") that no cue covered."""
     found = []
-    for phrase, polarity, _subjectivity, _label in _textblob_lexicon(text).assessments:
+    for phrase, polarity in wordscores.assessments(text):
         if polarity == 0 or any(w in covered or w in TEXTBLOB_IGNORES for w in phrase):
             continue
         found.append((" ".join(phrase), polarity))
@@ -72,12 +71,11 @@ def textblob_words(text: str, covered: set[str]) -> list[tuple[str, float]]:
 
 def is_english_word(word: str) -> bool:
     """A word TextBlob's lexicon knows: evidence of English for the language guess."""
-    return word in _lexicon_words()
+    return word in lexicon_words()
 
 
 @cache
-def _lexicon_words() -> frozenset[str]:
-    """TextBlob's words as a plain set: its lexicon is a lazy dict whose every lookup costs
-    a Python call. Built on first use (the lexicon file is read then, not at import)."""
-    len(_textblob_lexicon)  # a lazy dict: this reads the lexicon file once
-    return frozenset(dict.keys(_textblob_lexicon))
+def lexicon_words() -> frozenset[str]:
+    """TextBlob's words as a plain set, built on first use (the lexicon file is read then,
+    not at import). `lexicon_words().__contains__` is the cheapest test for `detect`."""
+    return wordscores.lexicon_words()

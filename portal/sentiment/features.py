@@ -25,6 +25,12 @@ _CLAUSE = re.compile(r"[.;:!?,()\n]|\b(?:but|however|although|though|men|dock)\b
 _NEGATORS = """not no never without nothing none nobody neither nor hardly barely
     inte ej icke aldrig ingen inget inga utan knappast"""
 NEGATORS = frozenset(_NEGATORS.split())
+# Clause breaks (group 1, or 2: "!" or "?", which count as a token too) and tokens (3), in one
+# pass: the tokens between the breaks _CLAUSE finds.
+_TOKEN_OR_BREAK = re.compile(
+    r"(?:\b(?:but|however|although|though|men|dock)\b|([.;:,()\n])|([!?]))"
+    r"|([^\W\d_]+(?:'[^\W\d_]+)*|\d+)"
+)
 NEGATION_SCOPE = 3
 NEGATED = "not … "  # the prefix of a negated word's feature, as staff read it
 NEGATED_VALENCE = -0.74  # what negation does to a word's valence (VADER's factor)
@@ -46,19 +52,19 @@ class RuleFacts:
 
 def clause_tokens(text: str) -> list[list[str]]:
     """The tokens of `text` (normalised: lower case, "n't" spelt out), clause by clause."""
-    clauses = []
-    start = 0
-    for match in _CLAUSE.finditer(text):
-        mark = match.group()
-        part = _TOKENS.findall(text[start : match.start()])
-        if mark in "!?":
+    clauses: list[list[str]] = []
+    part: list[str] = []
+    for _break, mark, token in _TOKEN_OR_BREAK.findall(text):
+        if token:
+            part.append(token)
+            continue
+        if mark:
             part.append(mark)
         if part:
             clauses.append(part)
-        start = match.end()
-    rest = _TOKENS.findall(text[start:])
-    if rest:
-        clauses.append(rest)
+            part = []
+    if part:
+        clauses.append(part)
     return clauses
 
 
@@ -103,16 +109,13 @@ def rule_features(facts: RuleFacts, word_count: int) -> dict[str, float]:
 def lexicon_features(words: set[str], lexicon: Mapping[str, float]) -> dict[str, float]:
     """The valence (-4..4, VADER's lexicon) of the words found, negated ones turned: its mean,
     lowest and highest, each divided by 4. A word no training text held still counts here."""
-    valences = []
-    for word in words:
-        if word.startswith(NEGATED):
-            valence = lexicon.get(word[len(NEGATED) :])
-            if valence is not None:
-                valences.append(valence * NEGATED_VALENCE)
-        elif PAIR not in word:
-            valence = lexicon.get(word)
-            if valence is not None:
-                valences.append(valence)
+    get, skip = lexicon.get, len(NEGATED)
+    valences = [v for word in words if PAIR not in word and (v := get(word)) is not None]
+    valences += [
+        v * NEGATED_VALENCE
+        for word in words
+        if word.startswith(NEGATED) and (v := get(word[skip:])) is not None
+    ]
     if not valences:
         return {}
     return {

@@ -36,14 +36,14 @@ _SWEDISH_LETTERS = frozenset("åäö")
 
 def detect(text: str, is_english_word: Callable[[str], bool]) -> str:
     """'sv', 'en' or 'unknown' (no letters, or no word either language is known by)."""
-    swedish = english = 0.0
-    for word in _WORDS.findall(text.lower()):
-        if word in SWEDISH_WORDS or not _SWEDISH_LETTERS.isdisjoint(word):
-            swedish += 1
-        if word in ENGLISH_WORDS:
-            english += 1
-        elif is_english_word(word):
-            english += 0.5
+    words = _WORDS.findall(text.lower())
+    swedish = sum(map(SWEDISH_WORDS.__contains__, words))
+    if not _SWEDISH_LETTERS.isdisjoint(text.lower()):
+        swedish += sum(
+            1 for w in words if w not in SWEDISH_WORDS and not _SWEDISH_LETTERS.isdisjoint(w)
+        )
+    others = [w for w in words if w not in ENGLISH_WORDS]
+    english = len(words) - len(others) + 0.5 * sum(map(is_english_word, others))
     if swedish > english:
         return SV
     if english > swedish:

@@ -1,9 +1,12 @@
 """Cue lexicons: weighted words and phrases found in one regex pass, with negation and
 intensifiers read from the few words before each match.
 
-A lexicon is compiled once at import into a single alternation (one named group per cue),
-so scanning a comment is one `finditer`, whatever the number of cues. Longer phrases are
-listed before the words they contain: at a given position the first alternative wins.
+A lexicon is compiled once at import into a single alternation (one named group per cue).
+Longer phrases are listed before the words they contain: at a given position the first
+alternative wins. Scanning goes word by word: at each word only the cues that can begin with
+it are tried (portal.sentiment.firstwords), in table order, so the hits are those of the
+single alternation at a fraction of the cost; a lexicon with word prefixes (Swedish "jätte-")
+is scanned with the single alternation.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from portal.sentiment.firstwords import DIGIT, OPEN, first_words
 
 # What a cue says about the comment.
 COMPLAINT = "complaint"  # a problem, unresolved or not (negative weight)
@@ -22,6 +27,8 @@ SARCASM_IF_NEGATIVE = "sarcasm?"  # irony only next to a complaint ("oh great", 
 
 INTENSIFY = 1.5
 _WORDS = re.compile(r"[\w']+")
+_TOKEN = re.compile(r"\w+")
+_CACHED_WORDS = 20_000  # words whose cues are remembered (then the memory starts again)
 DIMINISH = 0.5
 
 
@@ -72,7 +79,7 @@ class Lexicon:
         window: int = 3,
     ) -> None:
         self.cues: dict[str, Cue] = {}
-        alternatives = []
+        alternatives: list[str] = []
         for i, (pattern, weight, kind, *negated) in enumerate(entries):
             if re.compile(pattern).groups:
                 raise ValueError(f"cue {pattern!r} has a capturing group: use (?:...)")
@@ -85,6 +92,9 @@ class Lexicon:
         self.has_prefix = bool(prefix)
         prefix_group = f"(?P<prefix>{prefix})?" if prefix else ""
         self.regex = re.compile(rf"(?<!\w){prefix_group}(?:{'|'.join(alternatives)})(?!\w)")
+        self._alternatives = alternatives
+        self._starts = None if prefix else _index(alternatives)
+        self._by_word: dict[str, re.Pattern[str] | None] = {}
         self.negators = frozenset(negators)
         self.intensifiers = frozenset(intensifiers)
         self.diminishers = frozenset(diminishers)
@@ -97,7 +107,7 @@ class Lexicon:
         were written in capitals and count as intensified."""
         hits = []
         previous_end = 0
-        for match in self.regex.finditer(text):
+        for match in self._matches(text):
             cue = self.cues[match.lastgroup]  # type: ignore[index]
             start, end = match.span()
             before = self._clause_before(text, max(0, start - 48), start)
@@ -120,6 +130,45 @@ class Lexicon:
                 modifier = "~" + before[-1]
             hits.append(self._hit(match.group(), cue, start, negated, modifier))
         return hits
+
+    def _matches(self, text: str):
+        """The cues' matches, left to right, as `self.regex.finditer` finds them."""
+        if self._starts is None:
+            yield from self.regex.finditer(text)
+            return
+        by_word, end = self._by_word, 0
+        for token in _TOKEN.finditer(text):
+            start = token.start()
+            if start < end:
+                continue
+            word = token.group()
+            try:
+                regex = by_word[word]
+            except KeyError:
+                regex = self._regex_for(word)
+            if regex is not None:
+                match = regex.match(text, start)
+                if match is not None:
+                    end = match.end()
+                    yield match
+
+    def _regex_for(self, word: str) -> re.Pattern[str] | None:
+        """The alternation of the cues that can begin with `word`, in table order."""
+        exact, opened, digit = self._starts  # type: ignore[misc]
+        found = set(exact.get(word, ()))
+        for length, prefixes in opened.items():
+            found.update(prefixes.get(word[:length], ()))
+        if word[0].isdigit():
+            found.update(digit)
+        if not found:
+            regex = None
+        else:
+            chosen = "|".join(self._alternatives[i] for i in sorted(found))
+            regex = re.compile(rf"(?<!\w)(?:{chosen})(?!\w)")
+        if len(self._by_word) >= _CACHED_WORDS:
+            self._by_word.clear()
+        self._by_word[word] = regex
+        return regex
 
     def _clause_before(self, text: str, start: int, end: int) -> list[str]:
         """The last few words before a cue, not reaching back past a clause break."""
@@ -150,3 +199,25 @@ class Lexicon:
             factor = DIMINISH if modifier.startswith("~") else INTENSIFY
             weight = max(-1.0, min(1.0, weight * factor))
         return Hit(words, kind, weight, start, negated, modifier)
+
+
+def _index(alternatives: list[str]):
+    """Which cues (by position) can begin with which word: exact words, beginnings of words
+    by length, and numbers; None when a cue's first word cannot be listed."""
+    exact: dict[str, list[int]] = {}
+    opened: dict[int, dict[str, list[int]]] = {}
+    digit: list[int] = []
+    for i, alternative in enumerate(alternatives):
+        pattern = alternative.removesuffix(f"(?P<c{i}>)")
+        starts = first_words(pattern)
+        if starts is None:
+            return None
+        for word in starts:
+            if word == DIGIT:
+                digit.append(i)
+            elif word.endswith(OPEN):
+                stem = word.removesuffix(OPEN)
+                opened.setdefault(len(stem), {}).setdefault(stem, []).append(i)
+            else:
+                exact.setdefault(word, []).append(i)
+    return exact, opened, digit

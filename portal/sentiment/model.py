@@ -56,13 +56,13 @@ class Model:
         """The probability that the comment is negative, and the decision: at or above the
         threshold when the rules call it negative too, else at or above `overrule`."""
         weights = self.weights
-        contributions = []
-        for name, value in features.items():
-            weight = weights.get(name)
-            if weight:
-                contributions.append((name, value, weight * value))
+        contributions = [
+            (name, value, weight * value)
+            for name, value in features.items()
+            if (weight := weights.get(name))
+        ]
         # fsum: the same probability whatever order the features came in
-        total = self.bias + math.fsum(c[2] for c in contributions)
+        total = self.bias + math.fsum([c[2] for c in contributions])
         probability = 1 / (1 + math.exp(-max(-30.0, min(30.0, total))))
         bar = self.threshold if rules_negative else self.overrule
         return Score(probability, probability >= bar, contributions)

@@ -109,3 +109,34 @@ def test_relabel_closes_a_case_and_a_missed_complaint_is_opened_from_review(
     assert stat(manager, "Triage precision") == "0%"  # 0 of 1 reviewed routed case
     assert stat(manager, "Triage recall") == "0%"  # 0 of 1 known complaint (found on review)
     journey.step(manager, "sees triage precision and recall with their samples")
+
+
+def test_a_manager_dismisses_an_answer_that_is_no_complaint(team_with_answers, journey):
+    """The review list's other click: the quiet answer leaves the list, no case opens, and the
+    correction (not negative) is listed for whoever tunes the analysis. Desktop and phone."""
+    phone = journey.person("manager-phone", phone=True)
+    log_in(phone, team_with_answers["manager"].email)
+    phone.goto("/cases/review")
+    phone.locator("table tbody tr", has_text=QUIET).wait_for()
+    journey.step(phone, "sees both buttons on a phone")
+
+    manager = journey.person("manager")
+    log_in(manager, team_with_answers["manager"].email)
+    manager.goto("/cases/review")
+    row = manager.locator("table tbody tr", has_text=QUIET)
+    journey.step(manager, "sees the quiet answer with mark and dismiss")
+    journey.accessible(manager, "review list with dismiss")
+    row.get_by_role("button", name="Dismiss: not a complaint").click()
+    manager.get_by_text("Dismissed as not a complaint").wait_for()
+    main = manager.locator("main").inner_text()
+    assert "0 answers to review" in main and QUIET not in main
+    journey.step(manager, "the answer has left the list")
+
+    db.session.expire_all()
+    assert len(db.session.scalars(sa.select(Case)).all()) == 1  # only the angry answer's case
+    [dismissal] = db.session.scalars(sa.select(SentimentCorrection)).all()
+    assert dismissal.case_id is None and dismissal.corrected_label != "negative"
+    manager.goto("/cases/corrections")
+    row = manager.locator("table tbody tr", has_text=QUIET)
+    assert "None (dismissed)" in row.inner_text()
+    journey.step(manager, "finds the dismissal among the corrections")

@@ -218,3 +218,55 @@ def test_reopening_a_case_closed_as_not_a_complaint_makes_it_a_complaint_again(a
     assert case.status == "reopened" and case.outcome is None  # back in the complaint figures
     [event] = case_events(case.id, "reopened")
     assert event.data["previous_outcome"] == NOT_A_COMPLAINT
+
+
+def test_dismissing_takes_it_off_the_list_as_a_correction_the_training_learns(
+    client, login, answer, rita, team, make_team, make_user
+):
+    quiet, none = answer(rita, QUIET)
+    happy, _ = answer(rita, HAPPY, satisfaction="5")
+    assert none is None and quiet.sentiment_label != "negative"
+    original = quiet.sentiment_label
+    login(team.lead)
+    page = client.get("/cases/review").get_data(as_text=True)
+    assert "2 answers to review" in page and "Dismiss: not a complaint" in page
+    token = csrf_from(page)
+    assert client.post(f"/cases/review/{quiet.id}/dismiss").status_code == 400  # no CSRF
+    first = client.post(f"/cases/review/{quiet.id}/dismiss", data={"csrf_token": token})
+    assert first.status_code == 302 and first.headers["Location"].endswith("/cases/review")
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "Dismissed as not a complaint" in html
+    assert "1 answer to review" in html and QUIET not in html and HAPPY in html
+    assert db.session.scalar(sa.select(Case).where(Case.response_id == quiet.id)) is None
+
+    [correction] = db.session.scalars(sa.select(SentimentCorrection)).all()
+    assert correction.response_id == quiet.id and correction.case_id is None
+    assert correction.from_review and correction.corrected_by_id == team.lead_id
+    assert correction.text == QUIET
+    assert (correction.original_label, correction.corrected_label) == (original, original)
+    # The manager finds it among the corrections, without a case.
+    corrections = client.get("/cases/corrections").get_data(as_text=True)
+    assert QUIET in corrections and "None (dismissed)" in corrections
+
+    again = client.post(f"/cases/review/{quiet.id}/dismiss", data={"csrf_token": token})
+    assert again.status_code == 302
+    assert "no longer on the list" in client.get("/cases/review").get_data(as_text=True)
+    assert len(db.session.scalars(sa.select(SentimentCorrection)).all()) == 1
+
+    # The training command learns it as "not a complaint".
+    from portal.cli import _training_sources
+
+    sources = _training_sources((), None, (), (), True, True, False)
+    [fixes] = [s for s in sources if s.name == "staff corrections"]
+    assert fixes.texts == [QUIET] and fixes.labels == [original]
+
+    # Another team's manager can neither dismiss it nor see the correction.
+    boss = make_user("manager", name="Sven South")
+    boss.team = make_team("South", lead=boss)
+    db.session.commit()
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/home").text)})
+    login(boss)
+    page = client.get("/cases/review").get_data(as_text=True)
+    sent = client.post(f"/cases/review/{happy.id}/dismiss", data={"csrf_token": csrf_from(page)})
+    assert sent.status_code == 404
+    assert QUIET not in client.get("/cases/corrections").get_data(as_text=True)

@@ -115,6 +115,7 @@ ACCESS: dict[str, tuple] = {
     "GET cases.review":                      MANAGER_PAGE,
     # the answer of rep A's sale (already routed): their manager and admins; mgr2 never sees it
     "POST cases.mark_negative":              (L, L, 403, 403, OK, 404, OK),
+    "POST cases.dismiss":                    (L, L, 403, 403, OK, 404, OK),
     "GET cases.corrections_csv":             MANAGER_PAGE,
     # performance (dashboard, scorecards, goals)
     "GET dashboard.index":                   MANAGER_PAGE,

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Case, SentimentCorrection, User
-from portal.services.scope import visible_cases_query
+from portal.models import Case, Sale, SentimentCorrection, SurveyInvitation, SurveyResponse, User
+from portal.services.scope import visible_cases_query, visible_reps_query
 
 CSV_COLUMNS = (
     "corrected_at_utc",
@@ -27,11 +27,25 @@ CSV_COLUMNS = (
 
 def corrections_query(user: User) -> sa.Select:
     """Label corrections, newest first: an admin sees all; a manager those on the cases they
-    can see (the customers' words of other teams stay with those teams)."""
+    can see and on the answers of their reps' sales dismissed from the review list (the
+    customers' words of other teams stay with those teams)."""
     query = sa.select(SentimentCorrection).options(joinedload(SentimentCorrection.corrected_by))
     if not user.is_admin:
         visible = visible_cases_query(user).with_only_columns(Case.id).order_by(None)
-        query = query.where(SentimentCorrection.case_id.in_(visible))
+        # An answer dismissed on the review list has no case: seen by whoever sees its sale.
+        reps = visible_reps_query(user).with_only_columns(User.id).order_by(None)
+        answers = (
+            sa.select(SurveyResponse.id)
+            .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)
+            .join(Sale, SurveyInvitation.sale_id == Sale.id)
+            .where(Sale.rep_id.in_(reps))
+        )
+        query = query.where(
+            sa.or_(
+                SentimentCorrection.case_id.in_(visible),
+                SentimentCorrection.response_id.in_(answers),
+            )
+        )
     return query.order_by(SentimentCorrection.created_at.desc(), SentimentCorrection.id.desc())
 
 

@@ -1,7 +1,9 @@
 """The review list: survey answers with a comment that opened no case, for managers to read,
 and the one click that marks one negative. That click is a staff correction (so the training
 command learns the miss, `from_review`) and opens the answer's case through the normal
-routing (opening.py), exactly once however often it is clicked.
+routing (opening.py), exactly once however often it is clicked. The other click dismisses an
+answer (not a complaint): it leaves the list, and the correction (its label kept, or neutral;
+`response_id` set, no case) teaches the training command that such words are no complaint.
 
 Order: newest day first; within a day the least certain first (the analysis flagged it for a
 person, then the stored polarity closest to 0: what analyze() returned was least sure).
@@ -46,12 +48,21 @@ def _unrouted(user: User) -> sa.Select:
             SurveyResponse.comment.is_not(None),
             sa.func.trim(SurveyResponse.comment) != "",
             ~routed,
+            ~_dismissed(),
         )
     )
     if not user.is_admin:
         reps = visible_reps_query(user).with_only_columns(User.id).order_by(None)
         query = query.where(Sale.rep_id.in_(reps))
     return query
+
+
+def _dismissed() -> sa.Exists:
+    return (
+        sa.select(SentimentCorrection.id)
+        .where(SentimentCorrection.response_id == SurveyResponse.id)
+        .exists()
+    )
 
 
 def review_query(user: User) -> sa.Select:
@@ -88,6 +99,34 @@ def reviewable_answer(user: User, response_id: int) -> SurveyResponse | None:
         reps = visible_reps_query(user).with_only_columns(User.id).order_by(None)
         query = query.where(Sale.rep_id.in_(reps))
     return db.session.scalar(query)
+
+
+def undecided_answer(user: User, response_id: int) -> SurveyResponse | None:
+    """The answer if it is on `user`'s review list now: no case, not dismissed."""
+    return db.session.scalar(_unrouted(user).where(SurveyResponse.id == response_id))
+
+
+def dismiss(response: SurveyResponse, actor: User, now: datetime) -> SentimentCorrection:
+    """Take the answer off the review list as no complaint, recorded as a correction the
+    training command learns from (the label the analysis gave, or neutral if it said
+    negative). Committed. The caller checks that the answer is still undecided."""
+    original = response.sentiment_label
+    kept = original if original in ("neutral", "positive") else "neutral"
+    correction = SentimentCorrection(
+        response_id=response.id,
+        text=response.comment,
+        original_label=original,
+        original_reasons=list(response.sentiment_reasons or []),
+        corrected_label=kept,
+        note="Dismissed on the review list: not a complaint.",
+        corrected_by_id=actor.id,
+        created_at=now,
+        from_review=True,
+    )
+    response.needs_review = False
+    db.session.add(correction)
+    db.session.commit()
+    return correction
 
 
 def case_of(response: SurveyResponse) -> Case | None:
