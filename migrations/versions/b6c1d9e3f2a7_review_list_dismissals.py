@@ -3,7 +3,7 @@ manager dismisses an answer from the review list of unrouted answers ("not a com
 case, so no case_id); a dismissed answer leaves the list
 
 Revision ID: b6c1d9e3f2a7
-Revises: a4d8f2c6e1b3
+Revises: d2f6b8a4c1e7
 Create Date: 2026-12-06 08:55:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b6c1d9e3f2a7'
-down_revision = 'a4d8f2c6e1b3'
+down_revision = 'd2f6b8a4c1e7'
 branch_labels = None
 depends_on = None
 
