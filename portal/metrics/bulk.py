@@ -18,14 +18,20 @@ The figures are those of `compute_period` (tests/performance/test_rebuild.py).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.metrics.bulk_counts import buckets, count
 from portal.metrics.definitions import CheckinFact, figures
-from portal.metrics.facts import Calendars, case_facts, case_rows_query, purchases_by_customer
+from portal.metrics.facts import (
+    RESOLVED_STATUSES,
+    Calendars,
+    case_facts,
+    case_rows_query,
+    purchases_by_customer,
+)
 from portal.metrics.holders import for_subject
 from portal.metrics.periods import Period
 from portal.metrics.stats import RETURN_WINDOW
@@ -34,6 +40,7 @@ from portal.models import Case, Checkin, Sale, User
 from portal.models.performance import PerformanceRecord, subject_key
 
 PeriodKey = tuple[str, date]
+_WINDOW = f"interval '{int(RETURN_WINDOW.total_seconds())} seconds'"
 
 
 class _Subjects:
@@ -113,7 +120,8 @@ def _cases(start, end, wanted, team_of, calendars) -> _Subjects:
     ]
     rows = db.session.execute(case_rows_query(start, end).with_only_columns(*columns)).all()
     subjects = _Subjects()
-    for row, fact in zip(rows, case_facts(rows, calendars), strict=True):
+    facts = case_facts(rows, calendars, _after_resolution(end))
+    for row, fact in zip(rows, facts, strict=True):
         moments = (
             row.created_at,
             row.first_contact_at,
@@ -138,6 +146,35 @@ def _cases(start, end, wanted, team_of, calendars) -> _Subjects:
             for team, case in as_team.items():
                 subjects.team[key][team].append(case)
     return subjects
+
+
+# Each sale within 90 days after a resolution of its customer's case (once, however many).
+_AFTER_RESOLUTION = f"""
+SELECT DISTINCT s.id, s.customer_id, s.sold_at, s.currency, s.amount
+FROM cases c
+JOIN sales s ON s.customer_id = c.customer_id
+    AND s.sold_at > c.resolved_at AND s.sold_at <= c.resolved_at + {_WINDOW}
+WHERE c.status IN {RESOLVED_STATUSES!r} AND c.resolved_at < :end
+"""  # noqa: S608  (our own constants, no input)
+
+
+def _after_resolution(end):
+    """What facts.case_facts looks up for the resolved cases (each customer's purchases, and
+    sales with their amounts, sorted), on PostgreSQL only those in the 90 days after one of
+    the customer's resolutions: the rest of a year of sales changes no figure (the figures
+    look no further). None elsewhere: case_facts looks them up."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    purchases: dict[int, list] = defaultdict(list)
+    amounts: dict[int, list] = defaultdict(list)
+    rows = db.session.execute(sa.text(_AFTER_RESOLUTION), {"end": end})
+    for _, customer_id, sold_at, currency, cents in rows:
+        sold_at = sold_at.astimezone(UTC)
+        purchases[customer_id].append(sold_at)
+        amounts[customer_id].append((sold_at, currency, int(cents)))
+    for found in (*purchases.values(), *amounts.values()):
+        found.sort()
+    return purchases, amounts
 
 
 def _checkins(start, end, wanted, team_of) -> _Subjects:
