@@ -86,29 +86,34 @@ def load_triage_quality(now: datetime, rep_ids: Iterable[int] | None = None) -> 
     from_review = sa.select(SentimentCorrection.case_id).where(
         SentimentCorrection.from_review.is_(True), SentimentCorrection.case_id.is_not(None)
     )
-    mine = SentimentCorrection.case_id == Case.id
-    corrected = sa.exists().where(mine)
+    routed = (
+        Case.source == "survey",
+        Case.created_at >= since,
+        Case.created_at < now,
+        Case.id.not_in(from_review),
+    )
+    worked = sa.or_(Case.first_contact_at.is_not(None), Case.status.in_(WORKED_STATUSES))
+    # Reviewed: worked on, or corrected (a few cases: counted apart, so the tens of thousands
+    # of routed cases are counted without a look-up each).
+    worked_count = db.session.scalar(
+        scoped(sa.select(sa.func.count(Case.id)).where(*routed, worked))
+    )
     latest = (
         sa.select(SentimentCorrection.corrected_label)
-        .where(mine)
+        .where(SentimentCorrection.case_id == Case.id)
         .order_by(SentimentCorrection.created_at.desc(), SentimentCorrection.id.desc())
         .limit(1)
         .scalar_subquery()
     )
-    reviewed = sa.or_(
-        Case.first_contact_at.is_not(None), Case.status.in_(WORKED_STATUSES), corrected
+    corrected = sa.select(SentimentCorrection.case_id).where(
+        SentimentCorrection.case_id.is_not(None)
     )
-    false_alarm = sa.and_(corrected, latest != "negative")
-    counts = db.session.execute(
+    only_corrected, false_alarms = db.session.execute(
         scoped(
             sa.select(
-                sa.func.count(sa.case((reviewed, 1))), sa.func.count(sa.case((false_alarm, 1)))
-            ).where(
-                Case.source == "survey",
-                Case.created_at >= since,
-                Case.created_at < now,
-                Case.id.not_in(from_review),
-            )
+                sa.func.count(sa.case((sa.not_(worked), 1))),
+                sa.func.count(sa.case((latest != "negative", 1))),
+            ).where(*routed, Case.id.in_(corrected))
         )
     ).one()
     missed = db.session.scalar(
@@ -122,4 +127,4 @@ def load_triage_quality(now: datetime, rep_ids: Iterable[int] | None = None) -> 
             )
         )
     )
-    return _quality(counts[0], counts[1], missed or 0, since)
+    return _quality(worked_count + only_corrected, false_alarms, missed or 0, since)
