@@ -36,6 +36,8 @@ class Case(Base):
         sa.CheckConstraint(f"outcome IS NULL OR outcome IN {OUTCOMES!r}", name="outcome_known"),
         sa.Index("ix_cases_rep_status_due", "assigned_rep_id", "status", "first_contact_due"),
         sa.Index("ix_cases_status_resolve_due", "status", "resolve_due"),
+        # The dashboard counts the last 90 days' cases on every load (triage_quality.py).
+        sa.Index("ix_cases_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
