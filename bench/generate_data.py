@@ -37,8 +37,8 @@ def iso(moment: datetime) -> str:
 
 def recreate(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    if not name.startswith("aftersale_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: use a database named aftersale_bench...")
+    if not name.startswith("aftersale_") or "bench" not in name:
+        raise SystemExit(f"refusing to drop {name!r}: use a database named aftersale_...bench...")
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

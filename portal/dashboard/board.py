@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from markupsafe import Markup, escape
 
 from portal.extensions import db
 from portal.metrics import definitions as d
@@ -16,7 +17,7 @@ from portal.metrics.periods import Period, recent
 from portal.models import Case, Team, User
 from portal.models.case import OPEN_STATUSES
 from portal.models.performance import subject_key
-from portal.services.performance.records import chart_number, format_metric, records_for, trend
+from portal.services.performance.records import chart_number, format_metric, metrics_for, trend
 from portal.services.scope import visible_cases_query, visible_reps_query
 
 AGE_BUCKETS = (  # (figure, label, min days, max days)
@@ -124,29 +125,65 @@ class RepRow:
     rep: User
     metrics: dict = field(default_factory=dict)
     cells: list[Cell] = field(default_factory=list)  # one per COMPARISON column
+    html: Markup = field(default_factory=Markup)  # the row's cells, as the table shows them
 
 
-def comparison(reps: list[User], period: Period, cases_url: str) -> list[RepRow]:
+def comparison(reps: list[User], period: Period, cases_url: str, reps_url: str) -> list[RepRow]:
     """Each rep's figures for the comparison table, with their sample sizes and drill-down
-    links (built here with plain string joins: 300 reps x 9 figures through url_for took most
-    of the page)."""
+    links, and the row's HTML (built here with plain string joins: for 300 reps x 9 figures,
+    url_for and a template expression per value took most of the page)."""
 
-    records = records_for([subject_key("rep", r.id) for r in reps], period)
+    records = metrics_for([subject_key("rep", r.id) for r in reps], period)
     when = f"period={period.kind}&start={period.start.isoformat()}"  # nothing to quote
     rows = []
     for rep in reps:
-        metrics = (records.get(subject_key("rep", rep.id)) or _Empty).metrics
+        metrics = records.get(subject_key("rep", rep.id)) or {}
         cells = []
         for name in COMPARISON:
             link = None
-            if name in DRILL and metrics.get(name) is not None:
-                link = f"{cases_url}?figure={DRILL[name]}&{when}&rep={rep.id}"
             known = metrics.get(name) is not None
+            if known and name in DRILL:
+                link = f"{cases_url}?figure={DRILL[name]}&{when}&rep={rep.id}"
             n = d.sample_size(name, metrics) if known else None
             small = known and d.is_small_sample(name, metrics)
             cells.append(Cell(format_metric(name, metrics), link, n, small))
-        rows.append(RepRow(rep, metrics, cells))
+        name_link = _escape(f"{reps_url}{rep.id}?{when}")
+        html = f'<td class="cell-title"><a href="{name_link}">{_escape(rep.name)}</a></td>'
+        html += "".join(
+            _cell_html(name, cell) for name, cell in zip(COMPARISON, cells, strict=True)
+        )
+        rows.append(RepRow(rep, metrics, cells, Markup(html)))  # noqa: S704  (escaped above)
     return rows
+
+
+def _escape(text: str) -> str:
+    """Escaped, as a plain string: a Markup in a string join would escape the rest again."""
+    return str(escape(text))
+
+
+# Per process: each column's opening tag, with its label for the phone layout (a card of
+# "label: value" lines), escaped once.
+_OPEN = {
+    (name, small): f'<td class="num{" is-small-sample" if small else ""}" '
+    f'data-label="{_escape(METRICS[name].label)}">'
+    for name in COMPARISON
+    for small in (False, True)
+}
+_SMALL_MARK = (
+    f'<span class="small-mark" title="Fewer than {d.SMALL_SAMPLE}: too few to judge by">*</span>'
+    '<span class="visually-hidden"> (small sample)</span>'
+)
+
+
+def _cell_html(name: str, cell: Cell) -> str:
+    text = _escape(cell.text)
+    html = _OPEN[(name, cell.small)]
+    html += f'<a href="{_escape(cell.link)}">{text}</a>' if cell.link else text
+    if cell.small:
+        html += _SMALL_MARK
+    if cell.n is not None:
+        html += f'<span class="sample-n">n={cell.n}</span>'
+    return html + "</td>"
 
 
 SORT_KEYS = ("name", *COMPARISON)
@@ -165,10 +202,6 @@ def sort_rows(rows: list[RepRow], key: str, descending: bool) -> list[RepRow]:
     unknown = [r for r in rows if r.metrics.get(key) is None]
     known.sort(key=lambda r: (r.metrics[key], r.rep.name.casefold()), reverse=descending)
     return known + sorted(unknown, key=lambda r: r.rep.name.casefold())
-
-
-class _Empty:
-    metrics: dict = {}
 
 
 def response_trend(subject: str, now: datetime, weeks: int = 12):

@@ -86,7 +86,8 @@ def index():
         team_id = teams[0].id
     reps = [r for r in goals.reps_in_scope(current_user) if team_id is None or r.team_id == team_id]
     history = board.response_trend(board.team_subject(current_user, team_id), now)
-    rows = board.comparison(reps, period, url_for(".cases"))
+    reps_url = url_for(".rep_scorecard", rep_id=0)[:-1]
+    rows = board.comparison(reps, period, url_for(".cases"), reps_url)
     sort, descending = _sort_args()
     return render_template(
         "dashboard/index.html",
@@ -109,8 +110,7 @@ def index():
         drill_figures=board.DRILL,
         computed_at=computed_at(period),
         columns=board.COMPARISON,
-        labels=[METRICS[name].label for name in board.COMPARISON],
-        reps_url=url_for(".rep_scorecard", rep_id=0)[:-1],
+        reps_url=reps_url,
         trend_metrics=board.TREND_METRICS,
         age_buckets=board.AGE_BUCKETS,
     )

@@ -9,17 +9,20 @@ to count is None (shown as a dash), never 0.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from portal.metrics.holders import for_subject
 from portal.metrics.loyalty import loyalty
 from portal.metrics.periods import Period
-from portal.metrics.stats import RETURN_WINDOW, bought_within, mean, percentile, share
-
-CSAT_SATISFIED = (4, 5)
-PROMOTER_MIN, DETRACTOR_MAX = 9, 6
+from portal.metrics.stats import RETURN_WINDOW, bought_within, mean, percentile, share  # noqa: F401
+from portal.metrics.tallies import (  # noqa: F401  (names other modules read from here)
+    CSAT_SATISFIED,
+    DETRACTOR_MAX,
+    PROMOTER_MIN,
+    SalesTally,
+    SurveyTally,
+)
 
 
 @dataclass(frozen=True)
@@ -298,16 +301,31 @@ def recovered(case: CaseFact) -> bool:
 # --- the figures -----------------------------------------------------------------------------
 def compute(facts: Facts) -> dict:
     """Every metric of METRICS for one subject's facts (see docs/metrics.md)."""
-    period, now = facts.period, facts.now
+    period = facts.period
     sales = [s for s in facts.sales if period.contains(s.sold_at)]
-    revenue: dict[str, int] = defaultdict(int)
-    for sale in sales:
-        revenue[sale.currency] += sale.amount_cents
     sent = [i for i in facts.invitations if period.contains(i.sent_at)]
     answers = [r for r in facts.responses if period.contains(r.submitted_at)]
-    ratings = [r.satisfaction for r in answers if r.satisfaction is not None]
-    recommends = [r.recommend for r in answers if r.recommend is not None]
-    cases = facts.cases
+    checkins = [c for c in facts.checkins if period.contains(c.at)]
+    return figures(
+        SalesTally.of(sales),
+        SurveyTally.of(sent, answers),
+        facts.cases,
+        checkins,
+        period,
+        facts.now,
+    )
+
+
+def figures(
+    sales: SalesTally,
+    surveys: SurveyTally,
+    cases: list[CaseFact],
+    checkins: list[CheckinFact],
+    period: Period,
+    now: datetime,
+) -> dict:
+    """Every metric of one subject and period: the sales and surveys counted (the rollup's
+    rebuild counts them in SQL), its cases and check-ins in the period."""
     opened = [c for c in cases if opened_in(c, period)]
     contacted = [c.first_contact_hours for c in cases if contacted_in(c, period)]
     resolved_any = [c for c in cases if resolved_any_in(c, period)]
@@ -325,19 +343,10 @@ def compute(facts: Facts) -> dict:
         if c.satisfaction_after is not None and c.satisfaction_before is not None
     ]
     return {
-        "sales_count": len(sales),
-        "revenue": {currency: cents / 100 for currency, cents in sorted(revenue.items())},
-        "surveys_sent": len(sent),
-        "surveys_answered": sum(i.answered for i in sent),
-        "response_rate": share(sum(i.answered for i in sent), len(sent)),
-        "answers": len(answers),
-        "csat_n": len(ratings),
-        "nps_n": len(recommends),
-        "satisfaction_avg": mean(ratings),
-        "csat": share(sum(r in CSAT_SATISFIED for r in ratings), len(ratings)),
-        "nps": _nps(recommends),
+        **sales.figures(),
+        **surveys.figures(),
         "cases_opened": len(opened),
-        "complaints_per_100_sales": 100 * len(opened) / len(sales) if sales else None,
+        "complaints_per_100_sales": 100 * len(opened) / sales.count if sales.count else None,
         "first_contact_n": len(contacted),
         "resolution_n": len(resolution_hours),
         "first_contact_decided": len(fc_decided),
@@ -345,7 +354,6 @@ def compute(facts: Facts) -> dict:
         "resolution_answers": len(after),
         "satisfaction_change_n": len(changes),
         "recovery_customers": len({c.customer_id for c in resolved}),
-        "repeat_customers": len({s.customer_id for s in sales}),
         "first_contact_median_hours": percentile(contacted, 0.5),
         "first_contact_p90_hours": percentile(contacted, 0.9),
         "resolution_median_hours": percentile(resolution_hours, 0.5),
@@ -359,17 +367,8 @@ def compute(facts: Facts) -> dict:
         "resolution_satisfaction": mean(after),
         "satisfaction_change": mean(changes),
         "recovery_rate": _recovery_rate(sold_resolved),
-        "repeat_purchase_rate": _repeat_purchase_rate(sales),
-        **loyalty(sales, sold_resolved, [c for c in facts.checkins if period.contains(c.at)]),
+        **loyalty(sold_resolved, checkins),
     }
-
-
-def _nps(recommends: list[int]) -> float | None:
-    if not recommends:
-        return None
-    promoters = sum(r >= PROMOTER_MIN for r in recommends)
-    detractors = sum(r <= DETRACTOR_MAX for r in recommends)
-    return 100 * (promoters - detractors) / len(recommends)
 
 
 def _recovery_rate(resolved: list[CaseFact]) -> float | None:
@@ -378,17 +377,6 @@ def _recovery_rate(resolved: list[CaseFact]) -> float | None:
     by_customer: dict[int, bool] = {}
     for case in resolved:
         by_customer[case.customer_id] = by_customer.get(case.customer_id, False) or recovered(case)
-    return share(sum(by_customer.values()), len(by_customer))
-
-
-def _repeat_purchase_rate(sales: list[SaleFact]) -> float | None:
-    """Customers who bought in the period and bought again within 90 days of such a sale."""
-    by_customer: dict[int, bool] = {}
-    for sale in sales:
-        again = sale.next_purchase_at is not None and (
-            sale.next_purchase_at <= sale.sold_at + RETURN_WINDOW
-        )
-        by_customer[sale.customer_id] = by_customer.get(sale.customer_id, False) or again
     return share(sum(by_customer.values()), len(by_customer))
 
 

@@ -300,11 +300,15 @@ def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:
     return [c for c in (for_subject(fact, set(reps)) for fact in facts) if c is not None]
 
 
-def case_facts(rows, calendars: Calendars) -> list[CaseFact]:
-    """CaseFacts from rows with the columns of `_cases` (or Case objects)."""
+def case_facts(rows, calendars: Calendars, after_resolution=None) -> list[CaseFact]:
+    """CaseFacts from rows with the columns of `_cases` (or Case objects).
+
+    `after_resolution`: the customers' purchases and sales after their resolutions, as
+    (purchases_by_customer, sales_by_customer) give them, when the caller has them (the
+    rebuild: only each resolution's 90 days, bulk.py); looked up here otherwise."""
     resolved_rows = [r for r in rows if r.status in RESOLVED_STATUSES and r.resolved_at]
-    purchases, amounts = {}, {}
-    if resolved_rows:
+    purchases, amounts = after_resolution or ({}, {})
+    if resolved_rows and after_resolution is None:
         window = (
             {r.customer_id for r in resolved_rows},
             min(r.resolved_at for r in resolved_rows),

@@ -1,6 +1,7 @@
-"""Loyalty figures of one subject and period: revenue per customer, check-ins and the purchases
-after them, recovery revenue (docs/metrics.md "Loyalty"). Called by definitions.compute with the
-subject's SaleFacts, the resolved CaseFacts of cases they sold, and their CheckinFacts."""
+"""Loyalty figures of one subject and period: check-ins and the purchases after them, recovery
+revenue (docs/metrics.md "Loyalty"; revenue per customer is counted with the sales,
+tallies.SalesTally). Called by definitions.figures with the resolved CaseFacts of cases the
+subject sold, and their CheckinFacts."""
 
 from __future__ import annotations
 
@@ -9,25 +10,15 @@ from collections import defaultdict
 from portal.metrics.stats import RETURN_WINDOW, bought_within, share
 
 
-def loyalty(sales: list, resolved: list, checkins: list) -> dict:
-    """Revenue per customer, check-ins and the purchases after them, recovery revenue (all
-    for one subject's facts of one period; docs/metrics.md)."""
+def loyalty(resolved: list, checkins: list) -> dict:
+    """Check-ins and the purchases after them, recovery revenue (all for one subject's facts
+    of one period; docs/metrics.md). Revenue per customer is counted with the sales
+    (tallies.SalesTally)."""
     return {
-        "revenue_per_customer": _revenue_per_customer(sales),
         "checkins_done": len(checkins),
         "repeat_after_checkin_rate": _repeat_after_checkin_rate(checkins),
         "recovery_revenue": _recovery_revenue(resolved),
     }
-
-
-def _revenue_per_customer(sales: list) -> dict[str, float]:
-    """Per currency: the revenue / the customers who bought in that currency in the period."""
-    cents: dict[str, int] = defaultdict(int)
-    customers: dict[str, set[int]] = defaultdict(set)
-    for sale in sales:
-        cents[sale.currency] += sale.amount_cents
-        customers[sale.currency].add(sale.customer_id)
-    return {c: round(cents[c] / len(customers[c]) / 100, 2) for c in sorted(cents)}
 
 
 def _repeat_after_checkin_rate(checkins: list) -> float | None:

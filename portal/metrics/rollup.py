@@ -4,6 +4,9 @@
 figures can still change) are the periodic jobs' work; `rebuild` recomputes every period from
 the first fact to now. All replace a period's rows in one transaction, so a page never sees
 half a period, and running any of them twice is harmless.
+
+`compute_period` computes one period from its facts; `refresh_recent` and `rebuild` compute
+many periods at once (metrics/bulk.py) to the same figures.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.metrics.bulk import store_periods
 from portal.metrics.definitions import Facts, compute
 from portal.metrics.facts import Calendars, load_facts
 from portal.metrics.holders import for_subject
@@ -123,7 +127,7 @@ def refresh_current(now: datetime | None = None) -> int:
 def refresh_recent(now: datetime | None = None) -> int:
     """Daily: every period whose figures may still change."""
     now = now or utcnow()
-    return _store_all(settling_periods(now), now, None)
+    return store_periods(settling_periods(now), now)
 
 
 def all_periods(now: datetime) -> list[Period]:
@@ -147,10 +151,9 @@ def all_periods(now: datetime) -> list[Period]:
     return [p for kind in PERIODS for p in periods_between(kind, first, now)]
 
 
-def rebuild(now: datetime | None = None, progress: Callable | None = None) -> int:
-    """Recompute every period from the facts; rows of periods with no facts are removed."""
+def rebuild(now: datetime | None = None) -> int:
+    """Recompute every period from the facts; rows of periods with no facts are removed.
+    One transaction: pages read the old records until the new ones are in."""
     now = now or utcnow()
-    periods = all_periods(now)
     db.session.execute(sa.delete(PerformanceRecord))
-    db.session.commit()
-    return _store_all(periods, now, progress)
+    return store_periods(all_periods(now), now)

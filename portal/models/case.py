@@ -45,6 +45,8 @@ class Case(Base):
             "assigned_rep_id",
             postgresql_include=["id", "first_contact_at", "first_contact_due", "resolve_due"],
         ),
+        # The dashboard counts the last 90 days' cases on every load (triage_quality.py).
+        sa.Index("ix_cases_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -52,6 +52,8 @@ def test_each_rate_shows_its_sample_and_a_small_one_is_marked(client, login, org
     ben = cell(page, "Ben North", "First contact, median")
     assert "1.0 h" in ann and f"n={SMALL_SAMPLE}" in ann and "small sample" not in ann
     assert "3.0 h" in ben and "n=2" in ben and "small sample" in ben
+    # Every cell is a cell, with or without a figure (no markup shown as text).
+    assert "&lt;" not in page and cell(page, "Ben North", "CSAT").strip() == "\u2013"
     # No verdict on Ben from two cases, and the callout says why.
     assert f"No rep has {SMALL_SAMPLE} or more customers with a case resolved" in page
     # The legend says what n and the mark mean, with the threshold.

@@ -30,6 +30,21 @@ def records_for(subjects: list[str], period: Period) -> dict[str, PerformanceRec
     return {row.subject: row for row in rows}
 
 
+def metrics_for(subjects: list[str], period: Period) -> dict[str, dict]:
+    """{subject: metrics} of one period: the two columns only, for a table of many subjects
+    (no record objects to build and track)."""
+    if not subjects:
+        return {}
+    rows = db.session.execute(
+        sa.select(PerformanceRecord.subject, PerformanceRecord.metrics).where(
+            PerformanceRecord.period == period.kind,
+            PerformanceRecord.period_start == period.start,
+            PerformanceRecord.subject.in_(subjects),
+        )
+    )
+    return dict(rows.all())
+
+
 def trend(subject: str, periods: list[Period]) -> list[tuple[Period, dict]]:
     """The subject's metrics over these periods (of one kind), oldest first; {} when none."""
     rows = db.session.execute(
