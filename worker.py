@@ -20,6 +20,7 @@ import argparse
 import gc
 import logging
 import os
+import time
 
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
@@ -72,6 +73,20 @@ def preload(app, warm: bool = True) -> None:
     # loaded machine), and every later full collection scanned the sentiment model again.
     gc.collect()
     gc.freeze()
+
+
+class InProcessWorker(SimpleWorker):
+    """RQ's SimpleWorker that logs each job's own CPU time: a slow job that computes and one
+    that waits (for the CPU, the database, the SMTP server) look alike in wall time
+    (bench/triage_latency.py reads these lines)."""
+
+    def execute_job(self, job, queue):
+        started = time.process_time()
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            cpu_ms = 1000 * (time.process_time() - started)
+            logging.getLogger(__name__).info("job %s: %.0f ms CPU", job.id, cpu_ms)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         from portal.jobs.maintenance import sweep_outbox
 
         enqueue(sweep_outbox, family="maintenance")
-        worker_class = Worker if args.fork else SimpleWorker
+        worker_class = Worker if args.fork else InProcessWorker
         worker = worker_class(
             [queue_name(name) for name in args.queues],
             connection=connection(),
