@@ -7,8 +7,8 @@ follow nothing else. The same flow runs against the portal and against bench/bar
 Settings come from the environment (survey_submit.py sets them):
 - SURVEY_TOKENS: a file of "invitation_id token" lines, each used once; when they run out the
   users stop (and a line on stderr says so).
-  With SURVEY_REUSE_TOKENS=1 (the bare app, which stores nothing) the list is used round and
-  round instead.
+  With SURVEY_REUSE_TOKENS=1 the list is used round and round instead (for an app that stores
+  nothing; bench/bare_app.py now stores its answers, so survey_submit.py no longer sets it).
 - SURVEY_OK_FILE: where the invitation ids of the POSTs answered 303 are written at the end, so
   the benchmark can compare them with the answers stored in the database.
 - SURVEY_STATS_FILE: where the final figures are written as JSON, once every user has finished

@@ -8,7 +8,7 @@ the bare app on free ports of 127.0.0.1 in turn, and points Locust (headless, a 
 users for a fixed time) at each. Every Locust user is a customer with a fresh browser: GET
 /s/<token>, read the CSRF token, POST an answer, expect 303. After each portal run the answers
 stored are compared with the POSTs answered 303 (nothing lost, nothing doubled), then cleared
-for the next run.
+for the next run; the bare app stores its answers in the same tables and is checked the same.
 
     .venv/bin/python bench/survey_submit.py                         # 2, 3 and 4 workers
     .venv/bin/python bench/survey_submit.py --workers 3 --users 50 --duration 60
@@ -16,7 +16,8 @@ for the next run.
 Apps: `portal-redis` is the production shape (REDIS_URL on a scratch Redis database, flushed,
 and one `python worker.py` running: the POST stores the answer and queues its analysis);
 `portal` is the embedded default (no REDIS_URL: the analysis runs inline in the POST);
-`bare` is bench/bare_app.py. Targets, on the production shape against the bare app of the same
+`bare` is bench/bare_app.py (on the same database and Redis: a signed link checked, one SELECT
+of the invitation, one INSERT of the answer, one UPDATE, one enqueue). Targets, on the production shape against the bare app of the same
 run and worker count: gunicorn CPU per customer (GET + POST) <= 5 ms and answers/s >= 0.5x the
 bare app's POSTs/s; the script exits non-zero when either, or the stored-answers check, fails.
 
@@ -119,11 +120,9 @@ def main() -> None:
     results = []
     for workers in worker_counts:
         for app_name in apps:
-            if app_name.startswith("portal"):
-                reset_answers(url)
+            reset_answers(url)
             result = run_one(app_name, workers, url, tokens_file, args)
-            if app_name.startswith("portal"):
-                result["check"] = check_answers(url, result)
+            result["check"] = check_answers(url, result)
             results.append(result)
             print_result(result)
     print_summary(results, args)
@@ -274,7 +273,12 @@ def run_one(app_name: str, workers: int, url: str, tokens_file: Path, args) -> d
                 worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT,
                                           env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     else:
-        target, chdir, env = "bare_app:app", BENCH, {**os.environ}
+        # The same database, Redis and queue prefix as the production shape; no worker (its
+        # jobs are not the bare app's: they wait in Redis, flushed by the next run's claim).
+        claim_redis(args.redis_url, REDIS_MARKER, "bench/survey_submit.py")
+        target, chdir = "bare_app:app", BENCH
+        env = {**_portal_env(url, port), "REDIS_URL": args.redis_url,
+               "RQ_QUEUE_PREFIX": "aftersale-bench-submit-bare"}  # fmt: skip
         ready_path = "/s/ready"
     label = f"{app_name}-w{workers}"
     log = (OUT / f"submit_gunicorn_{label}.log").open("w")
@@ -363,7 +367,7 @@ def run_locust(label: str, port: int, tokens_file: Path, server_pid: int, url: s
         "SURVEY_TOKENS": str(tokens_file),
         "SURVEY_OK_FILE": str(ok_file),
         "SURVEY_STATS_FILE": str(stats_file),
-        "SURVEY_REUSE_TOKENS": "1" if label.startswith("bare") else "0",
+        "SURVEY_REUSE_TOKENS": "0",  # every app stores its answers: one link, one answer
         "REDIS_URL": "",  # Locust itself needs none
     }
     command = [

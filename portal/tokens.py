@@ -9,6 +9,7 @@ had many spellings, each rate-limited apart (issue 18). Only the spelling we mad
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from flask import current_app
@@ -92,6 +93,25 @@ def read_token(purpose: str, token: str, max_age: int | None) -> Any:
         raise InvalidToken("expired") from exc
     except BadSignature as exc:
         raise InvalidToken("invalid") from exc
+
+
+def read_token_dated(purpose: str, token: str) -> tuple[Any, int]:
+    """The payload of a genuine token of `purpose` and when it was signed (epoch seconds),
+    its age not checked yet: for a page whose maximum age is read in the same query as what
+    the link is about (`is_expired` then says what `read_token` would have)."""
+    if not is_canonical(token):
+        raise InvalidToken("invalid")
+    try:
+        payload, signed = _serializer(purpose).loads(token, max_age=None, return_timestamp=True)
+    except BadSignature as exc:
+        raise InvalidToken("invalid") from exc
+    return payload, int(signed.timestamp())
+
+
+def is_expired(signed_at: int, max_age: int, now: float | None = None) -> bool:
+    """As itsdangerous decides it: older than `max_age` seconds, or signed in the future."""
+    age = int(time.time() if now is None else now) - signed_at
+    return age > max_age or age < 0
 
 
 def subject_of(purpose: str, token: str) -> str:

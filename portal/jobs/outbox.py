@@ -27,6 +27,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal import jobs
 from portal.extensions import db
@@ -39,6 +41,8 @@ log = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=3)
 # After this many enqueues a job that keeps failing is left for a person (see admin).
 MAX_ENQUEUES = 5
+# session.info key: the rows `add`ed in the current transaction, by job id (commit_and_enqueue)
+ADDED = "outbox_added"
 LIVE = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
@@ -62,7 +66,56 @@ def add(work: str | Callable, *args: int | str, family: str) -> OutboxJob:
         row.enqueued_at = None
         row.enqueue_attempts = 0
         row.claimed_at = None
+    db.session.info.setdefault(ADDED, {})[job_id] = row
     return row
+
+
+def commit_and_enqueue() -> None:
+    """Commit the caller's transaction and enqueue what it `add`ed, for a request that must
+    answer quickly (the survey POST: bench/survey_submit.py).
+
+    The rows are marked enqueued in that very transaction, so no sweep enqueues them a second
+    time and no claim round trip follows the commit; the queue gets them just after the
+    commit, never before (the job must find its rows). If Redis does not take them, the marks
+    are undone and the rows wait for the next sweep, as with `flush`. A process killed between
+    the commit and the enqueue leaves rows marked and not queued: `requeue_stalled` queues them
+    again after STALLED_AFTER. Inline (no Redis) it is `commit` then `flush`."""
+    rows = list(db.session.info.pop(ADDED, {}).values())
+    if jobs.is_inline() or not rows:
+        db.session.commit()
+        flush()
+        return
+    now = utcnow()
+    work = []
+    for row in rows:
+        row.enqueued_at = now
+        row.enqueue_attempts = (row.enqueue_attempts or 0) + 1
+        work.append((row.job_id, row.func, list(row.args), row.family))
+    db.session.commit()
+    waiting = [job_id for job_id, *_ in work]
+    try:
+        for job_id, func, args, family in work:
+            jobs.enqueue(
+                resolve(func), *args, family=family, job_id=job_id, allow_open_transaction=True
+            )
+            waiting.remove(job_id)
+    except (RedisError, OSError) as exc:
+        log.warning("outbox: Redis unavailable, jobs wait in the database: %s", exc)
+        db.session.execute(
+            sa.update(OutboxJob)
+            .where(OutboxJob.job_id.in_(waiting), OutboxJob.done_at.is_(None))
+            .values(enqueued_at=None, enqueue_attempts=OutboxJob.enqueue_attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_added(session, *args) -> None:
+    """Rows committed another way are `flush`ed by their caller; rows of a transaction that
+    rolled back do not exist: either way, not ours to enqueue."""
+    session.info.pop(ADDED, None)
 
 
 def mark_done(key: str, *args: int | str) -> None:

@@ -80,7 +80,12 @@ class OrganisationView:
 
 def organisation() -> OrganisationView:
     """The company as customers see it: the saved settings, else the configured fallbacks."""
-    row = db.session.scalar(sa.select(Organisation).order_by(Organisation.id).limit(1))
+    # The columns, not the row as an object: read for every customer page and email.
+    row = db.session.execute(
+        sa.select(*(getattr(Organisation, f.name) for f in fields(OrganisationView)))
+        .order_by(Organisation.id)
+        .limit(1)
+    ).first()
     config = current_app.config
     if row is None:
         return OrganisationView(

@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal import jobs
 from portal.extensions import db
-from portal.models import Customer, SurveyInvitation, SurveyResponse, utcnow
+from portal.jobs import outbox
+from portal.models import Customer, OutboxJob, SurveyInvitation, SurveyResponse, utcnow
 from portal.services.surveys import answers as survey_answers
 from portal.services.surveys.answers import Answer, LinkState
 from portal.tokens import make_token
@@ -247,3 +249,19 @@ def test_a_blank_recommend_answer_is_no_answer_not_an_error(client, invitation):
     assert response.status_code == 303
     [stored] = responses()
     assert (stored.satisfaction, stored.recommend) == (2, None)
+
+
+@pytest.mark.redis_only
+def test_the_answer_is_queued_for_analysis_once_right_after_the_post(client, invitation):
+    """The POST commits the answer with its analysis marked as queued and queues it after the
+    commit (outbox.commit_and_enqueue): the analysis waits on Redis exactly once, and the
+    outbox sweep finds nothing to queue a second time."""
+    inv = invitation()
+    assert answer(client, path_of(inv)).status_code == 303
+    [stored] = responses()
+    job_id = jobs.job_id_for("triage.analyse_response", (stored.id,))
+    row = db.session.scalar(sa.select(OutboxJob).where(OutboxJob.job_id == job_id))
+    assert row.enqueued_at is not None and row.enqueue_attempts == 1
+    assert jobs.get_queue("analysis").get_job_ids() == [job_id]
+    assert outbox.flush() == 0
+    assert jobs.get_queue("analysis").get_job_ids() == [job_id]

@@ -18,10 +18,11 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Customer, SurveyInvitation, SurveyResponse
+from portal.models.survey_policy import SurveyPolicy
 from portal.services.surveys.followup import APPLY_ANSWER_JOB, FOLLOWUP_KIND
-from portal.services.surveys.schedule import get_policy
+from portal.services.surveys.schedule import POLICY_ID, get_policy
 from portal.services.webhooks import events as webhook_events
-from portal.tokens import InvalidToken, read_token
+from portal.tokens import InvalidToken, is_expired, read_token, read_token_dated
 
 # For how long after answering a customer may still change their answer.
 CHANGE_WINDOW = timedelta(hours=24)
@@ -48,24 +49,31 @@ class Link:
 
 
 def resolve(token: str, now: datetime) -> Link:
-    policy = get_policy()
     try:
-        invitation_id = read_token("survey", token, max_age=policy.link_expiry_days * 86400 * 2)
-    except InvalidToken as exc:
-        return Link(LinkState.EXPIRED if str(exc) == "expired" else LinkState.INVALID)
+        invitation_id, signed_at = read_token_dated("survey", token)
+    except InvalidToken:
+        return Link(LinkState.INVALID)
     if not isinstance(invitation_id, int):
         return Link(LinkState.INVALID)
-    # One query for what every survey page reads (the customer's locale, the sale, the answer),
-    # instead of one for each as it is touched (bench/survey_submit.py).
-    invitation = db.session.get(
-        SurveyInvitation,
-        invitation_id,
-        options=[
+    # One query for what every survey page reads (the customer's locale, the sale, the answer)
+    # and for how long links live (the policy), instead of one for each as it is touched: the
+    # ORM load of each was most of the page's database time (bench/survey_submit.py).
+    row = db.session.execute(
+        sa.select(SurveyInvitation, SurveyPolicy.link_expiry_days)
+        .outerjoin(SurveyPolicy, SurveyPolicy.id == POLICY_ID)
+        .where(SurveyInvitation.id == invitation_id)
+        .options(
             joinedload(SurveyInvitation.customer),
             joinedload(SurveyInvitation.sale),
             joinedload(SurveyInvitation.response),
-        ],
-    )
+        )
+    ).first()
+    expiry_days = row[1] if row is not None and row[1] is not None else None
+    if expiry_days is None:  # no policy row yet (or no such invitation): as it was always read
+        expiry_days = get_policy().link_expiry_days
+    if is_expired(signed_at, expiry_days * 86400 * 2):
+        return Link(LinkState.EXPIRED)
+    invitation = row[0] if row is not None else None
     if invitation is None or invitation.sent_at is None:
         return Link(LinkState.INVALID)
     response = invitation.response
@@ -115,8 +123,7 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
             db.session.flush()
             _analyse_later(response)
             webhook_events.survey_answered(response, now)
-            db.session.commit()
-            outbox.flush()
+            outbox.commit_and_enqueue()
             return response, True
         except IntegrityError:
             db.session.rollback()
@@ -129,8 +136,7 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
     # The words changed: they must be analysed again.
     response.analysed_at = None
     _analyse_later(response)
-    db.session.commit()
-    outbox.flush()
+    outbox.commit_and_enqueue()
     return response, False
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.extensions import db
 from portal.models.survey_policy import SurveyPolicy
 
+POLICY_ID = 1  # the one row of survey_policies
 DEFAULT_TIMEZONES = {"sv": "Europe/Stockholm", "en": "Europe/London"}
 # A sale older than this (beyond the policy's delay) is never surveyed: after a historic
 # import, nobody wants to be asked about a purchase from last spring.
@@ -23,12 +24,12 @@ def get_policy() -> SurveyPolicy:
     Two requests may be first at once: the insert skips a row that another transaction
     created meanwhile (ON CONFLICT DO NOTHING waits for that transaction instead of failing on
     the duplicate key, which answered 500 under load)."""
-    policy = db.session.get(SurveyPolicy, 1)
+    policy = db.session.get(SurveyPolicy, POLICY_ID)
     if policy is None:
         dialect = db.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        db.session.execute(insert(SurveyPolicy).values(id=1).on_conflict_do_nothing())
-        policy = db.session.get(SurveyPolicy, 1)
+        db.session.execute(insert(SurveyPolicy).values(id=POLICY_ID).on_conflict_do_nothing())
+        policy = db.session.get(SurveyPolicy, POLICY_ID)
     return policy
 
 
