@@ -203,6 +203,11 @@ class Config:
         # Webhooks go to https:// only; plain http:// to a loopback address is for development
         # and tests (on by default there, off in production).
         self.WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)
+        # How long a web or worker process keeps the organisation and the webhook endpoints it
+        # read (portal/settings_cache.py): every survey page and answer reads them. An admin's
+        # change clears the copy of the process that made it at once, every other process's
+        # within this many seconds. 0: read them every time.
+        self.SETTINGS_CACHE_SECONDS = env_int("SETTINGS_CACHE_SECONDS", 5, maximum=60)
 
 
 class DevelopmentConfig(Config):
@@ -218,6 +223,8 @@ class TestingConfig(DevelopmentConfig):
     def __init__(self) -> None:
         super().__init__()
         self.TESTING = True
+        # A test that changes a row and reads it back sees it (test_settings_cache.py sets it).
+        self.SETTINGS_CACHE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -43,6 +43,8 @@ STALLED_AFTER = timedelta(minutes=3)
 MAX_ENQUEUES = 5
 # session.info key: the rows `add`ed in the current transaction, by job id (commit_and_enqueue)
 ADDED = "outbox_added"
+# session.info key: the (job_id, key, args, family) of rows `add_new` inserted, marked enqueued
+NEW = "outbox_new"
 LIVE = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 
@@ -70,6 +72,31 @@ def add(work: str | Callable, *args: int | str, family: str) -> OutboxJob:
     return row
 
 
+def add_new(work: str | Callable, *args: int | str, family: str) -> None:
+    """`add` for work on a row created in this very transaction (a new answer's id): no row
+    can exist for it yet, so one plain INSERT, with no look-up and no ORM object (the survey
+    POST: bench/survey_submit.py). `commit_and_enqueue` must follow. With Redis the row is
+    written marked enqueued, as `commit_and_enqueue` marks its rows; if the enqueue fails the
+    mark is undone, and a process killed before it leaves the row to `requeue_stalled`."""
+    key = key_of(work)
+    job_id = jobs.job_id_for(key, args)
+    queued = not jobs.is_inline()
+    now = utcnow()
+    db.session.connection().execute(
+        sa.insert(OutboxJob.__table__).values(
+            job_id=job_id,
+            func=key,
+            args=list(args),
+            family=family,
+            created_at=now,
+            enqueued_at=now if queued else None,
+            enqueue_attempts=1 if queued else 0,
+        )
+    )
+    if queued:
+        db.session.info.setdefault(NEW, []).append((job_id, key, list(args), family))
+
+
 def commit_and_enqueue() -> None:
     """Commit the caller's transaction and enqueue what it `add`ed, for a request that must
     answer quickly (the survey POST: bench/survey_submit.py).
@@ -81,12 +108,12 @@ def commit_and_enqueue() -> None:
     the commit and the enqueue leaves rows marked and not queued: `requeue_stalled` queues them
     again after STALLED_AFTER. Inline (no Redis) it is `commit` then `flush`."""
     rows = list(db.session.info.pop(ADDED, {}).values())
-    if jobs.is_inline() or not rows:
+    work = db.session.info.pop(NEW, [])
+    if jobs.is_inline() or not (rows or work):
         db.session.commit()
         flush()
         return
     now = utcnow()
-    work = []
     for row in rows:
         row.enqueued_at = now
         row.enqueue_attempts = (row.enqueue_attempts or 0) + 1
@@ -116,6 +143,7 @@ def _forget_added(session, *args) -> None:
     """Rows committed another way are `flush`ed by their caller; rows of a transaction that
     rolled back do not exist: either way, not ours to enqueue."""
     session.info.pop(ADDED, None)
+    session.info.pop(NEW, None)
 
 
 def mark_done(key: str, *args: int | str) -> None:

@@ -24,6 +24,9 @@ from portal.extensions import db
 from portal.models import Organisation
 from portal.services import audit
 from portal.services.rules import RuleError
+from portal.settings_cache import cached, clear
+
+CACHE_NAME = "organisation"
 
 DEFAULT_ZONE = "Europe/Stockholm"
 LOGO_MAX_BYTES = 512 * 1024
@@ -79,7 +82,12 @@ class OrganisationView:
 
 
 def organisation() -> OrganisationView:
-    """The company as customers see it: the saved settings, else the configured fallbacks."""
+    """The company as customers see it: the saved settings, else the configured fallbacks.
+    A per-process copy, at most SETTINGS_CACHE_SECONDS old (portal/settings_cache.py)."""
+    return cached(CACHE_NAME, _read_organisation)
+
+
+def _read_organisation() -> OrganisationView:
     # The columns, not the row as an object: read for every customer page and email.
     row = db.session.execute(
         sa.select(*(getattr(Organisation, f.name) for f in fields(OrganisationView)))
@@ -138,6 +146,7 @@ def save_settings(values: dict[str, str], now: datetime) -> Organisation:
     db.session.flush()
     audit.record_changes("organisation.updated", row, before, audit.snapshot(row, keys))
     db.session.commit()
+    clear(CACHE_NAME)
     return row
 
 
@@ -231,6 +240,7 @@ def store_logo(data: bytes, folder: Path, now: datetime) -> Organisation:
     db.session.flush()
     audit.record("organisation.logo", row, after={"logo_file": name, "bytes": len(data)})
     db.session.commit()
+    clear(CACHE_NAME)
     return row
 
 

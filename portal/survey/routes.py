@@ -63,7 +63,7 @@ def _closed_page(link, token: str):
 @token_page
 def answer(token: str):
     now = utcnow()
-    link = answers.resolve(token, now)
+    link = answers.resolve_for_page(token, now)
     _language_of(link)
     if link.state not in (LinkState.OPEN, LinkState.EDITABLE):
         return _closed_page(link, token)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,7 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.jobs import outbox
-from portal.models import Customer, SurveyInvitation, SurveyResponse
+from portal.models import Customer, Sale, SurveyInvitation, SurveyResponse
 from portal.models.survey_policy import SurveyPolicy
 from portal.services.surveys.followup import APPLY_ANSWER_JOB, FOLLOWUP_KIND
 from portal.services.surveys.schedule import POLICY_ID, get_policy
@@ -76,6 +78,77 @@ def resolve(token: str, now: datetime) -> Link:
     invitation = row[0] if row is not None else None
     if invitation is None or invitation.sent_at is None:
         return Link(LinkState.INVALID)
+    return _state_of(invitation, now)
+
+
+def resolve_for_page(token: str, now: datetime) -> Link:
+    """`resolve` for the survey page and its POST, the path every customer takes: the same
+    states, from one plain SELECT, with the invitation, its customer, sale and answer as plain
+    read-only values (the attributes the pages and `record_answer` read), not ORM objects:
+    loading four of those was a quarter of the page's CPU (bench/survey_submit.py)."""
+    try:
+        invitation_id, signed_at = read_token_dated("survey", token)
+    except InvalidToken:
+        return Link(LinkState.INVALID)
+    if not isinstance(invitation_id, int):
+        return Link(LinkState.INVALID)
+    # On the session's connection: the session's own execute adds a fifth to a plain SELECT.
+    row = db.session.connection().execute(_page_query(), {"invitation_id": invitation_id}).first()
+    expiry_days = row.link_expiry_days if row is not None else None
+    if expiry_days is None:  # no policy row yet (or no such invitation): as `resolve` reads it
+        expiry_days = get_policy().link_expiry_days
+    if is_expired(signed_at, expiry_days * 86400 * 2):
+        return Link(LinkState.EXPIRED)
+    if row is None or row.sent_at is None:
+        return Link(LinkState.INVALID)
+    invitation = SimpleNamespace(**{name: getattr(row, name) for name in _INVITATION_FIELDS})
+    invitation.customer = SimpleNamespace(locale=row.locale, timezone=row.timezone, email=row.email)
+    invitation.sale = (
+        SimpleNamespace(product=row.product, sold_at=row.sold_at, order_ref=row.order_ref)
+        if row.sale_id is not None
+        else None
+    )
+    invitation.response = (
+        SimpleNamespace(**{c.name: getattr(row, "r_" + c.name) for c in _RESPONSES.c})
+        if row.r_id is not None
+        else None
+    )
+    return _state_of(invitation, now)
+
+
+_INVITATION_FIELDS = ("id", "kind", "case_id", "customer_id", "sent_at", "expires_at", "opened_at")
+_RESPONSES = SurveyResponse.__table__
+
+
+@cache
+def _page_query() -> sa.Select:
+    """Built once per process: its construction is half its cost."""
+    invitations, customers = SurveyInvitation.__table__, Customer.__table__
+    sales, policies = Sale.__table__, SurveyPolicy.__table__
+    return (
+        sa.select(
+            *(invitations.c[name] for name in _INVITATION_FIELDS),
+            customers.c.locale,
+            customers.c.timezone,
+            customers.c.email,
+            invitations.c.sale_id,
+            sales.c.product,
+            sales.c.sold_at,
+            sales.c.order_ref,
+            *(c.label("r_" + c.name) for c in _RESPONSES.c),
+            policies.c.link_expiry_days,
+        )
+        .select_from(
+            invitations.join(customers, customers.c.id == invitations.c.customer_id)
+            .outerjoin(sales, sales.c.id == invitations.c.sale_id)
+            .outerjoin(_RESPONSES, _RESPONSES.c.invitation_id == invitations.c.id)
+            .outerjoin(policies, policies.c.id == POLICY_ID)
+        )
+        .where(invitations.c.id == sa.bindparam("invitation_id"))
+    )
+
+
+def _state_of(invitation, now: datetime) -> Link:
     response = invitation.response
     if response is not None:
         if now - response.submitted_at <= CHANGE_WINDOW:
@@ -100,8 +173,8 @@ class Answer:
     resolved_concern: bool | None = None
 
 
-def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResponse, bool]:
-    """Store the answer (or the change to it). Returns (response, created).
+def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[int, bool]:
+    """Store the answer (or the change to it). Returns (the answer's id, created).
 
     Two submits racing for the same invitation: the unique invitation_id lets one insert
     win; the other becomes a change of that answer, so nothing is lost and nothing doubles.
@@ -116,17 +189,12 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
         "resolved_concern": answer.resolved_concern,
     }
     if link.state is LinkState.OPEN:
-        response = SurveyResponse(invitation_id=invitation.id, submitted_at=now, **fields)
-        db.session.add(response)
-        invitation.answered_at = now
         try:
-            db.session.flush()
-            _analyse_later(response)
-            webhook_events.survey_answered(response, now)
-            outbox.commit_and_enqueue()
-            return response, True
+            response_id = _insert_answer(invitation, fields, now)
         except IntegrityError:
             db.session.rollback()
+        else:
+            return response_id, True
     response = db.session.scalar(
         sa.select(SurveyResponse).where(SurveyResponse.invitation_id == invitation.id)
     )
@@ -135,17 +203,38 @@ def record_answer(link: Link, answer: Answer, now: datetime) -> tuple[SurveyResp
     response.updated_at = now
     # The words changed: they must be analysed again.
     response.analysed_at = None
-    _analyse_later(response)
+    _analyse_later(response.id, invitation.kind, outbox.add)
     outbox.commit_and_enqueue()
-    return response, False
+    return response.id, False
 
 
-def _analyse_later(response: SurveyResponse) -> None:
+def _insert_answer(invitation: SurveyInvitation, fields: dict, now: datetime) -> int:
+    """A first answer in one transaction with its jobs and webhook deliveries, as plain
+    statements (an INSERT, an UPDATE, the outbox INSERTs): the ORM's unit of work for these
+    few rows was a third of the POST's CPU (bench/survey_submit.py)."""
+    connection = db.session.connection()  # the session's transaction, without its overhead
+    response_id = connection.execute(
+        sa.insert(SurveyResponse.__table__)
+        .values(invitation_id=invitation.id, submitted_at=now, **fields)
+        .returning(SurveyResponse.__table__.c.id)
+    ).scalar_one()
+    connection.execute(
+        sa.update(SurveyInvitation.__table__)
+        .where(SurveyInvitation.__table__.c.id == invitation.id)
+        .values(answered_at=now)
+    )
+    _analyse_later(response_id, invitation.kind, outbox.add_new)
+    webhook_events.survey_answered(invitation, fields, now)
+    outbox.commit_and_enqueue()
+    return response_id
+
+
+def _analyse_later(response_id: int, kind: str, add) -> None:
     """In the answer's own transaction: the analysis job exists exactly when the answer does.
     A follow-up answer also reopens or closes its case (a changed answer is applied again)."""
-    outbox.add("triage.analyse_response", response.id, family="analysis")
-    if response.invitation.kind == FOLLOWUP_KIND:
-        outbox.add(APPLY_ANSWER_JOB, response.id, family="analysis")
+    add("triage.analyse_response", response_id, family="analysis")
+    if kind == FOLLOWUP_KIND:
+        add(APPLY_ANSWER_JOB, response_id, family="analysis")
 
 
 def sounds_unhappy(response: SurveyResponse) -> bool:

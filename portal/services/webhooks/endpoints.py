@@ -27,10 +27,13 @@ from portal.models import User, WebhookDelivery, WebhookEndpoint
 from portal.models.webhook import WEBHOOK_EVENTS
 from portal.services import audit
 from portal.services.rules import RuleError
+from portal.settings_cache import clear
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the prefix of every secret, not a secret)
 URL_LENGTH = 2000
 LOOPBACK_NAMES = ("localhost",)
+# The active endpoints' (id, events), read by every event (events.py): cleared on each change.
+ENDPOINTS_CACHE = "webhook_endpoints"
 
 
 class SecretUnreadable(RuntimeError):
@@ -119,6 +122,7 @@ def create_endpoint(
         "webhook.created", endpoint, after={"name": endpoint.name, "url": url, "events": events}
     )
     db.session.commit()
+    clear(ENDPOINTS_CACHE)
     return endpoint, secret
 
 
@@ -128,6 +132,7 @@ def disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
         endpoint.disabled_at = now
         endpoint.disabled_reason = reason[:300]
         audit.record("webhook.disabled", endpoint, after={"reason": endpoint.disabled_reason})
+        clear(ENDPOINTS_CACHE)
 
 
 def enable(endpoint: WebhookEndpoint) -> None:
@@ -136,12 +141,14 @@ def enable(endpoint: WebhookEndpoint) -> None:
     endpoint.disabled_reason = None
     endpoint.consecutive_failures = 0
     db.session.commit()
+    clear(ENDPOINTS_CACHE)
 
 
 def delete(endpoint: WebhookEndpoint) -> None:
     audit.record("webhook.deleted", endpoint, before={"name": endpoint.name, "url": endpoint.url})
     db.session.delete(endpoint)
     db.session.commit()
+    clear(ENDPOINTS_CACHE)
 
 
 def all_endpoints() -> list[WebhookEndpoint]:

@@ -17,19 +17,27 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.jobs import outbox
-from portal.models import Case, SurveyResponse, WebhookDelivery, WebhookEndpoint
+from portal.models import Case, SurveyInvitation, WebhookDelivery, WebhookEndpoint
 from portal.models.webhook import TEST_EVENT, WEBHOOK_EVENTS
 from portal.services.external.cases import case_data, iso
+from portal.services.webhooks.endpoints import ENDPOINTS_CACHE
+from portal.settings_cache import cached
 
 DELIVER_JOB = "webhooks.deliver"
 
 
-def _delivery(endpoint: WebhookEndpoint | sa.Row, event: str, data: dict, now: datetime):
+class ActiveEndpoint(NamedTuple):
+    id: int
+    events: frozenset[str]
+
+
+def _delivery(endpoint: WebhookEndpoint | ActiveEndpoint, event: str, data: dict, now: datetime):
     event_id = f"evt_{uuid.uuid4().hex}"
     body = {"id": event_id, "type": event, "created_at": iso(now), "data": data}
     delivery = WebhookDelivery(
@@ -51,16 +59,21 @@ def emit(event: str, data: dict, now: datetime) -> int:
     (flushed, not committed). Returns how many."""
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    # Two columns, not the endpoints: read on every survey answer, mostly to find none.
-    endpoints = db.session.execute(
+    # Read on every survey answer, mostly to find none: a per-process copy of two columns, at
+    # most SETTINGS_CACHE_SECONDS old (portal/settings_cache.py; endpoints.py clears it).
+    chosen = [e for e in cached(ENDPOINTS_CACHE, _active_endpoints) if event in e.events]
+    for endpoint in chosen:
+        _delivery(endpoint, event, data, now)
+    return len(chosen)
+
+
+def _active_endpoints() -> tuple[ActiveEndpoint, ...]:
+    rows = db.session.execute(
         sa.select(WebhookEndpoint.id, WebhookEndpoint.events).where(
             WebhookEndpoint.disabled_at.is_(None)
         )
     ).all()
-    chosen = [e for e in endpoints if event in (e.events or [])]
-    for endpoint in chosen:
-        _delivery(endpoint, event, data, now)
-    return len(chosen)
+    return tuple(ActiveEndpoint(row.id, frozenset(row.events or ())) for row in rows)
 
 
 def case_event(kind: str, case: Case, now: datetime, **extra) -> int:
@@ -68,8 +81,9 @@ def case_event(kind: str, case: Case, now: datetime, **extra) -> int:
     return emit(f"case.{kind}", {"case": case_data(case), **extra}, now)
 
 
-def survey_answered(response: SurveyResponse, now: datetime) -> int:
-    invitation = response.invitation
+def survey_answered(invitation: SurveyInvitation, answer: dict, submitted_at: datetime) -> int:
+    """survey.answered for a first answer (`answer`: its satisfaction and recommend), in the
+    answer's transaction."""
     return emit(
         "survey.answered",
         {
@@ -77,12 +91,12 @@ def survey_answered(response: SurveyResponse, now: datetime) -> int:
                 "invitation_id": invitation.id,
                 "kind": invitation.kind,
                 "order_ref": invitation.sale.order_ref if invitation.sale else None,
-                "satisfaction": response.satisfaction,
-                "recommend": response.recommend,
-                "submitted_at": iso(response.submitted_at),
+                "satisfaction": answer["satisfaction"],
+                "recommend": answer["recommend"],
+                "submitted_at": iso(submitted_at),
             }
         },
-        now,
+        submitted_at,
     )
 
 
