@@ -184,7 +184,7 @@ def thanks(token: str):
 @limiter.limit(PUBLIC_FORM_LIMIT)
 def opened(token: str):
     """Called by the survey page's script once a person (not a link scanner) views it."""
-    link = answers.resolve(token, utcnow())
+    link = answers.resolve_for_page(token, utcnow())
     if link.invitation is None:
         abort(404)
     answers.mark_opened(link, utcnow())
