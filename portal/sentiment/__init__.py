@@ -71,8 +71,9 @@ from portal.sentiment.lexicon import (
     SARCASM_IF_NEGATIVE,
     Hit,
 )
-from portal.sentiment.model import Model, Score
+from portal.sentiment.model import LONG, Model, Score
 from portal.sentiment.model import load as load_model
+from portal.sentiment.problems import states_a_problem
 
 __all__ = ["LABELS", "Analysis", "analyze"]
 
@@ -167,7 +168,13 @@ def _analyze_comment(text: str, model: Model | None) -> _Comment:
     if comment.empty or comment.facts is None or model is None:
         return comment
     found = features(normalised, comment.facts, model.lexicon)
-    score = model.score(found, comment.label == NEGATIVE)
+    score = model.score(
+        found,
+        comment.label == NEGATIVE,
+        long=len(normalised) >= LONG,
+        problem=comment.label == NEUTRAL_LABEL
+        and states_a_problem(normalised, comment.facts.language),
+    )
     if score.negative and comment.label != NEGATIVE and _ASKING.search(normalised):
         # A question or a request with no complaint cue asks: the model, which learned from
         # reviews, does not make a complaint of it ("can I return an unopened item?").
