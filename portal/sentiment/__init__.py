@@ -32,7 +32,9 @@ The learned scorer (portal.sentiment.model, weights in weights.json; docs/sentim
   the rules found (cue weights, TextBlob polarity, the rules' label) gives the probability that
   the comment is a complaint. It decides negative or not, with two bars (in weights.json): a
   comment the rules call negative stays so from a low probability (0.15), one they call
-  neutral or positive becomes negative only from a high one (0.65), and never a question or
+  neutral or positive becomes negative only from a high one (0.65; 0.55 for a comment of 150
+  characters or more, 0.45 for a rules-neutral one whose words state a problem: "lasted",
+  "stopped", "took", "two weeks", see portal.sentiment.problems), and never a question or
   request with no complaint cue. So complaints no cue covers are caught when the words are
   clear ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong
   context stops being one ("Works exactly like it's supposed to, great phone."). Its reasons
