@@ -324,7 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if path.stem in training.NOT_SHIPPED:  # scored, never trained on
             tests.append(training.read_csv(path, licenses.get(path.stem, "")))
     results = []
-    print(f"overrule {args.overrule}, threshold {training.THRESHOLD}")
+    print(
+        f"overrule {args.overrule} (long {training.OVERRULE_LONG}, stated problem "
+        f"{training.OVERRULE_PROBLEM}), threshold {training.THRESHOLD}"
+    )
     for test in sorted(tests, key=lambda s: s.name):
         if args.only and test.name not in args.only:
             continue

@@ -277,6 +277,20 @@ def score_command(path, column, output_path):
     show_default=True,
     help="Probability from which a comment the rules call neutral or positive is negative.",
 )
+@click.option(
+    "--overrule-long",
+    type=click.FloatRange(0, 1),
+    default=0.55,
+    show_default=True,
+    help="The same, for a comment of 150 characters or more.",
+)
+@click.option(
+    "--overrule-problem",
+    type=click.FloatRange(0, 1),
+    default=0.45,
+    show_default=True,
+    help="The same, for a rules-neutral comment that states a problem (took, stopped, ...).",
+)
 def train_sentiment_command(
     csv_paths,
     data_dir,
@@ -288,6 +302,8 @@ def train_sentiment_command(
     output,
     threshold,
     overrule,
+    overrule_long,
+    overrule_problem,
 ):
     """Rebuild the sentiment model's weights from labelled texts (reproducibly).
 
@@ -305,7 +321,14 @@ def train_sentiment_command(
         lexicon = training.english_lexicon()
         if not lexicon:
             click.echo("vaderSentiment is not installed: no lexicon features.", err=True)
-        data = training.fit(sources, lexicon=lexicon, threshold=threshold, overrule=overrule)
+        data = training.fit(
+            sources,
+            lexicon=lexicon,
+            threshold=threshold,
+            overrule=overrule,
+            overrule_long=overrule_long,
+            overrule_problem=overrule_problem,
+        )
     except training.TrainingDataError as exc:
         raise click.ClickException(str(exc)) from None
     except ImportError as exc:

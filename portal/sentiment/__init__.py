@@ -32,7 +32,9 @@ The learned scorer (portal.sentiment.model, weights in weights.json; docs/sentim
   the rules found (cue weights, TextBlob polarity, the rules' label) gives the probability that
   the comment is a complaint. It decides negative or not, with two bars (in weights.json): a
   comment the rules call negative stays so from a low probability (0.15), one they call
-  neutral or positive becomes negative only from a high one (0.65), and never a question or
+  neutral or positive becomes negative only from a high one (0.65; 0.55 for a comment of 150
+  characters or more, 0.45 for a rules-neutral one whose words state a problem: "lasted",
+  "stopped", "took", "two weeks", see portal.sentiment.problems), and never a question or
   request with no complaint cue. So complaints no cue covers are caught when the words are
   clear ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong
   context stops being one ("Works exactly like it's supposed to, great phone."). Its reasons
@@ -71,8 +73,9 @@ from portal.sentiment.lexicon import (
     SARCASM_IF_NEGATIVE,
     Hit,
 )
-from portal.sentiment.model import Model, Score
+from portal.sentiment.model import LONG, Model, Score
 from portal.sentiment.model import load as load_model
+from portal.sentiment.problems import states_a_problem
 
 __all__ = ["LABELS", "Analysis", "analyze"]
 
@@ -167,7 +170,13 @@ def _analyze_comment(text: str, model: Model | None) -> _Comment:
     if comment.empty or comment.facts is None or model is None:
         return comment
     found = features(normalised, comment.facts, model.lexicon)
-    score = model.score(found, comment.label == NEGATIVE)
+    score = model.score(
+        found,
+        comment.label == NEGATIVE,
+        long=len(normalised) >= LONG,
+        problem=comment.label == NEUTRAL_LABEL
+        and states_a_problem(normalised, comment.facts.language),
+    )
     if score.negative and comment.label != NEGATIVE and _ASKING.search(normalised):
         # A question or a request with no complaint cue asks: the model, which learned from
         # reviews, does not make a complaint of it ("can I return an unopened item?").

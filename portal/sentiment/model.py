@@ -18,6 +18,7 @@ from portal.sentiment.features import NEGATED
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights.json"
 FORMAT = 1
+LONG = 150  # characters: a comment this long is "long" (as in bench/sentiment.py)
 MIN_REASON = 0.15  # a feature that moved the score less than this is not a reason
 
 
@@ -48,13 +49,26 @@ class Model:
         # in: higher than `threshold`, since the rules' "no complaint" is evidence too (a
         # question or a plain fact is neutral unless the words say otherwise).
         self.overrule = float(data.get("overrule", data["threshold"]))
+        # Lower bars for the comments whose middling probability more often means a complaint
+        # (docs/sentiment.md, "Evaluation"): a long comment (LONG characters or more), and one
+        # the rules call neutral that states a problem (portal.sentiment.problems).
+        self.overrule_long = float(data.get("overrule_long", self.overrule))
+        self.overrule_problem = float(data.get("overrule_problem", self.overrule))
         self.weights: dict[str, float] = data["weights"]
         self.trained_on: list[dict] = data.get("trained_on", [])
         self.lexicon: dict[str, float] = data.get("lexicon", {})
 
-    def score(self, features: dict[str, float], rules_negative: bool = True) -> Score:
+    def score(
+        self,
+        features: dict[str, float],
+        rules_negative: bool = True,
+        *,
+        long: bool = False,
+        problem: bool = False,
+    ) -> Score:
         """The probability that the comment is negative, and the decision: at or above the
-        threshold when the rules call it negative too, else at or above `overrule`."""
+        threshold when the rules call it negative too, else at or above `overrule`, or the
+        lower bar of a long comment or of a rules-neutral one that states a problem."""
         weights = self.weights
         contributions = [
             (name, value, weight * value)
@@ -64,7 +78,14 @@ class Model:
         # fsum: the same probability whatever order the features came in
         total = self.bias + math.fsum([c[2] for c in contributions])
         probability = 1 / (1 + math.exp(-max(-30.0, min(30.0, total))))
-        bar = self.threshold if rules_negative else self.overrule
+        if rules_negative:
+            bar = self.threshold
+        else:
+            bar = min(
+                self.overrule,
+                self.overrule_long if long else 1.0,
+                self.overrule_problem if problem else 1.0,
+            )
         return Score(probability, probability >= bar, contributions)
 
 

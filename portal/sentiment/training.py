@@ -31,6 +31,8 @@ MIN_TEXTS = 3  # a word or pair seen in fewer texts gets no weight (corrections 
 C = 0.5  # inverse regularisation strength
 THRESHOLD = 0.15  # a comment the rules call negative stays negative from this probability
 OVERRULE = 0.65  # a comment the rules call neutral or positive becomes negative from this
+OVERRULE_LONG = 0.55  # ... or from this, when it is long (LONG characters or more)
+OVERRULE_PROBLEM = 0.45  # ... or this, when the rules call it neutral and it states a problem
 OWN_SET_WEIGHT = 8.0  # the project's own set: the portal's labelling rule, its kind of text
 SEED = 11
 DECIMALS = 3
@@ -140,6 +142,8 @@ def fit(
     c: float = C,
     threshold: float = THRESHOLD,
     overrule: float = OVERRULE,
+    overrule_long: float = OVERRULE_LONG,
+    overrule_problem: float = OVERRULE_PROBLEM,
 ) -> dict:
     """Train on `sources` (encoded on demand, with `lexicon`) and return the weights file's
     content."""
@@ -209,6 +213,8 @@ def fit(
         ],
         "threshold": threshold,
         "overrule": overrule,
+        "overrule_long": overrule_long,
+        "overrule_problem": overrule_problem,
         "bias": round(float(model.intercept_[0]), DECIMALS),
         "weights": dict(sorted(learned.items())),
         "lexicon_source": "VADER lexicon (vaderSentiment, MIT), single words" if lexicon else "",

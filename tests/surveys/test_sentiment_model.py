@@ -46,6 +46,55 @@ def test_a_problem_report_without_a_cue_is_a_complaint_with_readable_reasons(tex
     assert "learned from real feedback: reads as a complaint" in result.reasons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lasted one day and then blew up.",  # p = 0.64: under the plain bar (0.65)
+        "Avoid this one if you can.",  # p = 0.63
+        "It lasts less than 30 minutes if I actually try to use the phone.",  # p = 0.50
+    ],
+)
+def test_a_fact_that_states_a_problem_is_a_complaint_from_a_lower_bar(text):
+    """A rules-neutral comment with a problem word (lasted, avoid, less than, a time span)
+    is a complaint from overrule_problem (0.45), a plain statement only from 0.65."""
+    result = analyze(text)
+    assert result.label == "negative", result
+    assert "learned from real feedback: reads as a complaint" in result.reasons
+
+
+def _model_at(probability: float) -> Model:
+    """A model that gives every comment `probability`, with the shipped bars."""
+    import math
+
+    shipped = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    bias = math.log(probability / (1 - probability))
+    keys = ("threshold", "overrule", "overrule_long", "overrule_problem")
+    return Model({"format": 1, "bias": bias, "weights": {}, **{k: shipped[k] for k in keys}})
+
+
+def test_the_bar_depends_on_length_and_on_a_stated_problem():
+    middling = _model_at(0.5)
+    assert not middling.score({}, rules_negative=False).negative  # a plain statement
+    assert not middling.score({}, rules_negative=False, long=True).negative
+    assert middling.score({}, rules_negative=False, problem=True).negative
+    assert _model_at(0.6).score({}, rules_negative=False, long=True).negative
+    assert not _model_at(0.6).score({}, rules_negative=False).negative
+    assert not _model_at(0.4).score({}, rules_negative=False, long=True, problem=True).negative
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No comment.", "Nothing to add.", "No opinion.", "Inget att tillägga."],
+)
+def test_the_commonest_neutral_answers_state_no_problem(text):
+    from portal.sentiment import read_by_rules
+    from portal.sentiment.problems import states_a_problem
+
+    comment, normalised = read_by_rules(text)
+    assert not states_a_problem(normalised, comment.language)
+    assert analyze(text).label != "negative"
+
+
 def test_a_complaint_cue_in_the_wrong_context_is_overruled():
     """ "supposed to" is a complaint cue; here the learned scorer reads praise."""
     result = analyze("Works exactly like it's supposed to, great phone.")
