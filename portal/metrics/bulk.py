@@ -26,6 +26,7 @@ from portal.extensions import db
 from portal.metrics.bulk_counts import buckets, count
 from portal.metrics.definitions import CheckinFact, figures
 from portal.metrics.facts import (
+    CASE_COLUMNS,
     RESOLVED_STATUSES,
     Calendars,
     case_facts,
@@ -36,7 +37,7 @@ from portal.metrics.holders import for_subject
 from portal.metrics.periods import Period
 from portal.metrics.stats import RETURN_WINDOW
 from portal.metrics.tallies import SalesTally, SurveyTally
-from portal.models import Case, Checkin, Sale, User
+from portal.models import Checkin, User
 from portal.models.performance import PerformanceRecord, subject_key
 
 PeriodKey = tuple[str, date]
@@ -102,23 +103,7 @@ def compute_periods(periods: list[Period], now: datetime, calendars=None) -> dic
 def _cases(start, end, wanted, team_of, calendars) -> _Subjects:
     """Each case's facts once; each period gets the cases with a moment in it (as
     facts.case_rows_query picks them), as everyone, each rep and each team counts them."""
-    columns = [
-        Case.id,
-        Case.assigned_rep_id,
-        Case.customer_id,
-        Case.status,
-        Case.severity,
-        Case.created_at,
-        Case.first_contact_at,
-        Case.first_contact_due,
-        Case.resolved_at,
-        Case.resolve_due,
-        Case.reopen_count,
-        Case.satisfaction_before,
-        Case.satisfaction_after,
-        Sale.rep_id.label("seller_id"),
-    ]
-    rows = db.session.execute(case_rows_query(start, end).with_only_columns(*columns)).all()
+    rows = db.session.execute(case_rows_query(start, end).with_only_columns(*CASE_COLUMNS)).all()
     subjects = _Subjects()
     facts = case_facts(rows, calendars, _after_resolution(end))
     for row, fact in zip(rows, facts, strict=True):

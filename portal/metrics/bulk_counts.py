@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.metrics.definitions import InvitationFact, ResponseFact, SaleFact
+from portal.metrics.facts import responses_query
 from portal.metrics.periods import period_start
 from portal.metrics.stats import RETURN_WINDOW
 from portal.metrics.tallies import (
@@ -231,18 +232,7 @@ def _survey_rows(start, end, team_of):
             for subject in _subjects(rep, team_of):
                 sent[(*bucket, subject)].append(fact)
     answers: dict[Key, list] = defaultdict(list)
-    for row in db.session.execute(
-        sa.select(
-            SurveyResponse.id,
-            Sale.rep_id,
-            SurveyResponse.submitted_at,
-            SurveyResponse.satisfaction,
-            SurveyResponse.recommend,
-        )
-        .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)
-        .join(Sale, SurveyInvitation.sale_id == Sale.id)
-        .where(post_sale, SurveyResponse.submitted_at >= start, SurveyResponse.submitted_at < end)
-    ):
+    for row in db.session.execute(responses_query(start, end)):
         fact = ResponseFact(*row)
         for bucket in buckets(fact.submitted_at):
             for subject in _subjects(fact.rep_id, team_of):

@@ -226,8 +226,10 @@ def _invitations(start, end, reps) -> list[InvitationFact]:
     return [InvitationFact(i, rep, sent, answer is not None) for i, rep, sent, answer in rows]
 
 
-def _responses(start, end, reps) -> list[ResponseFact]:
-    rows = db.session.execute(
+def responses_query(start, end) -> sa.Select:
+    """Post-sale survey answers submitted in [start, end), as ResponseFact's fields (the
+    per-period computation and the bulk rebuild, bulk_counts.py, read the same rows)."""
+    return (
         sa.select(
             SurveyResponse.id,
             Sale.rep_id,
@@ -241,9 +243,12 @@ def _responses(start, end, reps) -> list[ResponseFact]:
             SurveyInvitation.kind == "post_sale",
             SurveyResponse.submitted_at >= start,
             SurveyResponse.submitted_at < end,
-            _rep_filter(Sale.rep_id, reps),
         )
     )
+
+
+def _responses(start, end, reps) -> list[ResponseFact]:
+    rows = db.session.execute(responses_query(start, end).where(_rep_filter(Sale.rep_id, reps)))
     return [ResponseFact(*row) for row in rows]
 
 
@@ -276,24 +281,27 @@ def case_rows_query(start, end, reps=None) -> sa.Select:
     )
 
 
+# The columns case_facts reads; the bulk rebuild (bulk.py) reads the same.
+CASE_COLUMNS = (
+    Case.id,
+    Case.assigned_rep_id,
+    Case.customer_id,
+    Case.status,
+    Case.severity,
+    Case.created_at,
+    Case.first_contact_at,
+    Case.first_contact_due,
+    Case.resolved_at,
+    Case.resolve_due,
+    Case.reopen_count,
+    Case.satisfaction_before,
+    Case.satisfaction_after,
+    Sale.rep_id.label("seller_id"),
+)
+
+
 def _cases(start, end, reps, calendars: Calendars) -> list[CaseFact]:
-    columns = [
-        Case.id,
-        Case.assigned_rep_id,
-        Case.customer_id,
-        Case.status,
-        Case.severity,
-        Case.created_at,
-        Case.first_contact_at,
-        Case.first_contact_due,
-        Case.resolved_at,
-        Case.resolve_due,
-        Case.reopen_count,
-        Case.satisfaction_before,
-        Case.satisfaction_after,
-        Sale.rep_id.label("seller_id"),
-    ]
-    query = case_rows_query(start, end, reps).with_only_columns(*columns)
+    query = case_rows_query(start, end, reps).with_only_columns(*CASE_COLUMNS)
     facts = case_facts(db.session.execute(query).all(), calendars)
     if reps is None:
         return facts
