@@ -50,13 +50,23 @@ class Link:
         return self.invitation.response if self.invitation else None
 
 
-def resolve(token: str, now: datetime) -> Link:
+def _signed_invitation(token: str) -> tuple[int, int] | None:
+    """The invitation id a survey link names and when it was signed; None for a link that is
+    not ours (bad signature, or a payload that is not an invitation id)."""
     try:
         invitation_id, signed_at = read_token_dated("survey", token)
     except InvalidToken:
-        return Link(LinkState.INVALID)
+        return None
     if not isinstance(invitation_id, int):
+        return None
+    return invitation_id, signed_at
+
+
+def resolve(token: str, now: datetime) -> Link:
+    signed = _signed_invitation(token)
+    if signed is None:
         return Link(LinkState.INVALID)
+    invitation_id, signed_at = signed
     # One query for what every survey page reads (the customer's locale, the sale, the answer)
     # and for how long links live (the policy), instead of one for each as it is touched: the
     # ORM load of each was most of the page's database time (bench/survey_submit.py).
@@ -86,12 +96,10 @@ def resolve_for_page(token: str, now: datetime) -> Link:
     states, from one plain SELECT, with the invitation, its customer, sale and answer as plain
     read-only values (the attributes the pages and `record_answer` read), not ORM objects:
     loading four of those was a quarter of the page's CPU (bench/survey_submit.py)."""
-    try:
-        invitation_id, signed_at = read_token_dated("survey", token)
-    except InvalidToken:
+    signed = _signed_invitation(token)
+    if signed is None:
         return Link(LinkState.INVALID)
-    if not isinstance(invitation_id, int):
-        return Link(LinkState.INVALID)
+    invitation_id, signed_at = signed
     # On the session's connection: the session's own execute adds a fifth to a plain SELECT.
     row = db.session.connection().execute(_page_query(), {"invitation_id": invitation_id}).first()
     expiry_days = row.link_expiry_days if row is not None else None
