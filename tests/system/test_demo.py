@@ -338,3 +338,13 @@ def test_the_demo_company_heads_the_customer_pages_with_its_logo(app, client, se
     assert logo.status_code == 200 and logo.mimetype == "image/png"
     page = client.get("/complaint").get_data(as_text=True)
     assert '<span class="public-brand">Nordhem Möbler AB</span>' in page
+
+
+def test_every_timeline_entry_is_named_in_words(app, seeded):
+    """Staff read each timeline entry's name ("Deadline missed"), never the stored kind
+    written out ("Sla breached", "Followup skipped"): every kind the demo's cases hold, which
+    are the kinds the portal's own code writes, has a label."""
+    kinds = set(db.session.scalars(sa.select(CaseEvent.kind).distinct()))
+    assert {"opened", "breach", "followup_answered"} <= kinds
+    labels = app.jinja_env.get_template("cases/_labels.html").module.EVENT_LABELS
+    assert sorted(kinds - labels.keys()) == []

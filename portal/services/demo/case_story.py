@@ -51,9 +51,7 @@ class CaseStory:
             return
         setattr(case, f"{deadline}_breached_at", noticed)
         what = "first contact" if deadline == "first_contact" else "resolution"
-        self.log(
-            noticed, "system", "sla_breached", f"The {what} deadline passed.", deadline=deadline
-        )
+        self.log(noticed, "system", "breach", f"The {what} deadline passed.", deadline=deadline)
         if case.escalated_at is None:
             case.escalated_at = noticed + timedelta(seconds=1)
             manager = self.team.manager.name

@@ -206,7 +206,7 @@ class SurveyScenes:
         case.satisfaction_after = satisfaction
         verdict = "fixed" if fixed else "NOT fixed"
         message = f"Follow-up answered: {verdict}, satisfaction {satisfaction}/5."
-        log(answered, "customer", "follow_up_answered", message, resolved_concern=fixed)
+        log(answered, "customer", "followup_answered", message, resolved_concern=fixed)
         if not fixed:
             return None, answered + SECOND
         closed = answered + SECOND
