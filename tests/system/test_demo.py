@@ -15,6 +15,7 @@ from portal.models import (
     Case,
     CaseEvent,
     CoachingNote,
+    Complaint,
     Customer,
     Goal,
     Sale,
@@ -23,6 +24,7 @@ from portal.models import (
     User,
 )
 from portal.models.case import CASE_STATUSES, OPEN_STATUSES, SEVERITIES
+from portal.models.complaint import COMPLAINT_CATEGORIES
 from portal.services.cases import contact
 from portal.services.cases.overview import rep_overview
 from portal.services.demo.content import DEMO_PASSWORD
@@ -348,3 +350,12 @@ def test_every_timeline_entry_is_named_in_words(app, seeded):
     assert {"opened", "breach", "followup_answered"} <= kinds
     labels = app.jinja_env.get_template("cases/_labels.html").module.EVENT_LABELS
     assert sorted(kinds - labels.keys()) == []
+
+
+def test_demo_complaints_name_a_category_the_form_offers(app, client, seeded):
+    """The customer's status page says what the complaint is about in words ("The product is
+    faulty or poor quality"), so every demo complaint carries one of the form's categories."""
+    complaints = all_of(Complaint)
+    assert complaints
+    assert {c.category for c in complaints} <= set(COMPLAINT_CATEGORIES)
+    assert "product_quality" in {c.category for c in complaints}

@@ -178,9 +178,9 @@ FOLLOW_UP = {  # (resolved_concern, locale): comments on "did this fix it?"
 COMPLAINTS = {  # category, subject, description, severity
     "en": (
         ("delivery", "Order not delivered", "We were promised delivery last Tuesday. Nothing has arrived and the tracking link shows nothing. We have staff starting Monday with no desks.", "high"),
-        ("product", "Standing desk motor failed", "The motor on one of our standing desks stopped working after 3 weeks. It's stuck at the lowest height.", "normal"),
+        ("product_quality", "Standing desk motor failed", "The motor on one of our standing desks stopped working after 3 weeks. It's stuck at the lowest height.", "normal"),
         ("billing", "Charged twice", "My card was charged twice for the same order. Please refund the duplicate payment.", "high"),
-        ("product", "Chair backrest broke", "The backrest came loose while I was sitting in it. I could have been injured. Please collect all six chairs.", "critical"),
+        ("product_quality", "Chair backrest broke", "The backrest came loose while I was sitting in it. I could have been injured. Please collect all six chairs.", "critical"),
         ("service", "No reply to my emails", "I've emailed three times about the missing shelves and had no answer.", "normal"),
         ("delivery", "Damaged in transit", "The cabinet arrived with a dented door. The driver left before we could check it.", "normal"),
         ("other", "Wrong colour", "We ordered anthracite but received light grey. Not urgent but we'd like it swapped.", "low"),
@@ -188,9 +188,9 @@ COMPLAINTS = {  # category, subject, description, severity
     ),
     "sv": (
         ("delivery", "Leveransen har inte kommit", "Vi skulle få leveransen i torsdags men ingenting har hänt. Ingen svarar i telefon.", "high"),
-        ("product", "Trasigt skrivbord", "Skivan på skrivbordet har en spricka längs kanten. Den var så redan när vi packade upp den.", "normal"),
+        ("product_quality", "Trasigt skrivbord", "Skivan på skrivbordet har en spricka längs kanten. Den var så redan när vi packade upp den.", "normal"),
         ("billing", "Fel belopp på fakturan", "Fakturan är 4 000 kr högre än offerten vi godkände. Vänligen skicka en ny.", "normal"),
-        ("product", "Stolen gick sönder", "Ryggstödet lossnade när min kollega satt i stolen. Hon föll nästan baklänges. Vi vill att ni hämtar alla stolar.", "critical"),
+        ("product_quality", "Stolen gick sönder", "Ryggstödet lossnade när min kollega satt i stolen. Hon föll nästan baklänges. Vi vill att ni hämtar alla stolar.", "critical"),
         ("service", "Ingen återkoppling", "Jag har ringt tre gånger om monteringen och ingen ringer tillbaka.", "normal"),
         ("other", "Saknade skruvar", "Det saknas skruvar till två av hyllorna. Inte bråttom men skicka gärna.", "low"),
         ("delivery", "Fel produkt levererad", "Vi beställde höj- och sänkbara skrivbord men fick vanliga. Vi behöver rätt skrivbord snarast.", "high"),
@@ -201,7 +201,7 @@ COMPLAINTS = {  # category, subject, description, severity
 
 # What staff write on a case, by what it is about: first contact, internal notes, and the
 # resolution summaries by outcome (only outcomes that make sense for the topic).
-TOPIC_OF_CATEGORY = {"delivery": "delivery", "product": "product", "billing": "billing",
+TOPIC_OF_CATEGORY = {"delivery": "delivery", "product_quality": "product", "billing": "billing",
                      "service": "service", "other": "product"}
 STAFF_NOTES = {
     "delivery": (
