@@ -143,6 +143,9 @@ def test_an_admin_creates_a_read_only_key_for_a_crm(client, login, make_user):
     )
     assert response.status_code == 200
     assert "/api/v1/cases?order_ref=" in response.text  # the page shows how to read
+    # ... and only that: no sales example for a key that may not send sales
+    assert "/api/v1/sales" not in response.text
+    assert "the system that reads cases" in response.text
     key = db.session.scalar(sa.select(ApiKey))
     assert key.scope_list == ["read:cases"]
     assert "read:cases" in client.get("/admin/api-keys").text
