@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.models import CaseTheme, CoachingPlan, PlanItem, utcnow
@@ -36,14 +37,14 @@ def test_themes_and_a_coaching_plan(team_with_answers, journey):
     rep.locator("#themes-form").get_by_label("Rep conduct and communication").check()
     journey.step(rep, "adds the rep conduct theme")
     rep.get_by_role("button", name="Save themes").click()
-    assert "Themes saved" in rep.content()
+    expect(rep.locator("body")).to_contain_text("Themes saved")
     journey.accessible(rep, "case page with themes")
     assert db.session.scalar(sa.select(sa.func.count(CaseTheme.id))) >= 2
 
     manager = journey.person("manager")
     log_in(manager, team_with_answers["manager"].email)
     manager.goto("/coaching/themes")
-    assert "Complaint themes: Team Nordics" in manager.content()
+    expect(manager.locator("body")).to_contain_text("Complaint themes: Team Nordics")
     journey.step(manager, "the team's complaint themes")
     journey.accessible(manager, "themes page")
     no_sideways_scroll(manager)
@@ -56,7 +57,7 @@ def test_themes_and_a_coaching_plan(team_with_answers, journey):
     journey.step(manager, "fills in the plan")
     journey.accessible(manager, "new plan form")
     manager.get_by_role("button", name="Create plan").click()
-    assert "Plan made" in manager.content()
+    expect(manager.locator("body")).to_contain_text("Plan made")
     manager.get_by_label("Training item", exact=True).fill("Course: writing to an upset customer")
     manager.get_by_label("Link").fill("https://learn.example.com/upset")
     manager.get_by_role("button", name="Add item").click()
@@ -75,11 +76,11 @@ def test_themes_and_a_coaching_plan(team_with_answers, journey):
     phone.locator(f"#item-{item.id}").get_by_label("Done").check()
     phone.locator(f"#item-{item.id}").get_by_label("My note").fill("Took it on the train.")
     phone.locator(f"#item-{item.id}").get_by_role("button", name="Save").click()
-    assert "1 of 1 done" in phone.content()
+    expect(phone.locator("body")).to_contain_text("1 of 1 done")
     journey.step(phone, "ticked off the training item")
     journey.accessible(phone, "plan page (rep, phone)")
     no_sideways_scroll(phone)
     phone.goto(f"/performance/reps/{rep_user.id}")
-    assert "Keep customers in the loop" in phone.content()
+    expect(phone.locator("body")).to_contain_text("Keep customers in the loop")
     journey.step(phone, "the plan on the scorecard")
     no_sideways_scroll(phone)

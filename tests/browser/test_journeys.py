@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.metrics.rollup import rebuild
@@ -88,7 +89,7 @@ def test_unhappy_customer_on_a_phone_reaches_the_reps_queue(app, shop, smtp_serv
     customer = journey.person("customer", phone=True)
     customer.goto(link)
     customer.get_by_role("heading", name="How was your purchase?").wait_for()
-    assert "WEB-7001" in customer.content()
+    expect(customer.locator("body")).to_contain_text("WEB-7001")
     journey.step(customer, "opens the survey link from the email")
     journey.accessible(customer, "survey page")
 
@@ -223,7 +224,7 @@ def test_customer_complains_from_the_survey_link_and_follows_the_status(
     assert case.customer_id == invitation.customer_id
     assert case.assigned_rep_id == shop["rep"].id
     # The status page promises a first contact in the customer's time zone.
-    assert "We will contact you by" in customer.content()
+    expect(customer.locator("body")).to_contain_text("We will contact you by")
 
 
 def test_public_complaint_is_confirmed_from_the_email(app, shop, smtp_server, journey):
