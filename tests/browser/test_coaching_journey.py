@@ -61,6 +61,7 @@ def test_themes_and_a_coaching_plan(team_with_answers, journey):
     manager.get_by_label("Training item", exact=True).fill("Course: writing to an upset customer")
     manager.get_by_label("Link").fill("https://learn.example.com/upset")
     manager.get_by_role("button", name="Add item").click()
+    expect(manager.locator("body")).to_contain_text("Training item added.")
     journey.step(manager, "the plan with a training item")
     journey.accessible(manager, "plan page (manager)")
     plan = db.session.scalar(sa.select(CoachingPlan))
