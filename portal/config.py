@@ -203,6 +203,9 @@ class Config:
         # Webhooks go to https:// only; plain http:// to a loopback address is for development
         # and tests (on by default there, off in production).
         self.WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)
+        # Deliveries connect to public addresses only (services/webhooks/egress.py); on: also to
+        # private networks, for a receiver inside the company's own network.
+        self.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
         # How long a web or worker process keeps the organisation and the webhook endpoints it
         # read (portal/settings_cache.py): every survey page and answer reads them. An admin's
         # change clears the copy of the process that made it at once, every other process's

@@ -102,6 +102,61 @@ def test_plain_http_to_loopback_needs_the_development_flag(app, receiver):
     assert endpoint_for(receiver, "case.opened")[0].url == receiver.url
 
 
+@pytest.mark.parametrize(
+    ("url", "private_allowed", "message"),
+    [
+        ("https://10.1.2.3/hook", False, "10.1.2.3 is on a private network"),
+        ("https://[::ffff:192.168.0.10]/hook", False, "is on a private network"),
+        ("https://127.0.0.1:8443/hook", False, "127.0.0.1 is this machine (loopback)"),
+        ("https://169.254.169.254/latest/meta-data", False, "is a link-local"),
+        # A receiver inside the company's network is allowed by the setting; a cloud metadata
+        # service never is.
+        ("https://169.254.169.254/latest/meta-data", True, "is a link-local"),
+    ],
+)
+def test_a_non_public_address_is_refused_with_what_to_do(
+    app, client, login, admin, url, private_allowed, message
+):
+    app.config["WEBHOOKS_ALLOW_HTTP_LOOPBACK"] = False  # as in production
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = private_allowed
+    login(admin)
+    response = add_endpoint_on_the_page(
+        client, {"name": "CRM", "url": url, "events": ["case.opened"]}
+    )
+    assert message in response.text
+    assert "WEBHOOKS_ALLOW_PRIVATE_NETWORKS" in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpoint)) == 0
+
+
+def test_a_private_network_receiver_is_allowed_by_the_setting(app, client, login, admin):
+    app.config["WEBHOOKS_ALLOW_HTTP_LOOPBACK"] = False
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = True
+    login(admin)
+    add_endpoint_on_the_page(
+        client, {"name": "CRM", "url": "https://10.1.2.3/hook", "events": ["case.opened"]}
+    )
+    assert db.session.scalar(sa.select(WebhookEndpoint.url)) == "https://10.1.2.3/hook"
+
+
+def test_a_host_name_is_checked_when_the_delivery_connects(app, receiver):
+    # Registered while allowed; then the policy no longer allows where the name resolves (as
+    # when a name's DNS answer changes after registration): nothing reaches the receiver.
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    endpoint = webhook_endpoints.create_endpoint("CRM", url, ["case.opened"], None)[0]
+    app.config["WEBHOOKS_ALLOW_HTTP_LOOPBACK"] = False
+    delivery = webhook_events.send_test(endpoint, utcnow())
+    assert webhook_delivery.attempt(delivery.id) == "retry"
+    [delivery] = deliveries()
+    assert delivery.error.startswith("Not sent: localhost resolves to ")
+    assert "which is this machine (loopback)" in delivery.error
+    assert receiver.requests == []
+
+    app.config["WEBHOOKS_ALLOW_PRIVATE_NETWORKS"] = True  # a receiver on the company's network
+    webhook_delivery.attempt(delivery.id, utcnow() + timedelta(hours=1))
+    assert [(d.state, d.response_status) for d in deliveries()] == [("delivered", 200)]
+    assert len(receiver.requests) == 1
+
+
 # --- events reach the receiver ------------------------------------------------------------------
 
 

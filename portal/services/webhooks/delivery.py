@@ -1,4 +1,5 @@
-"""Posting one webhook delivery: signed, short timeouts, no redirects followed.
+"""Posting one webhook delivery: signed, short timeouts, no redirects followed, public
+addresses only (egress.py).
 
 Signature (README "Webhooks"): header `Aftersale-Signature: t=<unix seconds>,v1=<hex>` where
 v1 = HMAC-SHA256(secret, "<t>.<body>"). The receiver recomputes it over the raw body and refuses
@@ -26,7 +27,13 @@ from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import WebhookDelivery, WebhookEndpoint, utcnow
 from portal.models.webhook import TEST_EVENT
-from portal.services.webhooks.endpoints import SecretUnreadable, disable, secret_of
+from portal.services.webhooks import egress
+from portal.services.webhooks.endpoints import (
+    SecretUnreadable,
+    allowed_networks,
+    disable,
+    secret_of,
+)
 from portal.services.webhooks.events import DELIVER_JOB
 
 TIMEOUT = (3.05, 5)  # seconds to connect, to read
@@ -80,7 +87,7 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, secret: str, now
         "Aftersale-Signature": sign(secret, int(now.timestamp()), delivery.body),
     }
     try:
-        with requests.post(
+        with egress.session(**allowed_networks()) as session, session.post(
             endpoint.url,
             data=delivery.body.encode(),
             headers=headers,
@@ -102,6 +109,12 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, secret: str, now
 
 def _failure(exc: requests.RequestException) -> str:
     """What went wrong, in words an admin can act on (the delivery log, the flash)."""
+    blocked = egress.blocked_reason(exc)
+    if blocked:
+        return (
+            f"Not sent: {blocked}. Events go to public addresses only "
+            "(WEBHOOKS_ALLOW_PRIVATE_NETWORKS allows a receiver inside your own network)."
+        )
     if isinstance(exc, requests.exceptions.SSLError):
         return "The address's TLS certificate was refused: it must be valid for its host name."
     if isinstance(exc, requests.exceptions.ConnectTimeout):

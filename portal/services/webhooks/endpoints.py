@@ -6,7 +6,9 @@ SECRET_KEY makes the stored secrets unreadable: such an endpoint's deliveries fa
 "secret unreadable" until an admin replaces the endpoint.
 
 Addresses must be https://; plain http:// only to a loopback address, and only where
-WEBHOOKS_ALLOW_HTTP_LOOPBACK is on (development and tests).
+WEBHOOKS_ALLOW_HTTP_LOOPBACK is on (development and tests). An address written as a non-public
+IP is refused here with what to do; a host name is checked each time a delivery connects
+(egress.py), since its DNS answer can change after it was registered.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from portal.models import User, WebhookDelivery, WebhookEndpoint
 from portal.models.webhook import WEBHOOK_EVENTS
 from portal.services import audit
 from portal.services.rules import RuleError
+from portal.services.webhooks import egress
 from portal.settings_cache import clear
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (the prefix of every secret, not a secret)
@@ -65,6 +68,29 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def allowed_networks() -> dict[str, bool]:
+    """The egress policy from the configuration: egress.refusal's and egress.session's keywords."""
+    config = current_app.config
+    return {
+        "loopback": config.get("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False),
+        "private": config.get("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False),
+    }
+
+
+def _check_literal_address(host: str) -> None:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return
+    why = egress.refusal(address, **allowed_networks())
+    if why:
+        raise RuleError(
+            f"{host} {why}: events go to public addresses only. A receiver inside your own "
+            "network needs WEBHOOKS_ALLOW_PRIVATE_NETWORKS on (README, Configuration).",
+            "url",
+        )
+
+
 def check_url(url: str | None) -> str:
     """The address, or RuleError (field "url") saying what to fix."""
     url = (url or "").strip()
@@ -85,6 +111,7 @@ def check_url(url: str | None) -> str:
     if any(c.isspace() for c in url):
         raise RuleError("The address cannot contain spaces.", "url")
     if parts.scheme == "https":
+        _check_literal_address(host)
         return url
     loopback_ok = current_app.config.get("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)
     if parts.scheme == "http" and loopback_ok and _is_loopback(host):
