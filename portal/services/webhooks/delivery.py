@@ -87,14 +87,17 @@ def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery, secret: str, now
         "Aftersale-Signature": sign(secret, int(now.timestamp()), delivery.body),
     }
     try:
-        with egress.session(**allowed_networks()) as session, session.post(
-            endpoint.url,
-            data=delivery.body.encode(),
-            headers=headers,
-            timeout=TIMEOUT,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
+        with (
+            egress.session(**allowed_networks()) as session,
+            session.post(
+                endpoint.url,
+                data=delivery.body.encode(),
+                headers=headers,
+                timeout=TIMEOUT,
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             raw = response.raw.read(RESPONSE_KEPT * 4, decode_content=True) or b""
             text = raw.decode(response.encoding or "utf-8", errors="replace")[:RESPONSE_KEPT]
             error = None
