@@ -1,5 +1,7 @@
 """Jobs that tell a rep about their coaching: a new plan, a manager's note (issue 14: notes
-used to go unnoticed). Each is claimed before it sends (jobs/claims.py), so it sends once."""
+used to go unnoticed), a plan that ended on its due date (to the manager too); and the hourly
+job that ends plans past their due date. Each email job is claimed before it sends
+(jobs/claims.py), so it sends once."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ from portal import mail
 from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
-from portal.models import CoachingNote, CoachingPlan
+from portal.models import CoachingNote, CoachingPlan, utcnow
+from portal.services.performance import plans
 from portal.urls import external_url
 
 NOTIFY_PLAN = "coaching_mail.notify_rep_of_plan"
 NOTIFY_NOTE = "coaching_mail.notify_rep_of_note"
+NOTIFY_ENDED = plans.NOTIFY_ENDED
 
 
 @job(NOTIFY_PLAN)
@@ -56,3 +60,36 @@ def notify_rep_of_note(note_id: int) -> bool:
     outbox.mark_done(NOTIFY_NOTE, note_id)
     db.session.commit()
     return note is not None
+
+
+@job("coaching_mail.end_due_plans")
+def end_due_plans() -> int:
+    """Hourly: end the plans whose due date has passed (services/performance/plans.py)."""
+    return plans.end_due_plans(utcnow())
+
+
+@job(NOTIFY_ENDED)
+def notify_plan_ended(plan_id: int) -> bool:
+    if not claims.claim(notify_plan_ended, plan_id):
+        return False
+    plan = db.session.get(CoachingPlan, plan_id)
+    if plan is not None:
+        result = plans.progress(plan, utcnow())
+        link = external_url("coaching.plan", plan_id=plan.id)
+        verdict = "met" if plan.status == "met" else "not met"
+        for person in {plan.rep, plan.manager} - {None}:
+            if person.active:
+                message = mail.build_message(
+                    person.email,
+                    f"Coaching plan ended, {verdict}: {plan.title}",
+                    "coaching_plan_ended",
+                    plan=plan,
+                    result=result,
+                    person=person,
+                    verdict=verdict,
+                    link=link,
+                )
+                mail.send(message)
+    outbox.mark_done(NOTIFY_ENDED, plan_id)
+    db.session.commit()
+    return plan is not None

@@ -51,6 +51,7 @@ PERIODIC: dict[str, Periodic] = {
         Periodic("performance-rollup", "performance.refresh_performance", 600),
         Periodic("performance-settle", "performance.settle_performance", 86400),
         Periodic("weekly-digests", "performance.queue_weekly_digests", 3600),
+        Periodic("end-due-plans", "coaching_mail.end_due_plans", 3600),
         Periodic("failed-work-alert", "failed_work.alert_admins_of_failed_work", 86400),
         Periodic("customer-words-retention", "privacy.apply_retention", 86400),
     )

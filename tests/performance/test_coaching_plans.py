@@ -293,3 +293,50 @@ def test_the_weekly_digest_names_the_plans_due(last_week_org, run_jobs, outbox):
     text = body_text(next(m for m in outbox() if m["To"] == manager.email))
     assert f"- {rep.name}: Soon, due {(today + timedelta(days=5)).isoformat()}" in text
     assert "Later" not in text
+
+
+def test_a_plan_ends_by_itself_after_its_due_date_and_both_are_told(app, org, outbox, run_jobs):
+    ensure_sla_policies()
+    ann, manager = org["ann"], org["manager"]
+    contacted_case(ann, T0 - timedelta(days=30), 10)
+    made = {
+        title: plans.create_plan(
+            manager, ann.id, title=title, focus="metric:first_contact_median_hours",
+            target=4, due_on=due, check_ins="", now=T0,
+        )
+        for title, due in [("Same morning", date(2026, 9, 20)), ("Still going", date(2026, 9, 30))]
+    }  # fmt: skip
+    contacted_case(ann, T0 + timedelta(days=3), 3)  # within the first plan: met
+    contacted_case(ann, T0 + timedelta(days=25), 9)  # after its due date: not counted
+    run_jobs()
+    before = len(outbox())
+
+    # The day after the first plan's due date (UTC), the hourly job ends it, not the other.
+    now = datetime(2026, 9, 21, 0, 30, tzinfo=UTC)
+    assert plans.end_due_plans(now) == 1
+    assert plans.end_due_plans(now + timedelta(hours=1)) == 0  # ended once
+    db.session.expire_all()
+    first, second = (db.session.get(CoachingPlan, made[t].id) for t in made)
+    assert (first.status, first.final_value, first.ended_at) == ("met", 3.0, now)
+    assert second.status == "active"
+
+    run_jobs()
+    sent = outbox()[before:]
+    assert sorted(m["To"] for m in sent) == sorted([ann.email, manager.email])
+    for message in sent:
+        assert message["Subject"] == "Coaching plan ended, met: Same morning"
+        text = body_text(message)
+        assert "ended on its due date, 2026-09-20: met." in text
+        assert f"/coaching/plans/{first.id}" in text
+    to_manager = body_text(next(m for m in sent if m["To"] == manager.email))
+    assert f'"Same morning" for {ann.name} ended' in to_manager
+
+
+def test_a_plan_with_nothing_to_count_ends_not_met_and_says_why(app, org, outbox, run_jobs):
+    plan = _plan(org)
+    plan.due_on = utcnow().date() - timedelta(days=1)
+    db.session.commit()
+    assert plans.end_due_plans(utcnow()) == 1
+    run_jobs()
+    text = body_text(next(m for m in outbox() if "Coaching plan ended" in m["Subject"]))
+    assert ": not met." in text and "nothing to count in that time" in text

@@ -1,5 +1,7 @@
 """Coaching plans: made by a rep's manager, about one figure, with a baseline taken when the
-plan is made, a target, a due date and check-ins; they end met or not met with the figure.
+plan is made, a target, a due date and check-ins; they end met or not met with the figure:
+when the manager ends them, or by themselves the day after their due date (end_due_plans,
+hourly), when the rep and the manager are emailed the result.
 
 Who may do what: a manager (or admin) makes, ends and writes check-in notes on plans of the
 reps they may see (services/scope.py); a rep sees their own plans only. The rep is emailed
@@ -27,6 +29,7 @@ from portal.services.scope import visible_reps_query
 MAX_CHECK_INS = 12
 NOTIFY_PLAN = "coaching_mail.notify_rep_of_plan"
 NOTIFY_NOTE = "coaching_mail.notify_rep_of_note"
+NOTIFY_ENDED = "coaching_mail.notify_plan_ended"
 # Metrics a plan can address: those with a direction, as goals (no volumes).
 PLAN_METRICS = GOAL_METRICS
 
@@ -208,12 +211,39 @@ def end_plan(manager: User, plan: CoachingPlan, now: datetime) -> CoachingPlan:
         raise RuleError("Only the rep's manager can end the plan.")
     if plan.status != "active":
         raise RuleError("This plan has ended already.")
+    _close(plan, now)
+    db.session.commit()
+    return plan
+
+
+def _close(plan: CoachingPlan, now: datetime) -> None:
     result = progress(plan, now)
     plan.final_value = result.current
     plan.status = "met" if result.on_target else "not_met"
     plan.ended_at = now
-    db.session.commit()
-    return plan
+
+
+def end_due_plans(now: datetime) -> int:
+    """End every active plan whose due date has passed (UTC), with its figure from the start
+    to the due date, and email the rep and the manager the result. How many ended. Committed
+    plan by plan; a plan a manager ended meanwhile is left as they ended it."""
+    due = db.session.scalars(
+        sa.select(CoachingPlan.id).where(
+            CoachingPlan.status == "active", CoachingPlan.due_on < now.date()
+        )
+    ).all()
+    ended = 0
+    for plan_id in due:
+        plan = db.session.get(CoachingPlan, plan_id, with_for_update=True)
+        if plan is None or plan.status != "active":
+            db.session.rollback()
+            continue
+        _close(plan, now)
+        outbox.add(NOTIFY_ENDED, plan.id, family="mail")
+        db.session.commit()
+        ended += 1
+    outbox.flush()
+    return ended
 
 
 def add_plan_note(manager: User, plan: CoachingPlan, text: str, now: datetime) -> CoachingNote:
