@@ -5,7 +5,7 @@ job that ends plans past their due date. Each email job is claimed before it sen
 
 from __future__ import annotations
 
-from portal import mail
+from portal import jobs, mail
 from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
@@ -16,6 +16,7 @@ from portal.urls import external_url
 NOTIFY_PLAN = "coaching_mail.notify_rep_of_plan"
 NOTIFY_NOTE = "coaching_mail.notify_rep_of_note"
 NOTIFY_ENDED = plans.NOTIFY_ENDED
+REMIND_CHECK_IN = "coaching_mail.remind_check_in"
 
 
 @job(NOTIFY_PLAN)
@@ -64,8 +65,41 @@ def notify_rep_of_note(note_id: int) -> bool:
 
 @job("coaching_mail.end_due_plans")
 def end_due_plans() -> int:
-    """Hourly: end the plans whose due date has passed (services/performance/plans.py)."""
-    return plans.end_due_plans(utcnow())
+    """Hourly: end the plans whose due date has passed (services/performance/plans.py) and
+    queue today's check-in reminders (each sent once: the reminder claims plan and day)."""
+    now = utcnow()
+    for plan_id in plans.check_ins_on(now.date()):
+        jobs.enqueue(REMIND_CHECK_IN, plan_id, now.date().isoformat(), family="mail")
+    return plans.end_due_plans(now)
+
+
+@job(REMIND_CHECK_IN)
+def remind_check_in(plan_id: int, day: str) -> bool:
+    """Email the rep and the manager that today is a check-in of the plan. False when this
+    reminder was sent already or the plan is no longer active."""
+    if not claims.claim(remind_check_in, plan_id, day):
+        return False
+    plan = db.session.get(CoachingPlan, plan_id)
+    if plan is None or plan.status != "active":
+        outbox.mark_done(remind_check_in, plan_id, day)
+        db.session.commit()
+        return False
+    result = plans.progress(plan, utcnow())
+    for person in {plan.rep, plan.manager} - {None}:
+        if person.active:
+            message = mail.build_message(
+                person.email,
+                f"Coaching check-in today: {plan.title}",
+                "coaching_check_in",
+                plan=plan,
+                result=result,
+                person=person,
+                link=external_url("coaching.plan", plan_id=plan.id),
+            )
+            mail.send(message)
+    outbox.mark_done(remind_check_in, plan_id, day)
+    db.session.commit()
+    return True
 
 
 @job(NOTIFY_ENDED)

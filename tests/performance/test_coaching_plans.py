@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal import jobs
 from portal.extensions import db
 from portal.jobs.performance import queue_weekly_digests
 from portal.metrics.coaching import progress_share, reached
@@ -340,3 +341,30 @@ def test_a_plan_with_nothing_to_count_ends_not_met_and_says_why(app, org, outbox
     run_jobs()
     text = body_text(next(m for m in outbox() if "Coaching plan ended" in m["Subject"]))
     assert ": not met." in text and "nothing to count in that time" in text
+
+
+def test_on_a_check_in_date_the_rep_and_the_manager_are_reminded_once(app, org, outbox, run_jobs):
+    ann, manager = org["ann"], org["manager"]
+    today = utcnow().date()
+    plan = plans.create_plan(
+        manager, ann.id, title="Listen first", focus="metric:csat", target=90,
+        due_on=today + timedelta(days=30), check_ins=today.isoformat(), now=utcnow(),
+    )  # fmt: skip
+    later = plans.create_plan(
+        manager, ann.id, title="Not today", focus="metric:csat", target=90,
+        due_on=today + timedelta(days=30),
+        check_ins=(today + timedelta(days=7)).isoformat(), now=utcnow(),
+    )  # fmt: skip
+    assert plans.check_ins_on(today) == [plan.id]
+    assert later.id in plans.check_ins_on(today + timedelta(days=7))
+    run_jobs()
+    before = len(outbox())
+    for _ in range(2):  # the hourly job runs again the same day: one reminder each
+        jobs.enqueue("coaching_mail.end_due_plans", family="maintenance")
+        run_jobs()
+    sent = outbox()[before:]
+    assert sorted(m["To"] for m in sent) == sorted([ann.email, manager.email])
+    assert {m["Subject"] for m in sent} == {"Coaching check-in today: Listen first"}
+    to_manager = body_text(next(m for m in sent if m["To"] == manager.email))
+    assert f'"Listen first" with {ann.name}' in to_manager and "check-in note" in to_manager
+    assert f"/coaching/plans/{plan.id}" in to_manager

@@ -1,7 +1,8 @@
 """Coaching plans: made by a rep's manager, about one figure, with a baseline taken when the
 plan is made, a target, a due date and check-ins; they end met or not met with the figure:
 when the manager ends them, or by themselves the day after their due date (end_due_plans,
-hourly), when the rep and the manager are emailed the result.
+hourly), when the rep and the manager are emailed the result. On each check-in date both are
+reminded (check_ins_on).
 
 Who may do what: a manager (or admin) makes, ends and writes check-in notes on plans of the
 reps they may see (services/scope.py); a rep sees their own plans only. The rep is emailed
@@ -221,6 +222,16 @@ def _close(plan: CoachingPlan, now: datetime) -> None:
     plan.final_value = result.current
     plan.status = "met" if result.on_target else "not_met"
     plan.ended_at = now
+
+
+def check_ins_on(day: date) -> list[int]:
+    """Active plans with a check-in on this day (ids)."""
+    active = db.session.execute(
+        sa.select(CoachingPlan.id, CoachingPlan.check_ins).where(
+            CoachingPlan.status == "active", CoachingPlan.started_on <= day
+        )
+    )
+    return [plan_id for plan_id, days in active if day.isoformat() in (days or [])]
 
 
 def end_due_plans(now: datetime) -> int:
