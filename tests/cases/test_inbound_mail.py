@@ -12,6 +12,7 @@ import smtplib
 import subprocess
 import sys
 from email.message import EmailMessage
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -546,3 +547,36 @@ def test_flask_portal_inbound_smtp_runs_as_its_own_process(
     run_jobs()
     [event] = customer_messages(case)
     assert event.message == "Sent to the receiver process."
+
+
+def test_deliveries_that_fail_on_three_days_suppress_the_address(
+    client, login, open_case, rita, outgoing, receiver, run_jobs
+):
+    """A mailbox full for weeks is abandoned: failed (not delayed) deliveries on three
+    different days within 30 days stop mail to it, as a hard bounce does."""
+    case = open_case()
+    _, envelope_sender = email_from_rep(case, rita, outgoing, run_jobs)
+
+    def report_full_mailbox(days_ago: int):
+        report = dsn(envelope_sender, "carl@example.org", "failed", "4.2.2", "452 Mailbox full")
+        report = report.replace(b"ABC123@", f"ABC{days_ago}x{utcnow():%f}@".encode())
+        deliver(receiver, report, "", envelope_sender)
+        run_jobs()
+        db.session.execute(
+            sa.update(MailBounce)
+            .where(MailBounce.id == db.session.scalar(sa.select(sa.func.max(MailBounce.id))))
+            .values(created_at=utcnow() - timedelta(days=days_ago))
+        )
+        db.session.commit()
+
+    report_full_mailbox(40)  # outside the 30 days: not counted
+    report_full_mailbox(9)
+    report_full_mailbox(9)  # the same day again: still one day
+    assert db.session.get(Customer, case.customer_id).bounced_at is None
+    report_full_mailbox(3)
+    assert db.session.get(Customer, case.customer_id).bounced_at is None  # two days so far
+    report_full_mailbox(0)
+    assert db.session.get(Customer, case.customer_id).bounced_at is not None
+    login(rita)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Email to carl@example.org bounced (4.2.2)" in page

@@ -3,11 +3,14 @@ to the bounce address signed for that recipient (`vouched_for`), stops all mail 
 immediate 5xx refusal does when a survey is sent (services/surveys/sending.py): the customer's
 `bounced_at` is set, so no survey, reminder or "case opened" email goes there again, and the
 rep of each of their open cases sees it on the timeline (time to phone). A soft bounce (a full
-mailbox, a delay) is counted per address (`soft_bounce_count`)."""
+mailbox, a delay) is counted per address (`soft_bounce_count`); an address whose deliveries
+failed (4.x.x "failed", not "delayed") on SOFT_FAILURE_DAYS different days within
+SOFT_FAILURE_WINDOW is suppressed as a hard bounce would (a mailbox full for weeks is
+abandoned), with the same trust rule."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -17,6 +20,9 @@ from portal.models import Case, CaseEvent, Customer, InboundMessage, MailBounce
 from portal.models.case import OPEN_STATUSES
 from portal.services.addresses import normalise_email
 from portal.services.inbound.classify import DeliveryReport
+
+SOFT_FAILURE_DAYS = 3
+SOFT_FAILURE_WINDOW = timedelta(days=30)
 
 
 def record_reports(
@@ -68,9 +74,28 @@ def record_reports(
         elif kind == "hard":
             suppressed = suppress(address, report, now)
             outcomes.append(f"hard bounce {report.status} for {address}: {suppressed}")
+        elif report.action == "failed" and vouched_for(address, verp_recipient):
+            outcomes.append(_soft_failure(address, report, now))
         else:
             outcomes.append(f"soft bounce {report.status or '(no status)'} for {address}")
     return "; ".join(outcomes) or "delivery report: recorded before"
+
+
+def _soft_failure(address: str, report: DeliveryReport, now: datetime) -> str:
+    said = f"soft bounce {report.status or '(no status)'} for {address}"
+    failed_on = db.session.scalars(
+        sa.select(MailBounce.created_at).where(
+            MailBounce.address == address,
+            MailBounce.kind == "soft",
+            MailBounce.action == "failed",
+            MailBounce.created_at > now - SOFT_FAILURE_WINDOW,
+        )
+    ).all()
+    days = len({moment.date() for moment in failed_on})
+    if days < SOFT_FAILURE_DAYS:
+        return said
+    window = SOFT_FAILURE_WINDOW.days
+    return f"{said}, failed on {days} days in {window} days: {suppress(address, report, now)}"
 
 
 def vouched_for(address: str, verp_recipient: str | None) -> bool:
