@@ -11,8 +11,8 @@ import signal
 import smtplib
 import subprocess
 import sys
-from email.message import EmailMessage
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
