@@ -211,7 +211,7 @@ def test_rep_home_shows_recent_answers_as_text(client, login, make_user, make_sa
     assert "Unhappy</span>" in html  # a low score stands out in words, not colour alone
     assert "The chair squeaks" in html
     assert "<script>alert" not in html  # the customer's words are shown, never run
-    assert "1\u202f250.00 SEK" in html
+    assert "SEK\u00a01,250.00" in html
     assert '2.0 <span class="stat-unit">/ 5</span>' in html
 
 

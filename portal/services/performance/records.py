@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.metrics.definitions import METRICS
 from portal.metrics.periods import Period
 from portal.models.performance import PerformanceRecord
+from portal.money import format_amounts
 
 
 def records_for(subjects: list[str], period: Period) -> dict[str, PerformanceRecord]:
@@ -83,7 +84,7 @@ def format_value(value, unit: str) -> str:
     if unit in ("nps", "per100"):
         return f"{value:.1f}"
     if unit == "money":
-        return ", ".join(f"{amount:,.0f} {currency}" for currency, amount in value.items())
+        return format_amounts(value)
     return f"{value:,}"
 
 
