@@ -149,7 +149,7 @@ def seed_demo_command(customers, sales, seed, if_empty):
 def _echo_demo_mail(written) -> None:
     click.echo("Emails to open (as a customer would):")
     for item in written:
-        click.echo(f"  {item.what:<30} to {item.to}: {item.where}")
+        click.echo(f"  {item.what:<40} to {item.to}: {item.where}")
 
 
 @portal_cli.command("import-sales")

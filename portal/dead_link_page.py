@@ -7,17 +7,18 @@ they picked one with ?lang=.
 
 from __future__ import annotations
 
-from flask import g, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import get_locale
 
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, pick_public_language, speak
 from portal.services import dead_links
 
 
 def dead_link_page(template: str, state: str, purpose: str | None, token: str | None, **context):
     named = dead_links.named_by(purpose, token) if purpose and token else dead_links.NOTHING
-    if request.args.get("lang") not in LANGUAGES and named.locale in LANGUAGES:
-        g.locale = named.locale
+    pick_public_language()
+    if request.args.get("lang") not in LANGUAGES:
+        speak(named.locale)
     language = str(get_locale() or "en")
     form_url = url_for("complaints.new", lang=language, order=named.order_ref)
     return render_template(

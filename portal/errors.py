@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, make_response, render_template, request, url_for
+from flask import Flask, jsonify, make_response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from portal.i18n import LANGUAGES
+from portal.i18n import pick_public_language
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,9 @@ def _render(code: int, detail: str | None = None):
 
 
 def _public_not_found() -> str:
-    """The customer-style 404, in the language they picked (?lang=) or their browser's."""
-    if request.args.get("lang") in LANGUAGES:
-        g.locale = request.args["lang"]
+    """The customer-style 404, in the language they picked (?lang=), else that of their last
+    customer page (a survey, the complaint form), else their browser's."""
+    pick_public_language()
     form_url = url_for("complaints.new", lang=str(get_locale() or "en"))
     return render_template("errors/not_found_public.html", form_url=form_url, order_ref=None)
 

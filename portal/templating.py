@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
 
 from flask import Flask, g, has_request_context
 from flask_babel import get_locale
@@ -12,17 +11,12 @@ from flask_login import current_user
 from jinja2 import pass_context
 
 from portal import timefmt
+from portal.money import format_money
 from portal.services.cases.assignment import triage_count as count
 from portal.services.cases.rules import can_manage
 from portal.services.organisation import OrganisationView, organisation
 from portal.services.staff.time_zones import zone_of
 from portal.support_contact import support_contact
-
-
-def format_money(amount: Decimal | None, currency: str = "") -> str:
-    if amount is None:
-        return "—"
-    return f"{amount:,.2f} {currency}".strip().replace(",", "\u202f")
 
 
 @pass_context
@@ -89,6 +83,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeleft"] = timefmt.time_left
     app.jinja_env.filters["dt"] = staff_dt
     app.jinja_env.filters["times_in_text"] = pass_context(staff_times_in_text)
+    # Money in the reader's locale, on every page and email (portal/money.py).
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["age"] = timefmt.age
     # Customer pages and emails: their zone and language (the view or job passes `tz`).

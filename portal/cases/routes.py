@@ -122,7 +122,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         case_themes=case_themes,
         history=case_history.customer_history(case, current_user),
         unanswered=case.id in case_queue.unanswered_replies([case.id]),
-        slas=severity_rules.severity_slas() if "severity_form" in forms else [],
+        slas=severity_rules.severity_slas(case) if "severity_form" in forms else None,
         outcome_labels=OUTCOME_LABELS,
         changes=changes,
         pause=case_waiting.current_pause(case),

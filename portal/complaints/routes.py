@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    g,
     make_response,
     redirect,
     render_template,
@@ -30,7 +29,7 @@ from portal.complaints.forms import (
 from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
 from portal.dead_link_page import dead_link_page
 from portal.extensions import limiter
-from portal.i18n import LANGUAGES
+from portal.i18n import LANGUAGES, pick_public_language, speak
 from portal.models import utcnow
 from portal.security import token_page
 from portal.services import complaints
@@ -71,9 +70,9 @@ def _survey_link_key() -> str:
 
 @bp.before_request
 def _language_picked() -> None:
-    """?lang=sv or ?lang=en: the customer's own choice beats the browser's languages."""
-    if request.args.get("lang") in LANGUAGES:
-        g.locale = request.args["lang"]
+    """?lang=sv or ?lang=en: the customer's own choice beats the browser's languages, and
+    is remembered for their later public pages (portal/i18n.py)."""
+    pick_public_language()
 
 
 def _current_language() -> str:
@@ -369,8 +368,7 @@ def _speak(locale: str | None) -> None:
     """The page in the customer's language, unless they picked one with ?lang=."""
     if request.args.get("lang") in LANGUAGES:
         return
-    if locale in LANGUAGES:
-        g.locale = locale
+    speak(locale)
 
 
 # Which link each kind of page takes; which kind each page with a token is.

@@ -17,7 +17,13 @@ from portal.metrics.periods import Period, recent
 from portal.models import Case, Team, User
 from portal.models.case import OPEN_STATUSES
 from portal.models.performance import subject_key
-from portal.services.performance.records import chart_number, format_metric, metrics_for, trend
+from portal.services.performance.records import (
+    TOO_EARLY,
+    chart_number,
+    format_metric,
+    metrics_for,
+    trend,
+)
 from portal.services.scope import visible_cases_query, visible_reps_query
 
 AGE_BUCKETS = (  # (figure, label, min days, max days)
@@ -175,8 +181,15 @@ _SMALL_MARK = (
 )
 
 
+_TOO_EARLY = (
+    '<span class="small text-muted" title="Their complaints were resolved less than 90 days '
+    'ago and they have not bought again yet: not known whether they come back">'
+    f"{TOO_EARLY}</span>"
+)
+
+
 def _cell_html(name: str, cell: Cell) -> str:
-    text = _escape(cell.text)
+    text = _TOO_EARLY if cell.text == TOO_EARLY else _escape(cell.text)
     html = _OPEN[(name, cell.small)]
     html += f'<a href="{_escape(cell.link)}">{text}</a>' if cell.link else text
     if cell.small:

@@ -3,6 +3,8 @@ cases behind each figure, and CSV exports. Figures come from the performance rec
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import (
     Blueprint,
     abort,
@@ -15,6 +17,7 @@ from flask import (
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal import timefmt
 from portal.auth.access import ANY_STAFF, roles_required
 from portal.csv_export import csv_response
 from portal.dashboard import attention, board, exports, scorecard
@@ -23,6 +26,7 @@ from portal.extensions import db
 from portal.metrics.definitions import METRICS, SMALL_SAMPLE, is_small_sample, sample_size
 from portal.metrics.triage_quality import load_triage_quality
 from portal.models import utcnow
+from portal.services.organisation import organisation
 from portal.services.performance import goal_progress, goals
 from portal.services.performance.records import computed_at, format_metric, format_value
 from portal.services.rules import RuleError
@@ -41,6 +45,26 @@ def metric_filter(metrics, name):
 @bp.app_template_global("metric_value")
 def metric_value(value, name):
     return format_value(value, METRICS[name].unit)
+
+
+@bp.app_template_global("period_bounds")
+def period_bounds(period) -> str:
+    """Where a period begins and ends for the company: the records count whole UTC days
+    (portal/metrics/periods.py, and the bulk rebuild in SQL), so a month in Stockholm runs
+    from 01:00 (02:00 in summer) on its first day; said in the company's zone."""
+    zone = ZoneInfo(organisation().zone_name)
+    if timefmt.zone_city(zone) == "UTC":
+        return "UTC days"
+
+    def moment(at) -> str:
+        local = at.astimezone(zone)
+        day = timefmt.WEEKDAYS_EN[local.weekday()]
+        return f"{day} {local.day} {timefmt.MONTHS_EN[local.month - 1]} {local:%H:%M}"
+
+    return (
+        f"counted in UTC days: {moment(period.starts_at)} to {moment(period.ends_at)} "
+        f"{timefmt.staff_zone_words(zone)}"
+    )
 
 
 @bp.app_template_global("metric_label")

@@ -15,7 +15,7 @@ from datetime import datetime
 from portal.metrics.holders import for_subject
 from portal.metrics.loyalty import loyalty
 from portal.metrics.periods import Period
-from portal.metrics.stats import RETURN_WINDOW, bought_within, mean, percentile, share  # noqa: F401
+from portal.metrics.stats import RETURN_WINDOW, bought_within, mean, percentile, share
 from portal.metrics.tallies import (  # noqa: F401  (names other modules read from here)
     CSAT_SATISFIED,
     DETRACTOR_MAX,
@@ -342,6 +342,7 @@ def figures(
         for c in sold_resolved
         if c.satisfaction_after is not None and c.satisfaction_before is not None
     ]
+    recovery_rate, recovery_known, recovery_pending = _recovery(sold_resolved, now)
     return {
         **sales.figures(),
         **surveys.figures(),
@@ -353,7 +354,8 @@ def figures(
         "resolution_decided": len(rs_decided),
         "resolution_answers": len(after),
         "satisfaction_change_n": len(changes),
-        "recovery_customers": len({c.customer_id for c in resolved}),
+        "recovery_customers": recovery_known,
+        "recovery_pending": recovery_pending,
         "first_contact_median_hours": percentile(contacted, 0.5),
         "first_contact_p90_hours": percentile(contacted, 0.9),
         "resolution_median_hours": percentile(resolution_hours, 0.5),
@@ -366,18 +368,27 @@ def figures(
         "reopen_rate": share(sum(c.reopen_count > 0 for c in resolved), len(resolved)),
         "resolution_satisfaction": mean(after),
         "satisfaction_change": mean(changes),
-        "recovery_rate": _recovery_rate(sold_resolved),
+        "recovery_rate": recovery_rate,
         **loyalty(sold_resolved, checkins),
     }
 
 
-def _recovery_rate(resolved: list[CaseFact]) -> float | None:
-    """Customers with a case resolved in the period who bought again within 90 days of a
-    resolution, over all those customers (a customer with two cases counts once)."""
-    by_customer: dict[int, bool] = {}
+def _recovery(resolved: list[CaseFact], now: datetime) -> tuple[float | None, int, int]:
+    """(recovery rate, customers counted, customers not known yet). Of the customers with a
+    case resolved in the period (a customer with two cases counts once), those whose outcome
+    is known: they bought again within 90 days of a resolution, or every such 90 days has
+    passed without a purchase. A customer whose window is still open and who has not bought
+    yet is not known: left out, not counted as "did not come back"."""
+    bought: dict[int, bool] = {}
+    open_window: dict[int, bool] = {}
     for case in resolved:
-        by_customer[case.customer_id] = by_customer.get(case.customer_id, False) or recovered(case)
-    return share(sum(by_customer.values()), len(by_customer))
+        customer = case.customer_id
+        bought[customer] = bought.get(customer, False) or recovered(case)
+        still_open = case.resolved_at + RETURN_WINDOW > now
+        open_window[customer] = open_window.get(customer, False) or still_open
+    known = [c for c in bought if bought[c] or not open_window[c]]
+    rate = share(sum(bought[c] for c in known), len(known))
+    return rate, len(known), len(bought) - len(known)
 
 
 # --- loyalty: what a rep's care after the sale brings back ------------------------------------

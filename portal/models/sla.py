@@ -43,10 +43,13 @@ class SlaPolicy(Base):
     # False: wall-clock hours and 24-hour days.
     business_hours: Mapped[bool] = mapped_column(default=True)
 
-    def describe(self, which: str) -> str:
+    def describe(self, which: str, business: bool | None = None) -> str:
+        """ "4 business hours"; `business`: whether the team's calendar really counts working
+        time under this policy (services/sla/deadlines.py `counts_business_hours`)."""
         amount = getattr(self, f"{which}_amount")
         unit = getattr(self, f"{which}_unit")
-        kind = "business " if self.business_hours else ""
+        business = self.business_hours if business is None else business
+        kind = "business " if business else ""
         return f"{amount} {kind}{unit if amount != 1 else unit[:-1]}"
 
 

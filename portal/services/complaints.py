@@ -21,6 +21,8 @@ from portal.jobs import outbox
 from portal.models import Case, CasePause, Complaint, Customer, Sale, SurveyInvitation
 from portal.services.addresses import normalise_email
 from portal.services.cases import contact
+from portal.services.sla.calendar import calendar_for_team
+from portal.services.sla.deadlines import calendar_team, counts_business_hours, policy_for
 from portal.services.surveys.schedule import zone
 from portal.tokens import InvalidToken, make_token, read_token
 
@@ -260,6 +262,15 @@ class Status:
             and case.is_open
             and case.status != "waiting"  # the date moves by the time we wait for them
         )
+
+    @property
+    def working_hours_only(self) -> bool:
+        """Whether the promised times count only the team's working time (its calendar, with
+        holidays): true unless the case's severity counts the clock in a team on call."""
+        if self.case is None:
+            return False
+        calendar = calendar_for_team(calendar_team(self.case))
+        return counts_business_hours(policy_for(self.case.severity), calendar)
 
     @property
     def waiting_until(self) -> datetime | None:

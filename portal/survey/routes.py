@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
-    g,
     make_response,
     redirect,
     render_template,
@@ -17,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 
 from portal.dead_link_page import dead_link_page
 from portal.extensions import csrf, db, limiter
+from portal.i18n import speak
 from portal.models import Case, utcnow
 from portal.security import token_page
 from portal.services import status_links as case_links
@@ -34,7 +34,7 @@ PUBLIC_FORM_LIMIT = "30 per minute; 300 per hour"
 
 def _language_of(link) -> None:
     if link.invitation is not None:
-        g.locale = link.invitation.customer.locale
+        speak(link.invitation.customer.locale)
 
 
 def _dead_link_page(state: str, purpose: str, token: str | None, status: int):
@@ -199,7 +199,7 @@ def unsubscribe(token: str):
     invitation = answers.invitation_for_unsubscribe(token)
     if invitation is None:
         return _dead_link_page("invalid", "unsubscribe", token, 404)
-    g.locale = invitation.customer.locale
+    speak(invitation.customer.locale)
     if request.method == "POST":
         answers.unsubscribe(invitation, utcnow())
         if request.form.get("List-Unsubscribe") == "One-Click":

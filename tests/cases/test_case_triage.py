@@ -730,3 +730,24 @@ def test_the_case_pages_are_csp_clean(client, login, triage_case, team, url):
     login(team.lead)
     assert_local_and_csp_clean(client, url)
     assert_local_and_csp_clean(client, f"/cases/{case.id}")
+
+
+def test_the_severity_table_says_the_hours_are_the_teams_business_hours(
+    client, login, open_case, rita, team
+):
+    """The manager reads how the deadlines count: business hours of the case's team
+    calendar, holidays left out; the critical policy (a wall-clock one) counts business hours
+    too in a team that is not on call round the clock, and says so."""
+    case = open_case(rep=rita)
+    login(team.lead)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "in business hours of the North team&#39;s calendar" in html
+    assert "Mon\u2013Fri 08:00\u201317:00 Stockholm time" in html
+    assert "the calendar&#39;s holidays do not count" in html
+    assert "<td>2 business hours</td><td>1 business day</td>" in html  # critical
+    team.round_the_clock = True
+    db.session.commit()
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "<td>2 hours</td><td>1 day</td>" in html  # critical: the clock, day and night
+    assert "<td>4 business hours</td><td>2 business days</td>" in html  # high
+    assert "Severities in clock hours count day and night" in html

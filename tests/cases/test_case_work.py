@@ -337,7 +337,7 @@ def test_the_case_page_shows_history_deadlines_and_who_is_responsible(
     assert "The chair broke after two days." in html  # the customer's own words
     assert "&#39;broke&#39; is a negative cue" in html  # the analysis with its reasons
     assert "ORD-LATER" in html and "Standing desk" in html and case.sale.order_ref in html
-    assert "3\u202f750.00 SEK" in html  # lifetime value over every sale (3 of 1250)
+    assert "SEK\u00a03,750.00" in html  # lifetime value over every sale (3 of 1250)
     assert f'href="/cases/{earlier.id}"' in html and "Scratched desk" in html
     assert "First contact by" in html and "Resolve by" in html
     assert "Rita Rep" in html

@@ -415,6 +415,8 @@ def test_the_status_page_is_in_swedish_and_swedish_time_for_a_swedish_customer(
     assert "Vi kontaktar dig senast" in body
     assert "måndag 4 mars 2030 kl. 14:00" in body  # 13:00 UTC is 14:00 in Stockholm
     assert "onsdag 6 mars 2030 kl. 10:30" in body
+    # The promised times are counted in working hours, and the customer is told so.
+    assert "Tiderna räknas bara under våra arbetstider: tid utanför dem och helgdagar" in body
     assert "UTC" not in body
     [confirmation, _] = mails_to(outbox, "carl@example.org")
     assert confirmation["Subject"] == "Bekräfta ditt klagomål"
@@ -424,6 +426,7 @@ def test_the_status_page_uses_the_customers_own_time_zone(client, sold, run_jobs
     sold(timezone="America/New_York")
     body = _status_page_after_case(client, run_jobs, outbox).get_data(as_text=True)
     assert "Monday 4 March 2030 at 08:00" in body  # EST, UTC-5
+    assert "These times count only our working hours" in body
     assert "Times are local time in New York." in body and "America/New_York" not in body
 
 

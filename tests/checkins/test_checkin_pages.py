@@ -153,3 +153,16 @@ def test_the_manager_sees_who_covers_an_away_reps_check_ins(client, login, world
     login(world["mgr"])
     page = client.get("/checkins").get_data(as_text=True)
     assert "Berit Big" in page and "away: Sven covers" in page
+
+
+def test_money_reads_the_same_on_the_list_and_the_customer_page_in_the_viewers_language(
+    client, login, world
+):
+    """One formatter for money: the list's reason and the customer's page agree, and a
+    viewer whose browser asks for Swedish reads Swedish amounts on both."""
+    login(world["rita"])
+    for page in ("/checkins", f"/customers/{world['big'].id}"):
+        english = client.get(page).get_data(as_text=True)
+        assert "SEK\u00a025,000.00" in english and "25,000.00 SEK" not in english
+        swedish = client.get(page, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+        assert "25\u00a0000,00\u00a0kr" in swedish

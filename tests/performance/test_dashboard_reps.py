@@ -138,3 +138,21 @@ def test_the_trend_has_a_panel_per_stage_with_gaps_for_empty_weeks(client, login
     assert len(median) == 12 and median.count(None) == 11  # empty weeks are gaps, not 0
     assert 1.0 in median
     assert 100.0 in resolution["series"][0]["data"]
+
+
+def test_recovery_of_a_case_resolved_minutes_ago_is_too_early_to_tell_not_zero(client, login, org):
+    """A customer whose complaint was resolved minutes ago has had no time to buy again: the
+    reps table says so instead of "0%"; once the 90 days are over without a purchase, 0%."""
+    now = utcnow()
+    resolved = open_case(org["ben"], age_hours=3, contacted=True)
+    resolved.status, resolved.resolved_at = "closed", now - timedelta(minutes=5)
+    db.session.commit()
+    rebuild(now)
+    login(org["manager"])
+    month = f"period=month&start={resolved.resolved_at:%Y-%m-01}"
+    page = client.get(f"/performance/?{month}").get_data(as_text=True)
+    recovery = cell(page, "Ben North", "Recovery rate")
+    assert "too early to tell" in recovery and "0%" not in recovery
+    rebuild(now + timedelta(days=91))  # the window is over, and no purchase came
+    page = client.get(f"/performance/?{month}").get_data(as_text=True)
+    assert "0%" in cell(page, "Ben North", "Recovery rate")

@@ -43,8 +43,18 @@ def test_the_digest_says_which_days_and_links_the_missed_cases_and_goals(
     assert goal_link.replace("&amp;", "&") in text
 
 
-def test_the_dashboard_period_is_its_days_in_utc(client, login, make_user):
+def test_the_dashboard_period_says_when_its_utc_days_run_in_the_companys_zone(
+    client, login, make_user
+):
+    """The records count whole UTC days: a manager of a Stockholm company reads that December
+    runs from 01:00 on the 1st to 01:00 on 1 January in Stockholm, and a summer month from
+    02:00."""
     login(make_user("admin"))
     page = client.get("/performance/?period=month&start=2026-12-01").get_data(as_text=True)
-    assert "2026-12: 1\u201331 December 2026 (UTC)" in page
+    assert (
+        "2026-12: 1\u201331 December 2026 (counted in UTC days: Tue 1 Dec 01:00 to "
+        "Fri 1 Jan 01:00 Stockholm time)"
+    ) in page
     assert "end excluded" not in page
+    page = client.get("/performance/?period=month&start=2026-07-01").get_data(as_text=True)
+    assert "Wed 1 Jul 02:00 to Sat 1 Aug 02:00 Stockholm time" in page

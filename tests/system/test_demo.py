@@ -359,3 +359,32 @@ def test_demo_complaints_name_a_category_the_form_offers(app, client, seeded):
     assert complaints
     assert {c.category for c in complaints} <= set(COMPLAINT_CATEGORIES)
     assert "product_quality" in {c.category for c in complaints}
+
+
+# What a text mentions, and the words the product sold must then have (English and Swedish).
+ABOUT = (
+    (re.compile(r"chair|backrest|gas lift|\bstol|ryggstöd", re.I), ("chair",)),
+    (re.compile(r"\bdesks?\b|skrivbord|tabletop|cable tray", re.I), ("desk",)),
+    (re.compile(r"standing desk|höj- och sänk", re.I), ("Height-adjustable desk",)),
+    (re.compile(r"shelves|hyllor", re.I), ("Bookcase",)),
+)
+
+
+def test_what_customers_and_staff_write_fits_the_product_sold(app, seeded):
+    """A broken backrest is about a chair, a desk motor about a height-adjustable desk: the
+    answer, the complaint and the staff notes of a case fit the order it is about."""
+    checked = 0
+    for case in all_of(Case):
+        if case.sale is None:
+            continue
+        texts = [case.subject, case.description, case.resolution_summary]
+        if case.response_id:
+            texts.append(db.session.get(SurveyResponse, case.response_id).comment)
+        texts += [e.message for e in case.events if e.kind in ("note", "resolved")]
+        product = case.sale.product
+        for text in filter(None, texts):
+            for cue, needs in ABOUT:
+                if cue.search(text):
+                    assert any(n.lower() in product.lower() for n in needs), (text, product)
+                    checked += 1
+    assert checked >= 3  # the demo does write about its products

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from portal import mail
+from portal import mail, tokens
 from portal.extensions import db
-from portal.models import Complaint, Holiday, Team
+from portal.models import Case, Complaint, Holiday, SurveyResponse, Team, User
+from portal.services.demo.content import DEMO_PASSWORD
 from portal.services.sla.admin import example_calendar
 
+from ..conftest import csrf_from, submit
 from .test_demo import SMALL
 
 
@@ -43,7 +45,7 @@ def test_the_demo_leaves_survey_complaint_and_follow_up_emails_and_says_where(
         subjects[what] = message["Subject"]
     assert subjects == {
         "Survey (English)": "How was your purchase?",
-        "Survey (Swedish)": "Hur var ditt köp?",
+        "Survey (Swedish), sold by Sara Nilsson": "Hur var ditt köp?",
         '"Did this fix it?" follow-up': "Did this resolve your concern?",
         "Complaint to confirm": "Confirm your complaint",
     }
@@ -52,6 +54,41 @@ def test_the_demo_leaves_survey_complaint_and_follow_up_emails_and_says_where(
     # (The demo's other complaints were sent and confirmed long ago: they opened its cases.)
     [complaint] = db.session.scalars(sa.select(Complaint).where(Complaint.confirmed_at.is_(None)))
     assert complaint.confirmed_at is None and complaint.order_ref_given
+
+
+def test_the_readme_walk_sara_sees_the_case_her_customer_opens_from_the_demo_email(
+    app, runner, client, run_jobs
+):
+    """README: open the printed Swedish survey email, answer it unhappily, log in as Sara
+    (sara.nilsson@...): the case is in her queue and its page opens."""
+    result = runner.invoke(args=["portal", "seed-demo", *SMALL])
+    assert result.exit_code == 0, result.output
+    found = re.search(
+        r"Survey \(Swedish\), sold by Sara Nilsson\s+to \S+: (\S+\.eml)", result.output
+    )
+    assert found, result.output
+    message = email.message_from_bytes(
+        Path(found.group(1)).read_bytes(), policy=email.policy.default
+    )
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    link = re.search(r"https?://[^/\s]+(/s/[^\s?]+)", body).group(1)
+    page = client.get(link).get_data(as_text=True)
+    unhappy = "Stolen gick sönder efter en vecka och ingen svarar. Mycket besviken."
+    answer = {"csrf_token": csrf_from(page), "satisfaction": "1", "comment": unhappy}
+    assert client.post(link, data=answer).status_code == 303
+    run_jobs()
+    token_id = tokens.subject_of("survey", link.rsplit("/", 1)[1])
+    case = db.session.scalar(
+        sa.select(Case).join(SurveyResponse, SurveyResponse.id == Case.response_id)
+        .where(SurveyResponse.invitation_id == int(token_id))
+    )  # fmt: skip
+    sara = db.session.scalar(
+        sa.select(User).where(User.email == "sara.nilsson@demo.aftersale.example")
+    )
+    assert case is not None and case.assigned_rep_id == sara.id
+    submit(client, "/login", {"email": sara.email, "password": DEMO_PASSWORD})
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert f'href="/cases/{case.id}"' in client.get("/cases/").get_data(as_text=True)
 
 
 def test_the_demo_teams_have_their_countrys_holidays_this_year_and_next(app, runner):

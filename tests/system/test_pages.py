@@ -12,7 +12,8 @@ import pytest
 from portal.extensions import db
 from portal.models import Case, Customer, SurveyInvitation, SurveyResponse, utcnow
 from portal.services.staff.accounts import create_user
-from tests.conftest import CSRF_INPUT, PASSWORD, body_text, submit
+from portal.tokens import make_token
+from tests.conftest import CSRF_INPUT, PASSWORD, body_text, sent_invitation, submit
 
 SET_PASSWORD_LINK = re.compile(r"https://portal\.example\.test/password/set/[\w.\-]+")
 
@@ -211,7 +212,7 @@ def test_rep_home_shows_recent_answers_as_text(client, login, make_user, make_sa
     assert "Unhappy</span>" in html  # a low score stands out in words, not colour alone
     assert "The chair squeaks" in html
     assert "<script>alert" not in html  # the customer's words are shown, never run
-    assert "1\u202f250.00 SEK" in html
+    assert "SEK\u00a01,250.00" in html
     assert '2.0 <span class="stat-unit">/ 5</span>' in html
 
 
@@ -297,6 +298,31 @@ def test_404_page_for_a_visitor_is_a_customer_page_in_their_language(
     assert "Aftersale" not in html and 'href="/login"' not in html and 'href="/"' not in html
     assert "public-header" in html and "Not found" not in html
     assert "Traceback" not in html
+
+
+def test_the_language_picked_on_the_complaint_form_sticks_on_a_mistyped_link(client):
+    """A customer with an English browser picks Swedish on the complaint form, then follows a
+    mistyped link: the 404 is in Swedish too; picking English again brings it back."""
+    english_browser = {"Accept-Language": "en"}
+    assert "Vi hittar inte" not in client.get("/no-such-page", headers=english_browser).text
+    client.get("/complaint?lang=sv", headers=english_browser)
+    page = client.get("/no-such-page", headers=english_browser)
+    assert page.status_code == 404 and '<html lang="sv">' in page.text
+    assert "Vi hittar inte den sidan" in page.text and "/complaint?lang=sv" in page.text
+    client.get("/complaint?lang=en", headers=english_browser)
+    assert "We cannot find that page" in client.get("/no-such-page", headers=english_browser).text
+
+
+def test_a_swedish_customers_survey_language_sticks_on_a_mistyped_link(client, make_sale):
+    sale = make_sale(customer=Customer(email="sv@example.se", name="Sven", locale="sv"))
+    invitation = sent_invitation(sale)
+    db.session.add(invitation)
+    db.session.commit()
+    english_browser = {"Accept-Language": "en"}
+    survey = client.get(f"/s/{make_token('survey', invitation.id)}", headers=english_browser)
+    assert '<html lang="sv">' in survey.text
+    page = client.get("/s/typo-in-the-link/extra", headers=english_browser)
+    assert page.status_code == 404 and "Vi hittar inte den sidan" in page.text
 
 
 def test_500_page_hides_the_exception(app, client):

@@ -15,7 +15,14 @@ from portal.models.case import SEVERITIES
 from portal.services.cases.escalation import BREACHES
 from portal.services.cases.rules import check_version, required, saving, when
 from portal.services.rules import RuleError
-from portal.services.sla.deadlines import deadlines_for_case, policy_for
+from portal.services.sla.calendar import Calendar, calendar_for_team
+from portal.services.sla.deadlines import (
+    calendar_team,
+    counts_business_hours,
+    deadlines_for_case,
+    policy_for,
+)
+from portal.timefmt import zone_city
 
 # A customer who bought this often, or this much (in any currency), is a key customer:
 # their complaint goes one severity up.
@@ -52,19 +59,66 @@ def severity_for(polarity: float | None, satisfaction: int | None, key_customer:
 @dataclass(frozen=True)
 class SeveritySla:
     severity: str
-    first_contact: str  # "4 business hours"
+    first_contact: str  # "4 business hours", or "4 hours" of the clock
     resolve: str
 
 
-def severity_slas() -> list[SeveritySla]:
-    """Each severity with its SLA, so the manager sees what a change means for the deadlines."""
-    rows = []
+@dataclass(frozen=True)
+class SlaTable:
+    rows: list[SeveritySla]
+    counting: str  # how the hours are counted for this case, in a sentence
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _days(workdays: frozenset[int]) -> str:
+    """ "Mon-Fri" (an en dash), or the days one by one when they are not in a row."""
+    days = sorted(workdays)
+    if len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
+        return f"{WEEKDAYS[days[0] - 1]}\u2013{WEEKDAYS[days[-1] - 1]}"
+    return ", ".join(WEEKDAYS[d - 1] for d in days)
+
+
+def _counting(calendar: Calendar, team_name: str | None, business: set[bool]) -> str:
+    whose = f"the {team_name} team's calendar" if team_name else "the default calendar"
+    hours = (
+        f"{_days(calendar.workdays)} {calendar.start:%H:%M}\u2013{calendar.end:%H:%M} "
+        f"{zone_city(calendar.zone)} time"
+    )
+    if business == {False}:
+        return (
+            f"Counted from when the case was opened, in clock hours: {whose} is on call "
+            "round the clock."
+        )
+    text = (
+        f"Counted from when the case was opened, in business hours of {whose} "
+        f"({hours}); a business day is one working day. Time outside those hours and the "
+        "calendar's holidays do not count."
+    )
+    if business == {True, False}:
+        text += " Severities in clock hours count day and night (the team is on call)."
+    return text
+
+
+def severity_slas(case: Case) -> SlaTable:
+    """Each severity with its SLA as it counts for `case` (its team's calendar), so the
+    manager sees what a change means for the deadlines."""
+    team = calendar_team(case)
+    calendar = calendar_for_team(team)
+    rows, business = [], set()
     for severity in SEVERITIES:
         policy = policy_for(severity)
+        counts = counts_business_hours(policy, calendar)
+        business.add(counts)
         rows.append(
-            SeveritySla(severity, policy.describe("first_contact"), policy.describe("resolve"))
+            SeveritySla(
+                severity,
+                policy.describe("first_contact", counts),
+                policy.describe("resolve", counts),
+            )
         )
-    return rows
+    return SlaTable(rows, _counting(calendar, team.name if team else None, business))
 
 
 def change_severity(

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import Case, Checkin, Customer, Sale, SurveyInvitation, SurveyResponse, User
 from portal.models.case import NOT_A_COMPLAINT
+from portal.money import format_money
 from portal.services.checkins.cover import holder_of
 from portal.services.checkins.customers import visible_rep_ids_query
 from portal.services.checkins.rules import LABELS, active_rules
@@ -136,7 +137,7 @@ def _large_sales(rule, now, rep_ids):
                 "large_sale",
                 r.sold_at,
                 r.sold_at + timedelta(days=rule.days),
-                f"{r.product}: {r.amount:,.2f} {r.currency}, sold {r.sold_at:%Y-%m-%d}",
+                f"{r.product}: {format_money(r.amount, r.currency)}, sold {r.sold_at:%Y-%m-%d}",
                 r.rep_id,
             ),
         )

@@ -19,6 +19,7 @@ from portal.services.demo.content import (
     STAND_IN,
     TOPIC_OF_CATEGORY,
 )
+from portal.services.demo.fit import fits, fitting
 from portal.services.demo.plans import AnswerPlan, BuyerPlan, RepPlan, SaleRow
 
 
@@ -43,7 +44,9 @@ class CaseScenes:
             )
             topic = answer.topic or self.rng.choice(list(STAFF_NOTES))  # a rating, no words
             opened = response.analysed_at + SECOND
-            self._play(case, row.buyer, row.rep, opened, ("system", "opened", said), topic)
+            first_event = ("system", "opened", said)
+            product = row.sale.product
+            self._play(case, row.buyer, row.rep, opened, first_event, topic, product=product)
 
     def _form_cases(self, n: int, within: timedelta) -> None:
         """Complaints sent through the public form, within the last `within`."""
@@ -63,8 +66,12 @@ class CaseScenes:
         severity: str | None = None,
         script: dict | None = None,
     ) -> None:
-        choices = [c for c in COMPLAINTS[buyer.locale] if severity in (None, c[3])]
-        category, subject, description, severity = self.rng.choice(choices)
+        product = row.sale.product if row else None
+        # What the customer writes fits the product; of the severity asked for when some does.
+        texts = fitting(COMPLAINTS[buyer.locale], product, text_of=complaint_text)
+        choices = [c for c in texts if severity in (None, c[3])] or texts
+        category, subject, description, drawn = self.rng.choice(choices)
+        severity = severity or drawn
         case = Case(
             source="complaint_form",
             customer_id=buyer.customer.id,
@@ -78,7 +85,8 @@ class CaseScenes:
         self.form_complaints.append((case, self._complaint_of(case, buyer, row, opened)))
         first_event = ("customer", "opened", f"Complaint form: {subject}")
         seller = row.rep if row else None
-        self._play(case, buyer, seller, opened, first_event, TOPIC_OF_CATEGORY[category], script)
+        topic = TOPIC_OF_CATEGORY[category]
+        self._play(case, buyer, seller, opened, first_event, topic, script, product=product)
 
     def _complaint_of(
         self, case: Case, buyer: BuyerPlan, row: SaleRow | None, opened: datetime
@@ -148,6 +156,8 @@ class CaseScenes:
             opened = self.now - ago
             rows = [r for r in self.sale_rows if r.rep is seller and r.buyer.fate is None
                     and r.sale.sold_at < opened - 3 * days and id(r.buyer) not in used]  # fmt: skip
+            # A sale whose product some complaint of this severity can be about.
+            rows = [r for r in rows if _complaint_fits(r, severity)] or rows
             if rows:
                 used.add(id(rows[-1].buyer))
                 self._form_case(rows[-1].buyer, rows[-1], opened, severity, script)
@@ -180,16 +190,29 @@ class CaseScenes:
         first_event: tuple[str, str, str],
         topic: str,
         script: dict | None = None,
+        product: str | None = None,
     ) -> None:
         """Live through the case from `opened` until now, writing down what happened
         (case_story.py). `topic` (a key of STAFF_NOTES) is what the complaint is about."""
-        story = CaseStory(self, case, buyer, opened, topic, script)
+        story = CaseStory(self, case, buyer, opened, topic, script, product)
         rep, start = story.open(seller, first_event)
         for round_ in (1, 2):  # contact, resolve, ask; after a "not fixed", once more
             start = story.play_round(rep, round_, start)
             if start is None:
                 break
         self.cases.append(story.finish())
+
+
+def complaint_text(complaint: tuple) -> str:
+    """The words of a COMPLAINTS entry: its subject and description."""
+    return f"{complaint[1]} {complaint[2]}"
+
+
+def _complaint_fits(row: SaleRow, severity: str) -> bool:
+    return any(
+        c[3] == severity and fits(complaint_text(c), row.sale.product)
+        for c in COMPLAINTS[row.buyer.locale]
+    )
 
 
 def longest_wall_time(amount: int, unit: str, business: bool) -> timedelta:

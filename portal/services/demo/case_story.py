@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from portal.models import Case, CaseEvent
 from portal.services.demo.content import NEVER_AT, OUTCOME_WEIGHTS, STAFF_NOTES, SWEEP
+from portal.services.demo.fit import fitting
 from portal.services.demo.plans import BuyerPlan, RepPlan
 from portal.services.sla.deadlines import deadlines_for
 
@@ -26,11 +27,18 @@ class CaseStory:
         opened: datetime,
         topic: str,
         script: dict | None = None,
+        product: str | None = None,
     ) -> None:
         self.demo, self.case, self.buyer = demo, case, buyer
         self.rng, self.now, self.script = demo.rng, demo.now, script or {}
         self.policy, self.team = demo.policies[case.severity], buyer.team
-        self.contact_notes, self.internal_notes, self.resolutions = STAFF_NOTES[topic]
+        contact_notes, internal_notes, resolutions = STAFF_NOTES[topic]
+        # What staff write fits the product sold (no gas lifts on a desk).
+        self.contact_notes = contact_notes
+        self.internal_notes = fitting(internal_notes, product, text_of=str)
+        self.resolutions = {
+            outcome: fitting(texts, product, text_of=str) for outcome, texts in resolutions.items()
+        }
         self.events: list[tuple] = []
         self.status = "open"
         case.created_at, case.reopen_count = opened, 0

@@ -18,8 +18,9 @@ from flask import current_app
 
 from portal import mail
 from portal.extensions import db
-from portal.models import Customer, Sale, SurveyInvitation
+from portal.models import Customer, Sale, SurveyInvitation, User
 from portal.services import complaints
+from portal.services.demo.content import LOGIN_REPS
 from portal.services.surveys.followup import FOLLOWUP_KIND
 from portal.services.surveys.messages import build_invitation_message
 
@@ -40,12 +41,19 @@ class DemoMail:
         return f"queued: the worker writes it to {current_app.config['MAIL_DIR']}/"
 
 
-def _open_invitations(kind: str, locale: str, now: datetime, limit: int) -> list[SurveyInvitation]:
-    """Sent, unanswered invitations whose link still works, newest first."""
+def _open_invitations(
+    kind: str, locale: str, now: datetime, limit: int, sold_by: User | None = None
+) -> list[SurveyInvitation]:
+    """Sent, unanswered invitations whose link still works, newest first; `sold_by`: only
+    those about a sale of that rep."""
+    query = sa.select(SurveyInvitation)
+    if sold_by is not None:
+        query = query.join(Sale, Sale.id == SurveyInvitation.sale_id).where(
+            Sale.rep_id == sold_by.id
+        )
     return list(
         db.session.scalars(
-            sa.select(SurveyInvitation)
-            .join(Customer, Customer.id == SurveyInvitation.customer_id)
+            query.join(Customer, Customer.id == SurveyInvitation.customer_id)
             .where(
                 SurveyInvitation.kind == kind,
                 SurveyInvitation.sent_at.is_not(None),
@@ -61,12 +69,14 @@ def _open_invitations(kind: str, locale: str, now: datetime, limit: int) -> list
 
 
 def leave_demo_mail(now: datetime) -> list[DemoMail]:
-    language = {"en": "English", "sv": "Swedish"}
-    chosen = [
-        (f"Survey ({language[locale]})", inv)
-        for locale, limit in (("en", 2), ("sv", 1))
-        for inv in _open_invitations("post_sale", locale, now, limit)
-    ]
+    """Two English surveys, a Swedish one about a sale of the README's rep (Sara Nilsson: an
+    unhappy answer opens a case in her queue), a follow-up and a complaint to confirm."""
+    rep = db.session.scalar(sa.select(User).where(User.name == LOGIN_REPS[0], User.active))
+    chosen = [("Survey (English)", inv) for inv in _open_invitations("post_sale", "en", now, 2)]
+    swedish = _open_invitations("post_sale", "sv", now, 1, sold_by=rep) if rep else []
+    chosen += [(f"Survey (Swedish), sold by {rep.name}", inv) for inv in swedish]
+    if not swedish:
+        chosen += [("Survey (Swedish)", i) for i in _open_invitations("post_sale", "sv", now, 1)]
     chosen += [
         ('"Did this fix it?" follow-up', inv)
         for inv in _open_invitations(FOLLOWUP_KIND, "en", now, 1)

@@ -21,6 +21,7 @@ from portal.services.demo.content import (
     SWEEP,
     UNANALYSED,
 )
+from portal.services.demo.fit import fitting
 from portal.services.demo.plans import AnswerPlan, BuyerPlan
 from portal.services.surveys.schedule import first_send_time, in_daytime, zone
 
@@ -141,7 +142,8 @@ class SurveyScenes:
             "neutral": (NEUTRAL, 0.55),
             "positive": (POSITIVE, 0.4),
         }[label]
-        entry = rng.choice(pool[answer.row.buyer.locale]) if rng.random() < chance else None
+        fit = fitting(pool[answer.row.buyer.locale], answer.row.sale.product)
+        entry = rng.choice(fit) if rng.random() < chance else None
         inv.response = SurveyResponse(
             satisfaction=satisfaction,
             recommend=rng.choices(*RECOMMEND[satisfaction])[0],

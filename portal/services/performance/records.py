@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.metrics.definitions import METRICS
 from portal.metrics.periods import Period
 from portal.models.performance import PerformanceRecord
+from portal.money import format_amounts
 
 
 def records_for(subjects: list[str], period: Period) -> dict[str, PerformanceRecord]:
@@ -83,12 +84,20 @@ def format_value(value, unit: str) -> str:
     if unit in ("nps", "per100"):
         return f"{value:.1f}"
     if unit == "money":
-        return ", ".join(f"{amount:,.0f} {currency}" for currency, amount in value.items())
+        return format_amounts(value)
     return f"{value:,}"
 
 
+# Recovery is known for a customer once they bought again or their 90 days have passed: a
+# period whose customers are all still inside the window has no figure yet, which is not 0%.
+TOO_EARLY = "too early to tell"
+
+
 def format_metric(name: str, metrics: dict | None) -> str:
-    return format_value((metrics or {}).get(name), METRICS[name].unit)
+    metrics = metrics or {}
+    if name == "recovery_rate" and metrics.get(name) is None and metrics.get("recovery_pending"):
+        return TOO_EARLY
+    return format_value(metrics.get(name), METRICS[name].unit)
 
 
 def chart_number(value, unit: str):
