@@ -81,6 +81,7 @@ def rules():
     form = RulesForm()
     errors: dict[str, str] = {}
     status = 200
+    currencies = rule_service.currencies_in_use()
     if request.method == "POST" and form.validate_on_submit():
         changes = [
             rule_service.RuleChange(
@@ -88,6 +89,10 @@ def rules():
                 active=request.form.get(f"{rule.kind}-active") == "y",
                 days=request.form.get(f"{rule.kind}-days", ""),
                 min_amount=request.form.get(f"{rule.kind}-min_amount", ""),
+                amounts={
+                    code: request.form.get(f"{rule.kind}-min_amount-{code}", "")
+                    for code in currencies
+                },
             )
             for rule in rule_service.ensure_rules()
         ]
@@ -106,6 +111,7 @@ def rules():
         labels=rule_service.LABELS,
         explained=rule_service.EXPLAINED,
         with_amount=RULES_WITH_AMOUNT,
+        currencies=currencies,
         errors=errors,
         posted=request.form if errors else None,
     ), status

@@ -41,14 +41,28 @@ class CheckinRule(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    # In the sale's own currency (the rule does not convert between currencies).
+    # The rule never converts between currencies: `min_amount` applies in any currency without
+    # an amount of its own in `min_amounts` ({"EUR": "5000.00"}, decimals as text).
     min_amount: Mapped[Decimal | None] = mapped_column(Money)
+    min_amounts: Mapped[dict | None] = mapped_column(sa.JSON)
     days: Mapped[int] = mapped_column(sa.Integer)
     active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+
+    def amounts(self) -> dict[str, Decimal]:
+        """The currencies with an amount of their own."""
+        return {code: Decimal(text) for code, text in (self.min_amounts or {}).items()}
+
+    def amount_at_least(self, amount, currency):
+        """SQL: `amount` (in `currency`) reaches the rule's amount for that currency."""
+        own = self.amounts()
+        clauses = [sa.and_(currency == code, amount >= value) for code, value in own.items()]
+        if self.min_amount is not None:
+            clauses.append(sa.and_(currency.not_in(sorted(own)), amount >= self.min_amount))
+        return sa.or_(*clauses) if clauses else sa.false()
 
 
 class Checkin(Base):

@@ -108,6 +108,19 @@ def test_admin_edits_the_rules_and_a_bad_value_says_what_to_fix(client, login, w
     assert rules["silent_key_customer"].active is False
     # Berit bought 25,000: under the new threshold, so no longer due.
     assert "Berit Big" not in client.get("/checkins").get_data(as_text=True)
+    # Each currency sales are in gets a field of its own; a bad one is named.
+    page = client.get("/admin/checkin-rules").get_data(as_text=True)
+    assert 'name="large_sale-min_amount-SEK"' in page
+    form["large_sale-min_amount-SEK"] = "-5"
+    response = client.post("/admin/checkin-rules", data=form)
+    assert response.status_code == 422
+    assert "After a large sale, SEK: the amount must be from 0" in response.get_data(as_text=True)
+    form["large_sale-min_amount-SEK"] = "20000"
+    assert client.post("/admin/checkin-rules", data=form).status_code == 302
+    db.session.expire_all()
+    rules = {r.kind: r for r in db.session.scalars(sa.select(CheckinRule))}
+    assert rules["large_sale"].min_amounts == {"SEK": "20000.00"}
+    assert "Berit Big" in client.get("/checkins").get_data(as_text=True)  # 25,000 SEK: due
 
 
 def test_an_away_reps_check_ins_go_to_the_stand_in_and_come_back_on_return(

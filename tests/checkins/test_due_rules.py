@@ -212,3 +212,44 @@ def test_an_away_reps_check_ins_pass_along_stand_ins_who_are_away_too(north, mak
     db.session.commit()
     assert [i.covered_by for i in due_checkins(sven, NOW)] == [sven]
     assert due_checkins(rita, NOW + timedelta(days=4))[0].covered_by is None
+
+
+def test_each_currency_has_its_own_amount_and_the_rest_use_the_default(north, make_sale):
+    """The rule never converts: 10,000 SEK is a large sale, 10,000 EUR would be ten times one.
+    An admin gives EUR its own amount; GBP, with none, keeps the default."""
+    rita = north["rita"]
+    for name, amount, currency in [
+        ("Kronor", "12000", "SEK"),
+        ("Euro big", "1500", "EUR"),
+        ("Euro small", "900", "EUR"),
+        ("Pound", "12000", "GBP"),
+    ]:
+        customer = Customer(email=f"{name.replace(' ', '')}@x.org", name=name)
+        make_sale(rita, customer, amount=Decimal(amount), currency=currency, sold_at=days_ago(15))
+    # Before: one amount for all, so a 1,500 EUR sale (about 17,000 SEK) is missed.
+    assert set(kinds(due_checkins(rita, NOW))) == {"Kronor", "Pound"}
+    changes = [
+        RuleChange(
+            r.kind,
+            r.active,
+            str(r.days),
+            str(r.min_amount or ""),
+            {"EUR": "1 000,00", "GBP": ""} if r.kind == "large_sale" else {},
+        )
+        for r in ensure_rules()
+    ]
+    update_rules(north["mgr"], changes, NOW)
+    [large] = [r for r in ensure_rules() if r.kind == "large_sale"]
+    assert large.min_amounts == {"EUR": "1000.00"}
+    assert set(kinds(due_checkins(rita, NOW))) == {"Kronor", "Euro big", "Pound"}
+
+
+def test_a_bad_amount_for_one_currency_names_it_and_saves_nothing(north):
+    changes = [
+        RuleChange(r.kind, r.active, str(r.days), str(r.min_amount or ""),
+                   {"EUR": "lots"} if r.kind == "large_sale" else {})
+        for r in ensure_rules()
+    ]  # fmt: skip
+    with pytest.raises(RuleError, match="After a large sale, EUR: enter the amount as a number"):
+        update_rules(north["mgr"], changes, NOW)
+    assert all(not r.min_amounts for r in ensure_rules())

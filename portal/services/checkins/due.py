@@ -125,7 +125,7 @@ def _large_sales(rule, now, rep_ids):
         sa.select(Sale.customer_id, Sale.rep_id, Sale.sold_at, Sale.amount, Sale.currency)
         .add_columns(Sale.product)
         .where(
-            Sale.amount >= rule.min_amount,
+            rule.amount_at_least(Sale.amount, Sale.currency),
             _window(Sale.sold_at, rule, now),
             _of_reps(Sale.rep_id, rep_ids),
         )
@@ -205,7 +205,7 @@ def _silent_key_customers(rule, now, rep_ids):
     key = (
         sa.select(Sale.customer_id)
         .group_by(Sale.customer_id, Sale.currency)
-        .having(sa.func.sum(Sale.amount) >= rule.min_amount)
+        .having(rule.amount_at_least(sa.func.sum(Sale.amount), Sale.currency))
     )
     latest = (
         sa.select(Sale.customer_id, sa.func.max(Sale.sold_at).label("last"))

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.models import Case, Checkin, Sale, SurveyInvitation, SurveyResponse
 from portal.models.case import NOT_A_COMPLAINT
+from portal.models.checkin import RULES_WITH_AMOUNT
 from portal.services.checkins.rules import ensure_rules
+from portal.services.demo.content import TEAMS
 
 NOTES = {
     "large_sale": (
@@ -46,11 +49,20 @@ DONE_SHARE = {"large_sale": 0.75, "after_resolution": 0.6, "detractor": 0.55}
 def add_demo_checkins(rng: random.Random, now: datetime) -> int:
     """Check-ins for the demo's past, after its sales, cases and answers exist (flushed)."""
     rules = {r.kind: r for r in ensure_rules()}
+    # The default amounts are SEK's; the other teams' currencies get theirs, the same in SEK.
+    for kind in RULES_WITH_AMOUNT:
+        rule = rules[kind]
+        rule.min_amounts = {
+            currency: f"{rule.min_amount / Decimal(str(rate)):.0f}.00"
+            for _, currency, rate, *_ in TEAMS
+            if currency != "SEK"
+        }
+    db.session.flush()
     moments = []  # (customer id, rep id, due at, kind)
     large = rules["large_sale"]
     for customer_id, rep_id, sold_at in db.session.execute(
         sa.select(Sale.customer_id, Sale.rep_id, Sale.sold_at).where(
-            Sale.amount >= large.min_amount
+            large.amount_at_least(Sale.amount, Sale.currency)
         )
     ):
         moments.append((customer_id, rep_id, sold_at + timedelta(days=large.days), "large_sale"))
