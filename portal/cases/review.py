@@ -30,11 +30,13 @@ def review():
         error_out=False,
         count=False,  # review_counts counted both views in one pass
     )
-    pagination.total = counts.everything if everything else counts.worth_a_look
+    total = counts.everything if everything else counts.worth_a_look
+    pagination.total = min(total, case_review.COUNT_CAP)  # the pages a capped count allows
     return render_template(
         "cases/review.html",
         pagination=pagination,
         counts=counts,
+        count_cap=case_review.COUNT_CAP,
         everything=everything,
         page_args={"show": "all"} if everything else {},
     )

@@ -370,3 +370,17 @@ def test_one_click_dismisses_the_confidently_positive_answers_shown_and_no_other
     [correction] = db.session.scalars(sa.select(SentimentCorrection)).all()
     assert correction.response_id == happy.id and correction.from_review
     assert correction.corrected_label == "positive" and correction.corrected_by_id == team.lead_id
+
+
+def test_a_long_list_is_counted_up_to_a_cap(client, login, answer, rita, team, monkeypatch):
+    """Counting a million answers exactly takes seconds: past the cap the page says "N+"."""
+    answer(rita, QUIET)
+    answer(rita, PRAISE_LUKEWARM)
+    monkeypatch.setattr(review, "COUNT_CAP", 1)
+    login(team.lead)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "1+ answers worth a look" in html
+    assert "confidently positive answers are left out" not in html  # not known past the cap
+    monkeypatch.setattr(review, "COUNT_CAP", 2)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "2 answers worth a look" in html and "0 confidently positive answers" in html

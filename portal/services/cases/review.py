@@ -37,6 +37,7 @@ from portal.services.surveys.doubt import CONFIDENT, WORTH_A_LOOK
 
 # A marked answer opens its case at least at this polarity (a person said it is a complaint).
 MARKED_POLARITY = -0.2
+COUNT_CAP = 1000  # answers counted at most per view; a page goes no further than this
 MAX_BULK = 100  # answers one "dismiss the confidently positive" click may take (a page: 50)
 
 
@@ -70,8 +71,15 @@ def _dismissed() -> sa.Exists:
 
 
 class ReviewCounts(NamedTuple):
+    """How many answers each view lists, counted up to COUNT_CAP + 1 (more: "1,000+")."""
+
     worth_a_look: int
     everything: int  # every unrouted answer with a comment, the confidently positive too
+
+    @property
+    def confident(self) -> int | None:
+        """The confidently positive ones left out of the default view (None: past the cap)."""
+        return None if self.everything > COUNT_CAP else self.everything - self.worth_a_look
 
 
 def review_query(user: User, *, everything: bool = False) -> sa.Select:
@@ -97,11 +105,15 @@ def review_query(user: User, *, everything: bool = False) -> sa.Select:
 
 
 def review_counts(user: User) -> ReviewCounts:
-    """Both counts of the list in one pass over the index."""
-    worth = sa.func.count().filter(SurveyResponse.review_doubt >= WORTH_A_LOOK)
-    query = _unrouted(user).where(SurveyResponse.review_doubt >= CONFIDENT)
-    row = db.session.execute(query.with_only_columns(worth, sa.func.count())).one()
-    return ReviewCounts(row[0], row[1])
+    """Both counts, each stopping at COUNT_CAP + 1: an exact count of a million answers
+    reads them all (seconds on PostgreSQL), a capped one walks the index as far as needed."""
+
+    def capped(floor: int) -> int:
+        ids = _unrouted(user).where(SurveyResponse.review_doubt >= floor)
+        ids = ids.with_only_columns(SurveyResponse.id).limit(COUNT_CAP + 1).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+
+    return ReviewCounts(capped(WORTH_A_LOOK), capped(CONFIDENT))
 
 
 def reviewable_answer(user: User, response_id: int) -> SurveyResponse | None:
