@@ -19,6 +19,17 @@ from portal.services.staff.time_zones import zone_of
 from portal.support_contact import support_contact
 
 
+_QUOTED = re.compile(r'"([^"]+)"')
+
+
+def reason_parts(reason: str) -> list[tuple[str, bool]]:
+    """A stored reason of the analysis as (text, quoted) parts: the reason is written for
+    staff ('Swedish cue "snabb"', "rating 4/5"); a quoted part is the customer's own words,
+    which a page shows as a quotation in the customer's language (cases/_labels.html)."""
+    parts = _QUOTED.split(reason)  # odd positions: what was inside the quotes
+    return [(part, i % 2 == 1) for i, part in enumerate(parts) if part]
+
+
 @pass_context
 def staff_dt(context, value: datetime | None, fmt: str | None = None) -> str:
     """A moment in the reader's zone, the zone named: "Mon 7 Dec 12:00 Stockholm time". The
@@ -85,6 +96,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["times_in_text"] = pass_context(staff_times_in_text)
     # Money in the reader's locale, on every page and email (portal/money.py).
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["reason_parts"] = reason_parts
     app.jinja_env.filters["age"] = timefmt.age
     # Customer pages and emails: their zone and language (the view or job passes `tz`).
     app.jinja_env.filters["local_time"] = timefmt.customer_time

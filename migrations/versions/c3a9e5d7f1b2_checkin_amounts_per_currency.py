@@ -3,7 +3,7 @@ sale, a key customer), since the rule never converts between currencies: one amo
 EUR and GBP sales alike meant a large-sale check-in for a SEK sale but hardly ever for a EUR one
 
 Revision ID: c3a9e5d7f1b2
-Revises: b7c3e9f1a2d4
+Revises: c5d2a8e4f1b9
 Create Date: 2026-12-06 11:55:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3a9e5d7f1b2'
-down_revision = 'b7c3e9f1a2d4'
+down_revision = 'c5d2a8e4f1b9'
 branch_labels = None
 depends_on = None
 

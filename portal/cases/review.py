@@ -20,13 +20,31 @@ REVIEW_PER_PAGE = 50
 @bp.get("/review")
 @roles_required(*MANAGERS)
 def review():
+    """The answers worth a look; `?show=all`: every unrouted answer with a comment."""
+    everything = request.args.get("show") == "all"
+    counts = case_review.review_counts(current_user)
     pagination = db.paginate(
-        case_review.review_query(current_user),
+        case_review.review_query(current_user, everything=everything),
         page=request.args.get("page", 1, type=int),
         per_page=REVIEW_PER_PAGE,
         error_out=False,
+        count=False,  # review_counts counted both views in one pass
     )
-    return render_template("cases/review.html", pagination=pagination, page_args={})
+    total = counts.everything if everything else counts.worth_a_look
+    pagination.total = min(total, case_review.COUNT_CAP)  # the pages a capped count allows
+    return render_template(
+        "cases/review.html",
+        pagination=pagination,
+        counts=counts,
+        count_cap=case_review.COUNT_CAP,
+        everything=everything,
+        page_args={"show": "all"} if everything else {},
+    )
+
+
+def _back_to_list():
+    """The list as the manager had it (every answer, or those worth a look)."""
+    return redirect(url_for("cases.review", show="all" if request.args.get("show") else None))
 
 
 @bp.post("/review/<int:response_id>/negative")
@@ -41,7 +59,7 @@ def mark_negative(response_id: int):
         case, opened = case_review.mark_negative(response, current_user, utcnow())
     except RuleError as exc:
         flash(exc.message, "error")
-        return redirect(url_for("cases.review"))
+        return _back_to_list()
     if opened:
         who = case.assigned_rep.name if case.assigned_rep else "the triage queue"
         flash(f"Marked negative: case #{case.id} is open and goes to {who}.", "success")
@@ -60,9 +78,21 @@ def dismiss(response_id: int):
         if case_review.reviewable_answer(current_user, response_id) is None:
             abort(404)
         flash("This answer is no longer on the list: nothing more was done.", "info")
-        return redirect(url_for("cases.review"))
+        return _back_to_list()
     case_review.dismiss(response, current_user, utcnow())
     flash(
         "Dismissed as not a complaint: the analysis learns from it at the next retrain.", "success"
     )
-    return redirect(url_for("cases.review"))
+    return _back_to_list()
+
+
+@bp.post("/review/dismiss-confident")
+@roles_required(*MANAGERS)
+def dismiss_confident():
+    """The confidently positive answers the page showed (their ids come with the form), each
+    dismissed with its own correction; any other id, or one no longer on the list, is left."""
+    ids = request.form.getlist("response_id", type=int)
+    done = case_review.dismiss_confident(current_user, ids, utcnow())
+    noun = "answer" if done == 1 else "answers"
+    flash(f"Dismissed {done} confidently positive {noun} as not a complaint.", "success")
+    return _back_to_list()

@@ -23,6 +23,7 @@ from portal.services.cases.answer_changes import apply_changed_answer
 from portal.services.cases.opening import case_subject, open_case
 from portal.services.staff.time_zones import zone_of
 from portal.services.surveys.answers import sounds_unhappy
+from portal.services.surveys.doubt import review_doubt
 from portal.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ def analyse_response(response_id: int) -> str:
     invitation = response.invitation
     result = _analyze(response.comment, response.satisfaction, response.recommend)
     response.store_analysis(result, now)
+    response.complaint_probability = result.probability
+    response.review_doubt = review_doubt(response)  # its place on the managers' review list
     opened = "not negative"
     wants_case = result.label == "negative" or "mixed" in result.flags
     case = db.session.scalar(sa.select(Case).where(Case.response_id == response.id))

@@ -66,6 +66,16 @@ class SurveyResponse(AnalysedText, Base):
         sa.CheckConstraint("recommend BETWEEN 0 AND 10", name="recommend_range"),
         sa.CheckConstraint(f"sentiment_label IN {SENTIMENT_LABELS!r}", name="label_known"),
         sa.Index("ix_survey_responses_unanalysed", "analysed_at"),
+        # The managers' review list, least certain first and then newest (services/cases/
+        # review.py); only analysed answers with a comment have a doubt.
+        sa.Index(
+            "ix_survey_responses_review",
+            "review_doubt",
+            "submitted_at",
+            "id",
+            postgresql_where=sa.text("review_doubt IS NOT NULL"),
+            sqlite_where=sa.text("review_doubt IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,5 +91,10 @@ class SurveyResponse(AnalysedText, Base):
     resolved_concern: Mapped[bool | None] = mapped_column()
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The learned scorer's probability that the comment is a complaint (None: no model ran).
+    complaint_probability: Mapped[float | None] = mapped_column(sa.Float)
+    # How much a manager's look is worth, 0 (confidently positive) to 3 (needs a person);
+    # None: no comment or not analysed. Set with the analysis (services/surveys/doubt.py).
+    review_doubt: Mapped[int | None] = mapped_column(sa.SmallInteger)
 
     invitation: Mapped[SurveyInvitation] = relationship(back_populates="response")

@@ -118,6 +118,7 @@ class Analysis:
     language: str = UNKNOWN  # "en", "sv" or "unknown"
     needs_review: bool = False
     flags: list[str] = field(default_factory=list)  # "mixed", "sarcasm"
+    probability: float | None = None  # the learned scorer's, that it is a complaint
 
     def as_dict(self) -> dict:
         return {
@@ -163,6 +164,7 @@ class _Comment:
     flags: list[str] = field(default_factory=list)
     empty: bool = False
     facts: RuleFacts | None = None  # what the rules found, for the learned scorer
+    probability: float | None = None
 
 
 def _analyze_comment(text: str, model: Model | None) -> _Comment:
@@ -177,6 +179,7 @@ def _analyze_comment(text: str, model: Model | None) -> _Comment:
         problem=comment.label == NEUTRAL_LABEL
         and states_a_problem(normalised, comment.facts.language),
     )
+    comment.probability = round(score.probability, 3)
     if score.negative and comment.label != NEGATIVE and _ASKING.search(normalised):
         # A question or a request with no complaint cue asks: the model, which learned from
         # reviews, does not make a complaint of it ("can I return an unopened item?").
@@ -428,9 +431,8 @@ def _with_ratings(comment: _Comment, satisfaction: int | None, recommend: int | 
         reasons = [*reasons, *rated]
     if comment.needs_review:  # why a person should read it, whatever the ratings said
         reasons += [r for r in comment.reasons if r in _NEEDS_PERSON]
-    return Analysis(
-        label, _clamp(polarity), _unique(reasons), comment.language, needs_review, flags
-    )
+    why, language, probability = _unique(reasons), comment.language, comment.probability
+    return Analysis(label, _clamp(polarity), why, language, needs_review, flags, probability)
 
 
 def _rating_polarity(satisfaction: int | None, recommend: int | None, low: bool) -> float:

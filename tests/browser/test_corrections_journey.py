@@ -28,7 +28,7 @@ QUIET = "The chair arrived on Tuesday."
 @pytest.fixture
 def team_with_answers(app, client, make_team, make_user, make_sale):
     """Maja's team, rep Rita, and two answers posted on the survey page (jobs run inline):
-    one angry (a case), one quiet (no case)."""
+    one angry (a case), one quiet and rated 3 of 5 (no case, but worth a look)."""
     ensure_sla_policies()
     manager = make_user("manager", name="Maja Lind", email="maja@example.com")
     team = make_team("Nordics", lead=manager)
@@ -52,7 +52,7 @@ def team_with_answers(app, client, make_team, make_user, make_sale):
         return invitation.id
 
     answer("ann@example.org", "1", ANGRY)
-    quiet = answer("bo@example.org", "4", QUIET)
+    quiet = answer("bo@example.org", "3", QUIET)
     db.session.expire_all()
     [case] = db.session.scalars(sa.select(Case)).all()
     return {"manager": manager, "rep": rep, "case": case, "quiet_invitation": quiet}
@@ -82,8 +82,8 @@ def test_relabel_closes_a_case_and_a_missed_complaint_is_opened_from_review(
     log_in(manager, team_with_answers["manager"].email)
     manager.goto("/cases/review")
     manager.get_by_role("heading", name="Answers that opened no case").wait_for()
-    row = manager.locator("table tbody tr", has_text=QUIET)
-    assert manager.locator("table tbody tr").count() == 1
+    row = manager.locator(".review-item", has_text=QUIET)
+    assert manager.locator(".review-item").count() == 1
     journey.step(manager, "sees the quiet answer on the review list")
     journey.accessible(manager, "review list")
     row.get_by_role("button", name="Mark negative and open a case").click()
@@ -103,7 +103,7 @@ def test_relabel_closes_a_case_and_a_missed_complaint_is_opened_from_review(
     )
 
     manager.goto("/cases/review")
-    assert "0 answers to review" in manager.locator("main").inner_text()
+    assert "0 answers worth a look" in manager.locator("main").inner_text()
     manager.goto("/performance/")
     assert stat(manager, "Open cases") == "1"  # the relabelled case left the figures
     assert stat(manager, "Triage precision") == "0%"  # 0 of 1 reviewed routed case
@@ -117,19 +117,19 @@ def test_a_manager_dismisses_an_answer_that_is_no_complaint(team_with_answers, j
     phone = journey.person("manager-phone", phone=True)
     log_in(phone, team_with_answers["manager"].email)
     phone.goto("/cases/review")
-    phone.locator("table tbody tr", has_text=QUIET).wait_for()
+    phone.locator(".review-item", has_text=QUIET).wait_for()
     journey.step(phone, "sees both buttons on a phone")
 
     manager = journey.person("manager")
     log_in(manager, team_with_answers["manager"].email)
     manager.goto("/cases/review")
-    row = manager.locator("table tbody tr", has_text=QUIET)
+    row = manager.locator(".review-item", has_text=QUIET)
     journey.step(manager, "sees the quiet answer with mark and dismiss")
     journey.accessible(manager, "review list with dismiss")
     row.get_by_role("button", name="Dismiss: not a complaint").click()
     manager.get_by_text("Dismissed as not a complaint").wait_for()
     main = manager.locator("main").inner_text()
-    assert "0 answers to review" in main and QUIET not in main
+    assert "0 answers worth a look" in main and QUIET not in main
     journey.step(manager, "the answer has left the list")
 
     db.session.expire_all()

@@ -50,7 +50,7 @@ LIST_ROUTES = {
 }
 # The review list of unrouted answers is scoped by the sale's rep, not by a case: its checks
 # are in tests/cases/test_review_list.py.
-REVIEW_ROUTES = {"cases.review", "cases.mark_negative", "cases.dismiss"}
+REVIEW_ROUTES = {"cases.review", "cases.mark_negative", "cases.dismiss", "cases.dismiss_confident"}
 # A customer's emailed attachment: checked per persona (own, other team's, admin) in
 # tests/security/access_table.py, its download in tests/cases/test_inbound_mail.py.
 ATTACHMENT_ROUTES = {"cases.attachment"}

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from markupsafe import escape
 
 from portal.csv_export import csv_cell
 from portal.extensions import db
@@ -362,8 +361,11 @@ def test_the_case_page_shows_the_analysis(client, login, open_case, rita):
     assert "Negative</span>" in html
     assert f"{response_row.sentiment_polarity:+.2f}" in html
     assert "Mixed signals" in html
+    # each reason a tag, the customer's own words in it quoted in their language
+    quoted = '<q class="customer-words" lang="en">\\1</q>'
     for reason in response_row.sentiment_reasons:
-        assert f"<li>{escape(reason)}</li>" in html
+        assert "<li>" + re.sub(r'"([^"]+)"', quoted, reason) + "</li>" in html
+    assert any('"' in reason for reason in response_row.sentiment_reasons)
     assert ("Needs review" in html) is case.needs_review
 
 

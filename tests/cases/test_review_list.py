@@ -32,8 +32,9 @@ QUIET = "The chair arrived on Tuesday."
 def answer(answer_survey, run_jobs):
     """A customer's answer about a sale by `rep`, analysed by the job: (response, case)."""
 
-    def make(rep, comment, satisfaction="4"):
-        customer = Customer(email=f"c-{utcnow().timestamp()}@example.org", name="Carl Kund")
+    def make(rep, comment, satisfaction="3", locale="en"):
+        email = f"c-{utcnow().timestamp()}@example.org"
+        customer = Customer(email=email, name="Carl Kund", locale=locale)
         invitation = answer_survey(rep, customer, satisfaction, comment)
         run_jobs()
         db.session.expire_all()
@@ -111,7 +112,7 @@ def test_the_review_list_shows_unrouted_comments_of_the_managers_teams_only(
     client, login, answer, rita, team, make_team, make_user
 ):
     quiet, _ = answer(rita, QUIET)
-    happy, _ = answer(rita, HAPPY, satisfaction="5")
+    answer(rita, HAPPY, satisfaction="5")
     _, routed = answer(rita, "Broken on arrival, nobody answers the phone.", satisfaction="1")
     answer(rita, "", satisfaction="5")  # no comment: nothing to read, not listed
     boss = make_user("manager", name="Sven South")
@@ -123,19 +124,18 @@ def test_the_review_list_shows_unrouted_comments_of_the_managers_teams_only(
     assert routed is not None
 
     login(team.lead)
-    html = client.get("/cases/review").get_data(as_text=True)
-    assert "2 answers to review" in html
+    html = client.get("/cases/review?show=all").get_data(as_text=True)
+    assert "2 answers with a comment and no case" in html
     assert QUIET in html and HAPPY in html
     assert "Broken on arrival" not in html  # it has a case
     assert "delivery came on Friday" not in html  # South's
-    # newest day first, and within the day the least certain (polarity nearest 0) first
-    assert abs(quiet.sentiment_polarity) < abs(happy.sentiment_polarity)
-    assert html.index(QUIET) < html.index(HAPPY)
+    assert html.index(QUIET) < html.index(HAPPY)  # the least certain first
 
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/home").text)})
     login(boss)
-    html = client.get("/cases/review").get_data(as_text=True)
-    assert "1 answer to review" in html and "delivery came on Friday" in html
+    html = client.get("/cases/review?show=all").get_data(as_text=True)
+    assert "1 answer with a comment and no case" in html and "delivery came on Friday" in html
+    assert QUIET not in client.get("/cases/review").get_data(as_text=True)
     # North's answer does not exist for South's manager
     page = client.get("/cases/review").get_data(as_text=True)
     sent = client.post(f"/cases/review/{quiet.id}/negative", data={"csrf_token": csrf_from(page)})
@@ -178,7 +178,7 @@ def test_one_click_marks_it_negative_and_opens_its_case_once(
 
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "already has case" in html  # the second click said so
-    assert "0 answers to review" in client.get("/cases/review").get_data(as_text=True)
+    assert "0 answers worth a look" in client.get("/cases/review").get_data(as_text=True)
     run_jobs()
     rep_mail = [m for m in outbox() if m["To"] == "rita@example.com"]
     assert len(rep_mail) == 1  # told once
@@ -228,15 +228,15 @@ def test_dismissing_takes_it_off_the_list_as_a_correction_the_training_learns(
     assert none is None and quiet.sentiment_label != "negative"
     original = quiet.sentiment_label
     login(team.lead)
-    page = client.get("/cases/review").get_data(as_text=True)
-    assert "2 answers to review" in page and "Dismiss: not a complaint" in page
+    page = client.get("/cases/review?show=all").get_data(as_text=True)
+    assert "2 answers with a comment and no case" in page and "Dismiss: not a complaint" in page
     token = csrf_from(page)
     assert client.post(f"/cases/review/{quiet.id}/dismiss").status_code == 400  # no CSRF
-    first = client.post(f"/cases/review/{quiet.id}/dismiss", data={"csrf_token": token})
-    assert first.status_code == 302 and first.headers["Location"].endswith("/cases/review")
-    html = client.get("/cases/review").get_data(as_text=True)
+    first = client.post(f"/cases/review/{quiet.id}/dismiss?show=all", data={"csrf_token": token})
+    assert first.status_code == 302 and first.headers["Location"].endswith("/cases/review?show=all")
+    html = client.get("/cases/review?show=all").get_data(as_text=True)
     assert "Dismissed as not a complaint" in html
-    assert "1 answer to review" in html and QUIET not in html and HAPPY in html
+    assert "1 answer with a comment and no case" in html and QUIET not in html and HAPPY in html
     assert db.session.scalar(sa.select(Case).where(Case.response_id == quiet.id)) is None
 
     [correction] = db.session.scalars(sa.select(SentimentCorrection)).all()
@@ -270,3 +270,117 @@ def test_dismissing_takes_it_off_the_list_as_a_correction_the_training_learns(
     sent = client.post(f"/cases/review/{happy.id}/dismiss", data={"csrf_token": csrf_from(page)})
     assert sent.status_code == 404
     assert QUIET not in client.get("/cases/corrections").get_data(as_text=True)
+
+
+# --- (c) what is worth a look, and the reasons in the staff's words ---------------------------
+
+SWEDISH_BARE = "Stolen kom i tisdags."  # no cue the analysis knows: it asks for a person
+PRAISE_LUKEWARM = "Great desk, very sturdy."  # positive words, yet rated 3 of 5
+
+
+def test_the_default_view_lists_the_answers_in_doubt_and_not_the_plainly_positive(
+    client, login, answer, rita, team
+):
+    happy, _ = answer(rita, HAPPY, satisfaction="5")
+    quiet, _ = answer(rita, QUIET)  # neutral
+    lukewarm, _ = answer(rita, PRAISE_LUKEWARM)
+    bare, _ = answer(rita, SWEDISH_BARE, satisfaction="4", locale="sv")
+    assert happy.sentiment_label == "positive" and lukewarm.sentiment_label == "positive"
+    assert quiet.sentiment_label == "neutral"
+    assert bare.needs_review
+    login(team.lead)
+
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "3 answers worth a look" in html
+    assert HAPPY not in html  # plainly positive: no manager's time
+    assert "1 confidently positive answer is left out" in html
+    # needs a person, then unsure (praise with a lukewarm rating), then neutral
+    assert html.index(SWEDISH_BARE) < html.index(PRAISE_LUKEWARM) < html.index(QUIET)
+    assert "Needs a person" in html and "Unsure" in html and "Lukewarm" in html
+    assert 'href="/cases/review?show=all"' in html  # the way to every answer
+
+    everything = client.get("/cases/review?show=all").get_data(as_text=True)
+    assert "4 answers with a comment and no case" in everything
+    assert HAPPY in everything and QUIET in everything
+    assert everything.index(QUIET) < everything.index(HAPPY)  # the confident one last
+    assert "Confidently positive" in everything
+
+
+def test_reasons_are_in_the_staffs_words_with_the_customers_own_quoted(
+    client, login, answer, rita, team
+):
+    """A Swedish answer: the tags say what the analysis saw in English; the Swedish words
+    inside them are the customer's, quoted and marked as Swedish. The case page shows the
+    same tags once the answer is marked negative."""
+    words = "Snabb leverans och stolen är jättebekväm. Rekommenderar!"
+    swedish, _ = answer(rita, words, locale="sv")
+    assert any(r.startswith("Swedish cue") for r in swedish.sentiment_reasons)
+    login(team.lead)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert words in html  # the customer's words as written
+    assert '<li>Swedish cue <q class="customer-words" lang="sv">rekommenderar</q></li>' in html
+    assert "<li>rating 3/5</li>" in html
+
+    page = client.post(f"/cases/review/{swedish.id}/negative", data={"csrf_token": csrf_from(html)})
+    case_page = client.get(page.headers["Location"]).get_data(as_text=True)
+    assert '<li>Swedish cue <q class="customer-words" lang="sv">rekommenderar</q></li>' in case_page
+
+
+def test_the_demo_writes_its_analysis_reasons_in_english_whatever_the_customers_language():
+    """Staff read the reasons: the demo's Swedish answers carry them in English, worded as
+    its English ones are ("praise: delivery"), not "beröm: leverans"."""
+    from portal.services.demo import content
+
+    pools = (content.POSITIVE, content.NEUTRAL, content.NEGATIVE)
+    english = {w for pool in pools for entry in pool["en"] for tag in entry[1] for w in tag.split()}
+    english |= {"the", "whole", "purchase", "assembly", "response"}
+    for pool in pools:
+        for entry in pool["sv"]:
+            for tag in entry[1]:
+                assert set(tag.split()) <= english, tag  # not "beröm: leverans"
+
+
+def test_one_click_dismisses_the_confidently_positive_answers_shown_and_no_other(
+    client, login, answer, rita, team, make_team, make_user
+):
+    happy, _ = answer(rita, HAPPY, satisfaction="5")
+    quiet, _ = answer(rita, QUIET)
+    boss = make_user("manager", name="Sven South")
+    boss.team = make_team("South", lead=boss)
+    db.session.commit()
+    sam = make_user("rep", team=boss.team, name="Sam South")
+    theirs, _ = answer(sam, HAPPY, satisfaction="5")
+    login(team.lead)
+    page = client.get("/cases/review?show=all").get_data(as_text=True)
+    assert "Dismiss the 1 confidently positive answer on this page" in page
+    assert "confidently positive answer on this page" not in client.get("/cases/review").text
+
+    ids = [happy.id, quiet.id, theirs.id]  # a forged form: one in doubt, one of South's
+    assert (
+        client.post("/cases/review/dismiss-confident", data={"response_id": ids}).status_code == 400
+    )
+    sent = client.post(
+        "/cases/review/dismiss-confident?show=all",
+        data={"csrf_token": csrf_from(page), "response_id": ids},
+    )
+    assert sent.headers["Location"].endswith("/cases/review?show=all")
+    html = client.get("/cases/review?show=all").get_data(as_text=True)
+    assert "Dismissed 1 confidently positive answer as not a complaint" in html
+    assert HAPPY not in html and QUIET in html
+    [correction] = db.session.scalars(sa.select(SentimentCorrection)).all()
+    assert correction.response_id == happy.id and correction.from_review
+    assert correction.corrected_label == "positive" and correction.corrected_by_id == team.lead_id
+
+
+def test_a_long_list_is_counted_up_to_a_cap(client, login, answer, rita, team, monkeypatch):
+    """Counting a million answers exactly takes seconds: past the cap the page says "N+"."""
+    answer(rita, QUIET)
+    answer(rita, PRAISE_LUKEWARM)
+    monkeypatch.setattr(review, "COUNT_CAP", 1)
+    login(team.lead)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "1+ answers worth a look" in html
+    assert "confidently positive answers are left out" not in html  # not known past the cap
+    monkeypatch.setattr(review, "COUNT_CAP", 2)
+    html = client.get("/cases/review").get_data(as_text=True)
+    assert "2 answers worth a look" in html and "0 confidently positive answers" in html

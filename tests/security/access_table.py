@@ -116,6 +116,8 @@ ACCESS: dict[str, tuple] = {
     # the answer of rep A's sale (already routed): their manager and admins; mgr2 never sees it
     "POST cases.mark_negative":              (L, L, 403, 403, OK, 404, OK),
     "POST cases.dismiss":                    (L, L, 403, 403, OK, 404, OK),
+    # Takes only the posted ids still on the poster's own list: another team's are left alone.
+    "POST cases.dismiss_confident":          (L, L, 403, 403, OK, OK, OK),
     "GET cases.corrections_csv":             MANAGER_PAGE,
     # performance (dashboard, scorecards, goals)
     "GET dashboard.index":                   MANAGER_PAGE,

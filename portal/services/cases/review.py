@@ -5,13 +5,15 @@ routing (opening.py), exactly once however often it is clicked. The other click 
 answer (not a complaint): it leaves the list, and the correction (its label kept, or neutral;
 `response_id` set, no case) teaches the training command that such words are no complaint.
 
-Order: newest day first; within a day the least certain first (the analysis flagged it for a
-person, then the stored polarity closest to 0: what analyze() returned was least sure).
+What is listed: by default the answers worth a look (their doubt, services/surveys/doubt.py,
+is "lukewarm" or more); on request every one, the confidently positive too. Order: the least
+certain first (the doubt), then the newest; the index ix_survey_responses_review serves both.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -31,9 +33,12 @@ from portal.models import (
 from portal.services.cases.opening import case_subject, open_case
 from portal.services.rules import RuleError
 from portal.services.scope import visible_reps_query
+from portal.services.surveys.doubt import CONFIDENT, WORTH_A_LOOK
 
 # A marked answer opens its case at least at this polarity (a person said it is a complaint).
 MARKED_POLARITY = -0.2
+COUNT_CAP = 1000  # answers counted at most per view; a page goes no further than this
+MAX_BULK = 100  # answers one "dismiss the confidently positive" click may take (a page: 50)
 
 
 def _unrouted(user: User) -> sa.Select:
@@ -65,24 +70,50 @@ def _dismissed() -> sa.Exists:
     )
 
 
-def review_query(user: User) -> sa.Select:
+class ReviewCounts(NamedTuple):
+    """How many answers each view lists, counted up to COUNT_CAP + 1 (more: "1,000+")."""
+
+    worth_a_look: int
+    everything: int  # every unrouted answer with a comment, the confidently positive too
+
+    @property
+    def confident(self) -> int | None:
+        """The confidently positive ones left out of the default view (None: past the cap)."""
+        return None if self.everything > COUNT_CAP else self.everything - self.worth_a_look
+
+
+def review_query(user: User, *, everything: bool = False) -> sa.Select:
     """Answers with a comment that opened no case, whose sale `user` may see (a manager:
-    their teams' reps; an admin: all), newest day first and least certain first."""
+    their teams' reps; an admin: all): those worth a look, or `everything`; the least
+    certain first, then the newest."""
+    floor = CONFIDENT if everything else WORTH_A_LOOK
     return (
         _unrouted(user)
+        .where(SurveyResponse.review_doubt >= floor)
         .options(
             joinedload(SurveyResponse.invitation)
             .joinedload(SurveyInvitation.sale)
-            .joinedload(Sale.rep)
+            .joinedload(Sale.rep),
+            joinedload(SurveyResponse.invitation).joinedload(SurveyInvitation.customer),
         )
         .order_by(
-            sa.func.date(SurveyResponse.submitted_at).desc(),
-            SurveyResponse.needs_review.desc(),
-            sa.func.abs(sa.func.coalesce(SurveyResponse.sentiment_polarity, 0.0)),
+            SurveyResponse.review_doubt.desc(),
             SurveyResponse.submitted_at.desc(),
             SurveyResponse.id.desc(),
         )
     )
+
+
+def review_counts(user: User) -> ReviewCounts:
+    """Both counts, each stopping at COUNT_CAP + 1: an exact count of a million answers
+    reads them all (seconds on PostgreSQL), a capped one walks the index as far as needed."""
+
+    def capped(floor: int) -> int:
+        ids = _unrouted(user).where(SurveyResponse.review_doubt >= floor)
+        ids = ids.with_only_columns(SurveyResponse.id).limit(COUNT_CAP + 1).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids)) or 0
+
+    return ReviewCounts(capped(WORTH_A_LOOK), capped(CONFIDENT))
 
 
 def reviewable_answer(user: User, response_id: int) -> SurveyResponse | None:
@@ -110,6 +141,28 @@ def dismiss(response: SurveyResponse, actor: User, now: datetime) -> SentimentCo
     """Take the answer off the review list as no complaint, recorded as a correction the
     training command learns from (the label the analysis gave, or neutral if it said
     negative). Committed. The caller checks that the answer is still undecided."""
+    correction = _dismissal(response, actor, now)
+    db.session.commit()
+    return correction
+
+
+def dismiss_confident(user: User, response_ids: list[int], now: datetime) -> int:
+    """Dismiss, of the answers `response_ids` (those a page showed), the ones still on
+    `user`'s list and confidently positive: one correction each, in one transaction. An
+    answer that got its case, was dismissed, or is in doubt meanwhile is left alone. How many
+    were dismissed."""
+    ids = sorted(set(response_ids))[:MAX_BULK]
+    query = _unrouted(user).where(
+        SurveyResponse.id.in_(ids), SurveyResponse.review_doubt == CONFIDENT
+    )
+    answers = db.session.scalars(query).all()
+    for response in answers:
+        _dismissal(response, user, now)
+    db.session.commit()
+    return len(answers)
+
+
+def _dismissal(response: SurveyResponse, actor: User, now: datetime) -> SentimentCorrection:
     original = response.sentiment_label
     kept = original if original in ("neutral", "positive") else "neutral"
     correction = SentimentCorrection(
@@ -125,7 +178,6 @@ def dismiss(response: SurveyResponse, actor: User, now: datetime) -> SentimentCo
     )
     response.needs_review = False
     db.session.add(correction)
-    db.session.commit()
     return correction
 
 

@@ -85,7 +85,8 @@ CATALOGUE = (
 )
 
 # --- what customers write ----------------------------------------------------------------------
-# (comment, why it reads that way); negative ones also carry the severity of the case they open
+# (comment, why it reads that way, in English: staff read the reasons, whatever the customer
+# wrote in); negative ones also carry the severity of the case they open
 # and what it is about (the topic of the staff notes on it).
 
 POSITIVE = {
@@ -104,16 +105,16 @@ POSITIVE = {
         ("Good advice on the acoustic panels, the open office is so much quieter now.", ["praise: advice"]),
     ),
     "sv": (
-        ("Snabb leverans och stolen är jättebekväm. Rekommenderar!", ["beröm: leverans", "beröm: produkt"]),
-        ("Allt fungerade smidigt, från beställning till montering.", ["beröm: hela köpet"]),
-        ("Mycket nöjd med skrivbordet, bra kvalitet för priset.", ["beröm: kvalitet"]),
-        ("Trevligt bemötande av säljaren, kändes seriöst hela vägen.", ["beröm: säljare"]),
-        ("Montören var punktlig och städade efter sig. Toppen!", ["beröm: montering"]),
-        ("Bra rådgivning, vi fick precis det kontor vi ville ha.", ["beröm: rådgivning"]),
-        ("Smidigt och enkelt. Handlar gärna igen.", ["avsikt: handla igen"]),
-        ("Leveransen kom en dag tidigare än utlovat, perfekt.", ["beröm: leverans"]),
-        ("Kvaliteten överträffade förväntningarna.", ["beröm: kvalitet"]),
-        ("Tack för snabb hjälp med offerten!", ["beröm: service"]),
+        ("Snabb leverans och stolen är jättebekväm. Rekommenderar!", ["praise: delivery", "praise: product"]),
+        ("Allt fungerade smidigt, från beställning till montering.", ["praise: the whole purchase"]),
+        ("Mycket nöjd med skrivbordet, bra kvalitet för priset.", ["praise: quality"]),
+        ("Trevligt bemötande av säljaren, kändes seriöst hela vägen.", ["praise: sales rep"]),
+        ("Montören var punktlig och städade efter sig. Toppen!", ["praise: assembly"]),
+        ("Bra rådgivning, vi fick precis det kontor vi ville ha.", ["praise: advice"]),
+        ("Smidigt och enkelt. Handlar gärna igen.", ["intent: buy again"]),
+        ("Leveransen kom en dag tidigare än utlovat, perfekt.", ["praise: delivery"]),
+        ("Kvaliteten överträffade förväntningarna.", ["praise: quality"]),
+        ("Tack för snabb hjälp med offerten!", ["praise: service"]),
     ),
 }
 NEUTRAL = {
@@ -127,12 +128,12 @@ NEUTRAL = {
         ("Colour slightly different from the website.", ["mixed: colour"]),
     ),
     "sv": (
-        ("Bra produkt men leveransen tog lite längre tid än utlovat.", ["blandat: leveranstid"]),
-        ("Helt okej. Monteringsanvisningen kunde varit tydligare.", ["blandat: anvisning"]),
-        ("Stolen är bra men färgen var ljusare än på bilden.", ["blandat: färg"]),
-        ("Fungerar som den ska, inget mer att säga.", ["neutral ton"]),
-        ("Lite dyrt, men kvaliteten verkar bra.", ["blandat: pris"]),
-        ("Fick vänta på svar om leveransdatum men det löste sig.", ["blandat: svarstid"]),
+        ("Bra produkt men leveransen tog lite längre tid än utlovat.", ["mixed: delivery time"]),
+        ("Helt okej. Monteringsanvisningen kunde varit tydligare.", ["mixed: instructions"]),
+        ("Stolen är bra men färgen var ljusare än på bilden.", ["mixed: colour"]),
+        ("Fungerar som den ska, inget mer att säga.", ["neutral wording"]),
+        ("Lite dyrt, men kvaliteten verkar bra.", ["mixed: price"]),
+        ("Fick vänta på svar om leveransdatum men det löste sig.", ["mixed: response time"]),
     ),
 }
 NEGATIVE = {
@@ -153,18 +154,18 @@ NEGATIVE = {
         ("Cancelled my order a month ago and I've still been charged.", ["billing error"], "high", "billing"),
     ),
     "sv": (
-        ("Levereansen var sen och ingen svarade när jag ringde.", ["sen leverans", "inget svar"], "normal", "delivery"),
-        ("Väntar fortfarande på min återbetalning, det har gått tre veckor.", ["återbetalning saknas"], "high", "billing"),
-        ("Skrivbordet kom med en stor repa i skivan. Mycket besviken.", ["skadad vara"], "normal", "product"),
-        ("Tredje gången jag ringer och ingen ringer tillbaka.", ["upprepad kontakt", "inget svar"], "high", "service"),
-        ("Fel färg levererades och nu får vi vänta sex veckor till.", ["fel vara", "försening"], "normal", "delivery"),
-        ("Höj- och sänkfunktionen slutade fungera efter två veckor.", ["produktfel"], "normal", "product"),
-        ("Fakturan stämmer inte med offerten, vi har betalat för mycket.", ["fel på faktura"], "normal", "billing"),
-        ("Montörerna kom aldrig och ingen hörde av sig.", ["missad montering"], "high", "service"),
-        ("Ryggstödet lossnade när jag satt i stolen. Det kunde gått riktigt illa.", ["säkerhet", "produktfel"], "critical", "product"),
-        ("Dålig service. Ingen tar ansvar.", ["dålig service"], "normal", "service"),
-        ("Delar saknades i paketet och vi har fortfarande inte fått dem.", ["saknade delar"], "low", "delivery"),
-        ("Usel kommunikation, vi fick veta om förseningen först på leveransdagen.", ["försening", "dålig kommunikation"], "normal", "delivery"),
+        ("Levereansen var sen och ingen svarade när jag ringde.", ["late delivery", "no reply"], "normal", "delivery"),
+        ("Väntar fortfarande på min återbetalning, det har gått tre veckor.", ["refund not received"], "high", "billing"),
+        ("Skrivbordet kom med en stor repa i skivan. Mycket besviken.", ["damaged"], "normal", "product"),
+        ("Tredje gången jag ringer och ingen ringer tillbaka.", ["repeated contact", "no reply"], "high", "service"),
+        ("Fel färg levererades och nu får vi vänta sex veckor till.", ["wrong item", "late delivery"], "normal", "delivery"),
+        ("Höj- och sänkfunktionen slutade fungera efter två veckor.", ["product fault"], "normal", "product"),
+        ("Fakturan stämmer inte med offerten, vi har betalat för mycket.", ["billing error"], "normal", "billing"),
+        ("Montörerna kom aldrig och ingen hörde av sig.", ["missed appointment"], "high", "service"),
+        ("Ryggstödet lossnade när jag satt i stolen. Det kunde gått riktigt illa.", ["safety", "product fault"], "critical", "product"),
+        ("Dålig service. Ingen tar ansvar.", ["poor service"], "normal", "service"),
+        ("Delar saknades i paketet och vi har fortfarande inte fått dem.", ["missing parts"], "low", "delivery"),
+        ("Usel kommunikation, vi fick veta om förseningen först på leveransdagen.", ["late delivery", "poor communication"], "normal", "delivery"),
     ),
 }
 FOLLOW_UP = {  # (resolved_concern, locale): comments on "did this fix it?"

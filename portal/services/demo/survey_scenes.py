@@ -23,6 +23,7 @@ from portal.services.demo.content import (
 )
 from portal.services.demo.fit import fitting
 from portal.services.demo.plans import AnswerPlan, BuyerPlan
+from portal.services.surveys.doubt import review_doubt
 from portal.services.surveys.schedule import first_send_time, in_daytime, zone
 
 
@@ -163,11 +164,12 @@ class SurveyScenes:
         response.sentiment_label = label
         response.sentiment_polarity = round(self.rng.uniform(low, high), 2)
         response.sentiment_reasons = [
-            f"satisfaction {response.satisfaction} of 5",
-            f"recommend {response.recommend} of 10",
+            f"rating {response.satisfaction}/5",  # worded as the analysis words them
+            f"recommend {response.recommend}/10",
             *reasons,
         ]
         response.analysed_at = response.submitted_at + timedelta(seconds=self.rng.randint(2, 40))
+        response.review_doubt = review_doubt(response)
 
     def play_follow_up(self, case, buyer, resolved_at, answer, script, log):
         """The "did this fix it?" survey after a resolution; `answer` is "yes", "no" or
