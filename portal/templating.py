@@ -18,7 +18,6 @@ from portal.services.organisation import OrganisationView, organisation
 from portal.services.staff.time_zones import zone_of
 from portal.support_contact import support_contact
 
-
 _QUOTED = re.compile(r'"([^"]+)"')
 
 
