@@ -84,19 +84,7 @@ def remind_check_in(plan_id: int, day: str) -> bool:
         outbox.mark_done(remind_check_in, plan_id, day)
         db.session.commit()
         return False
-    result = plans.progress(plan, utcnow())
-    for person in {plan.rep, plan.manager} - {None}:
-        if person.active:
-            message = mail.build_message(
-                person.email,
-                f"Coaching check-in today: {plan.title}",
-                "coaching_check_in",
-                plan=plan,
-                result=result,
-                person=person,
-                link=external_url("coaching.plan", plan_id=plan.id),
-            )
-            mail.send(message)
+    _email_rep_and_manager(plan, f"Coaching check-in today: {plan.title}", "coaching_check_in")
     outbox.mark_done(remind_check_in, plan_id, day)
     db.session.commit()
     return True
@@ -108,22 +96,22 @@ def notify_plan_ended(plan_id: int) -> bool:
         return False
     plan = db.session.get(CoachingPlan, plan_id)
     if plan is not None:
-        result = plans.progress(plan, utcnow())
-        link = external_url("coaching.plan", plan_id=plan.id)
         verdict = "met" if plan.status == "met" else "not met"
-        for person in {plan.rep, plan.manager} - {None}:
-            if person.active:
-                message = mail.build_message(
-                    person.email,
-                    f"Coaching plan ended, {verdict}: {plan.title}",
-                    "coaching_plan_ended",
-                    plan=plan,
-                    result=result,
-                    person=person,
-                    verdict=verdict,
-                    link=link,
-                )
-                mail.send(message)
+        subject = f"Coaching plan ended, {verdict}: {plan.title}"
+        _email_rep_and_manager(plan, subject, "coaching_plan_ended", verdict=verdict)
     outbox.mark_done(NOTIFY_ENDED, plan_id)
     db.session.commit()
     return plan is not None
+
+
+def _email_rep_and_manager(plan: CoachingPlan, subject: str, template: str, **context) -> None:
+    """One email each to the plan's rep and manager (if active), with the figure so far."""
+    result = plans.progress(plan, utcnow())
+    link = external_url("coaching.plan", plan_id=plan.id)
+    for person in {plan.rep, plan.manager} - {None}:
+        if person.active:
+            message = mail.build_message(
+                person.email, subject, template,
+                plan=plan, result=result, person=person, link=link, **context,
+            )  # fmt: skip
+            mail.send(message)
