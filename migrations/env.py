@@ -107,10 +107,34 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, on=False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection, on):
+    """SQLite: enforce foreign keys or not, outside any transaction (inside one the PRAGMA is
+    ignored). A batch migration copies a table, drops the original and renames the copy; with
+    foreign keys on, that DROP deletes every row first, and ON DELETE CASCADE / SET NULL in the
+    tables that reference it would delete or blank their rows (SQLite's own ALTER TABLE advice:
+    turn them off, alter, then check). Turned back on, the references are checked and a
+    migration that broke one fails loudly."""
+    connection.commit()
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    if on:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.commit()
+        if broken:
+            raise RuntimeError(f"migration left rows whose references are broken: {broken[:10]}")
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -58,3 +58,44 @@ def test_migrations_run_down_and_up_on_postgres(tmp_path):
         conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
     _round_trip(url.render_as_string(hide_password=False), tmp_path)
+
+
+def test_sqlite_migrations_keep_the_rows_that_reference_a_rebuilt_table(tmp_path):
+    """SQLite rebuilds a table to alter it (copy, drop, rename). With foreign keys enforced,
+    that drop used to blank every reference to it: stepping back over the users.time_zone
+    migration left every sale and case without its rep."""
+    from decimal import Decimal
+
+    from portal.models import Customer, Sale, Team, User
+    from portal.timefmt import utcnow
+
+    app = create_app(_test_config(f"sqlite:///{tmp_path / 'kept.db'}", tmp_path))
+    with app.app_context():
+        upgrade()
+        team = Team(name="North")
+        rep = User(email="rep@example.com", name="Rep", role="rep", team=team)
+        rep.set_password("a long enough password", method="pbkdf2:sha256:1000")
+        sale = Sale(
+            order_ref="ORD-1",
+            customer=Customer(email="ann@example.org", name="Ann"),
+            rep=rep,
+            amount=Decimal("10.00"),
+            currency="SEK",
+            product="Chair",
+            sold_at=utcnow(),
+        )
+        db.session.add(sale)
+        db.session.commit()
+        rep_id, team_id = rep.id, team.id
+        db.session.remove()
+
+        downgrade(revision="a3c5e7f9b1d2")  # undoes b5d1e8f2a7c3, which rebuilds users
+        with db.engine.connect() as conn:
+            reps = conn.execute(sa.text("SELECT rep_id, team_id FROM sales, users")).all()
+        assert reps == [(rep_id, team_id)]
+
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT rep_id FROM sales")).scalar_one() == rep_id
+            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
+        db.engine.dispose()
