@@ -388,3 +388,23 @@ def test_what_customers_and_staff_write_fits_the_product_sold(app, seeded):
                     assert any(n.lower() in product.lower() for n in needs), (text, product)
                     checked += 1
     assert checked >= 3  # the demo does write about its products
+
+
+def test_a_survey_case_shows_what_the_customer_wrote(app, client, login, seeded):
+    """Staff read the answer's words on the case page, as on a case triage opened: a demo case
+    used to say "No comment: opened from the rating alone." beside the comment's reasons."""
+    admin = db.session.scalar(sa.select(User).where(User.role == "admin"))
+    rows = db.session.execute(
+        sa.select(Case.id, SurveyResponse.comment).join(
+            SurveyResponse, SurveyResponse.id == Case.response_id
+        )
+    ).all()
+    with_words = [(case_id, comment) for case_id, comment in rows if comment]
+    assert with_words and len(with_words) < len(rows)  # some answers gave a rating alone
+    login(admin.email, DEMO_PASSWORD)
+    for case_id, comment in (with_words[0], with_words[-1]):
+        page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert str(escape(comment)) in page
+        assert "opened from the rating alone" not in page
+    case_id = next(case_id for case_id, comment in rows if not comment)
+    assert "opened from the rating alone" in client.get(f"/cases/{case_id}").get_data(as_text=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from portal.models import Case, Complaint
+from portal.services.cases.opening import case_subject
 from portal.services.demo.case_story import CaseStory
 from portal.services.demo.content import (
     AWAY_REP,
@@ -38,10 +39,12 @@ class CaseScenes:
                 response_id=response.id,
                 satisfaction_before=response.satisfaction,
                 severity=answer.severity or SEVERITY_BY_SATISFACTION[response.satisfaction],
+                # as triage opens it: the customer's words are the case's (jobs/triage.py)
+                subject=case_subject(response.comment),
+                description=response.comment,
             )
-            said = (
-                f"Opened from a post-sale survey answer (satisfaction {response.satisfaction}/5)."
-            )
+            why = "; ".join(response.sentiment_reasons or [])
+            said = f"Opened from survey ({case.severity}): {why}."
             topic = answer.topic or self.rng.choice(list(STAFF_NOTES))  # a rating, no words
             opened = response.analysed_at + SECOND
             first_event = ("system", "opened", said)

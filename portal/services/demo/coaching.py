@@ -61,7 +61,7 @@ CORRECTED = ("product_quality", "delivery", "pricing_billing")
 class CoachingScenes:
     def _coaching_scenes(self) -> int:
         ensure_themes()
-        # A survey case's words are its answer's comment (the demo stores no description).
+        # A survey case's words are its answer's comment (kept as its description too).
         comments = dict(
             db.session.execute(
                 sa.select(SurveyResponse.id, SurveyResponse.comment).where(
