@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 
 from flask import Flask, g, has_request_context
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 
@@ -89,7 +89,29 @@ def _nav_context() -> dict:
     return {"triage_count": triage_count}
 
 
+def _translations():
+    """The translations of the page being rendered, looked up once per request and language
+    (Flask-Babel looks up the locale, the domain and its cache on every string: a page has
+    dozens). A forced locale (an email in the customer's language) is another locale object,
+    so it is looked up anew, and so is the page's own again afterwards."""
+    locale = get_locale()
+    if locale is None:  # no request or app context: Flask-Babel's null translations
+        return get_translations()
+    kept = g.get("_portal_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g._portal_translations = (locale, get_translations())
+    return kept[1]
+
+
 def init_app(app: Flask) -> None:
+    # Flask-Babel's callables, reading the translations kept for the request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["timeleft"] = timefmt.time_left
     app.jinja_env.filters["dt"] = staff_dt
     app.jinja_env.filters["times_in_text"] = pass_context(staff_times_in_text)
