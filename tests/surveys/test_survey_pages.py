@@ -323,3 +323,44 @@ def test_a_first_answer_writes_the_same_rows_in_one_statement_or_apart(app, invi
             if queued
             else []
         )
+
+
+# The rating questions' radios as templates/survey/_questions.html wrote them in a Jinja loop
+# before portal/templating.py's rating_options kept each option's markup.
+JINJA_RADIOS = (
+    '{%- set required = " required" if question.flags.required else "" %}\n'
+    "    {% for choice in question.iter_choices() %}\n"
+    '    {%- set option_id = question.id ~ "-" ~ loop.index0 %}\n'
+    '    <div class="rating-option">\n'
+    '      <input {% if choice.selected %}checked {% endif %}class="btn-check" '
+    'id="{{ option_id }}" name="{{ question.name }}"{{ required }} type="radio" '
+    'value="{{ choice.value }}">\n'
+    '      <label class="btn btn-outline-primary" for="{{ option_id }}">{{ choice.label }}'
+    "</label>\n"
+    "    </div>\n"
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+def test_the_kept_radio_markup_is_the_jinja_loops_to_the_byte(app, locale):
+    from flask import g
+
+    from portal.survey.forms import FollowupForm, SurveyForm
+    from portal.templating import rating_options
+
+    loop = app.jinja_env.from_string(JINJA_RADIOS)  # the template writes "\n    " before
+    with app.test_request_context(
+        method="POST", data={"satisfaction": "4", "resolved_concern": "no"}
+    ):
+        g.locale = locale
+        for form in (SurveyForm(meta={"csrf": False}), FollowupForm(meta={"csrf": False})):
+            for question in [f for f in form if f.type == "RadioField"]:
+                for _ in range(2):  # written, then kept
+                    assert "\n    " + rating_options(question) == loop.render(question=question)
+                question.data = None
+                assert "\n    " + rating_options(question) == loop.render(question=question)
+            if isinstance(form, FollowupForm):
+                assert ("Nej" if locale == "sv" else "No") in str(
+                    rating_options(form.resolved_concern)
+                )
