@@ -12,7 +12,6 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask
-from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE_DIR, Config, load_config
@@ -55,7 +54,7 @@ def create_app(test_config: dict | None = None, config: Config | None = None) ->
 
 
 def _init_extensions(app: Flask) -> None:
-    from portal import jobs, models, ratelimits  # noqa: F401  (models registers the tables)
+    from portal import db_connections, jobs, models, ratelimits  # noqa: F401  (models: the tables)
     from portal.extensions import babel, csrf, db, limiter, login_manager, migrate
     from portal.i18n import select_locale
 
@@ -73,28 +72,13 @@ def _init_extensions(app: Flask) -> None:
     )
     jobs.init_app(app)
     with app.app_context():
-        _tune_sqlite(db.engine)
+        db_connections.install(db.engine)
 
     from portal.auth import audit_actor
     from portal.auth import session as auth_session
 
     auth_session.init_login_manager(login_manager)
     audit_actor.init_app()
-
-
-def _tune_sqlite(engine) -> None:
-    """SQLite as a real database: enforce foreign keys, let readers and a writer overlap
-    (WAL), and wait for a lock instead of failing at once."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, connection_record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:

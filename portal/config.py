@@ -118,7 +118,8 @@ class Config:
     def __init__(self) -> None:
         self.SECRET_KEY = env_str("SECRET_KEY")
         self.SQLALCHEMY_DATABASE_URI = _database_url()
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Each connection is checked on checkout without a round trip (db_connections.py).
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 30 * 60}
         self.REDIS_URL = env_url("REDIS_URL", None, ("redis", "rediss", "unix"))
         self.PORTAL_BASE_URL = env_url(
             "PORTAL_BASE_URL", "http://127.0.0.1:5000", ("http", "https")

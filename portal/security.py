@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from flask import Flask, abort, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -37,7 +38,23 @@ def _sends_nul() -> bool:
     return request.is_json and b"\\u0000" in request.get_data()
 
 
+class _SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signing serializer kept while the keys stay the
+    same (Flask builds one to read the cookie and one to write it, on every request)."""
+
+    _kept: tuple | None = None
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        kept = self._kept
+        if kept is None or kept[0] != keys:
+            kept = self._kept = (keys, super().get_signing_serializer(app))
+        return kept[1]
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _SessionInterface()
+
     @app.before_request
     def refuse_nul():
         if _sends_nul():

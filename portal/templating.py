@@ -6,9 +6,10 @@ import re
 from datetime import UTC, datetime, tzinfo
 
 from flask import Flask, g, has_request_context
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from portal import timefmt
 from portal.money import format_money
@@ -89,7 +90,63 @@ def _nav_context() -> dict:
     return {"triage_count": triage_count}
 
 
+def _translations():
+    """The translations of the page being rendered, looked up once per request and language
+    (Flask-Babel looks up the locale, the domain and its cache on every string: a page has
+    dozens). A forced locale (an email in the customer's language) is another locale object,
+    so it is looked up anew, and so is the page's own again afterwards."""
+    locale = get_locale()
+    if locale is None:  # no request or app context: Flask-Babel's null translations
+        return get_translations()
+    kept = g.get("_portal_translations")
+    if kept is None or kept[0] is not locale:
+        kept = g._portal_translations = (locale, get_translations())
+    return kept[1]
+
+
+# One option of a rating question, as templates/survey/_questions.html's `rating_scale` wrote
+# it with a Jinja loop (the same bytes), by (name, id, required, value, label, selected).
+_OPTION = (
+    '\n    <div class="rating-option">\n      <input {checked}class="btn-check" id="{id}" '
+    'name="{name}"{required} type="radio" value="{value}">\n      <label class="btn '
+    'btn-outline-primary" for="{id}">{label}</label>\n    </div>\n    '
+)
+_OPTIONS: dict[tuple, str] = {}
+
+
+def rating_options(question) -> Markup:
+    """The radio buttons of a rating question (a WTForms RadioField). Each option's markup is
+    written once per process and language, then only looked up: escaping the 16 radios of
+    the survey page in a Jinja loop on every request was a sixth of rendering it (py-spy)."""
+    required = bool(question.flags.required)
+    html = []
+    for index, choice in enumerate(question.iter_choices()):
+        label = str(choice.label)  # a lazy label, in the page's language
+        key = (question.name, question.id, required, choice.value, label, choice.selected)
+        option = _OPTIONS.get(key)
+        if option is None:
+            option = _OPTIONS[key] = _OPTION.format(
+                checked="checked " if choice.selected else "",
+                id=escape(f"{question.id}-{index}"),
+                name=escape(question.name),
+                required=" required" if required else "",
+                value=escape(choice.value),
+                label=escape(choice.label),
+            )
+        html.append(option)
+    return Markup("".join(html))  # noqa: S704  (every value in it escaped above)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["rating_options"] = rating_options
+    # Flask-Babel's callables, reading the translations kept for the request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["timeleft"] = timefmt.time_left
     app.jinja_env.filters["dt"] = staff_dt
     app.jinja_env.filters["times_in_text"] = pass_context(staff_times_in_text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -58,7 +59,14 @@ class _Serializer(URLSafeTimedSerializer):
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    return _Serializer(current_app.config["SECRET_KEY"], salt=f"aftersale:{purpose}")
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=64)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    """One per key and purpose, kept: a serializer holds only its settings (it was built
+    again for every link made or read)."""
+    return _Serializer(secret_key, salt=f"aftersale:{purpose}")
 
 
 def make_token(purpose: str, payload: Any) -> str:

@@ -97,6 +97,49 @@ def add_new(work: str | Callable, *args: int | str, family: str) -> None:
         db.session.info.setdefault(NEW, []).append((job_id, key, list(args), family))
 
 
+def new_rows_for(source_id: sa.ColumnElement, works: tuple[tuple[str, str], ...]) -> sa.Insert:
+    """`add_new`'s rows for each (work, family) of `works` on an id that the same statement
+    creates (`source_id`, a column of an INSERT ... RETURNING in a WITH), as one INSERT ...
+    SELECT: the job id is written in SQL as `jobs.job_id_for` writes it. The values
+    `created_at`, `enqueued_at` and `enqueue_attempts` are bound at execution
+    (`new_row_params`); `added_new` must follow, then `commit_and_enqueue`. PostgreSQL."""
+    table = OutboxJob.__table__
+    selects = [
+        sa.select(
+            (sa.literal(jobs.job_id_for(work, ()) + "-") + sa.cast(source_id, sa.String)),
+            sa.literal(key_of(work)),
+            sa.func.json_build_array(source_id),
+            sa.literal(family),
+            sa.bindparam("outbox_created_at", type_=table.c.created_at.type),
+            sa.bindparam("outbox_enqueued_at", type_=table.c.enqueued_at.type),
+            sa.bindparam("outbox_enqueue_attempts", type_=table.c.enqueue_attempts.type),
+        )
+        for work, family in works
+    ]
+    columns = ["job_id", "func", "args", "family", "created_at", "enqueued_at", "enqueue_attempts"]
+    return sa.insert(table).from_select(columns, sa.union_all(*selects))
+
+
+def new_row_params() -> dict:
+    """The values of `new_rows_for`'s rows, as `add_new` writes them."""
+    queued = not jobs.is_inline()
+    now = utcnow()
+    return {
+        "outbox_created_at": now,
+        "outbox_enqueued_at": now if queued else None,
+        "outbox_enqueue_attempts": 1 if queued else 0,
+    }
+
+
+def added_new(works: tuple[tuple[str, str], ...], source_id: int) -> None:
+    """What `new_rows_for` inserted on `source_id`, for `commit_and_enqueue` to queue."""
+    if not jobs.is_inline():
+        new = db.session.info.setdefault(NEW, [])
+        for work, family in works:
+            key = key_of(work)
+            new.append((jobs.job_id_for(key, (source_id,)), key, [source_id], family))
+
+
 def commit_and_enqueue() -> None:
     """Commit the caller's transaction and enqueue what it `add`ed, for a request that must
     answer quickly (the survey POST: bench/survey_submit.py).

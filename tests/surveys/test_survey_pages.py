@@ -265,3 +265,102 @@ def test_the_answer_is_queued_for_analysis_once_right_after_the_post(client, inv
     assert jobs.get_queue("analysis").get_job_ids() == [job_id]
     assert outbox.flush() == 0
     assert jobs.get_queue("analysis").get_job_ids() == [job_id]
+
+
+@pytest.mark.parametrize("kind", ["post_sale", "resolution"])
+def test_a_first_answer_writes_the_same_rows_in_one_statement_or_apart(app, invitation, kind):
+    """PostgreSQL writes a first answer, its invitation's mark and its outbox rows (a
+    follow-up's two jobs) in one statement; SQLite writes them one by one: the same rows, and
+    the same work left to queue after the commit."""
+    now = utcnow()
+    fields = {"satisfaction": 2, "recommend": 7, "comment": "Late.", "may_contact": True,
+              "resolved_concern": None if kind == "post_sale" else False}  # fmt: skip
+    writers = [survey_answers.write_apart]
+    if db.engine.dialect.name == "postgresql":
+        writers.append(survey_answers.write_in_one_statement)
+    keys = ["triage.analyse_response"] + (
+        ["followup.apply_followup_answer"] * (kind != "post_sale")
+    )
+    queued = not jobs.is_inline()
+    for write, locale in zip(writers, ["en", "sv"], strict=False):
+        inv = invitation(locale=locale)
+        inv.kind = kind
+        db.session.commit()
+        response_id = write(db.session.connection(), inv, fields, now)
+        written = utcnow()
+        to_queue = db.session.info.pop(outbox.NEW, [])
+        db.session.commit()
+        row = (
+            db.session.execute(
+                sa.select(SurveyResponse.__table__).where(SurveyResponse.id == response_id)
+            )
+            .mappings()
+            .one()
+        )
+        assert dict(row) == {
+            **{c.name: None for c in SurveyResponse.__table__.c},
+            **fields, "id": response_id, "invitation_id": inv.id, "submitted_at": now,
+            "needs_review": False,
+        }  # fmt: skip
+        db.session.refresh(inv)
+        assert inv.answered_at == now
+        outbox_rows = db.session.scalars(sa.select(OutboxJob).order_by(OutboxJob.id)).all()
+        mine = [r for r in outbox_rows if r.args == [response_id]]
+        job_ids = [jobs.job_id_for(key, (response_id,)) for key in keys]
+        assert [
+            (r.job_id, r.func, r.args, r.family, r.enqueued_at, r.enqueue_attempts, r.done_at,
+             r.claimed_at) for r in mine
+        ] == [
+            (job_id, key, [response_id], "analysis", r.created_at if queued else None,
+             int(queued), None, None) for r, job_id, key in zip(mine, job_ids, keys, strict=True)
+        ]  # fmt: skip
+        assert all(now <= r.created_at <= written for r in mine)
+        assert to_queue == (
+            [
+                (job_id, key, [response_id], "analysis")
+                for job_id, key in zip(job_ids, keys, strict=True)
+            ]
+            if queued
+            else []
+        )
+
+
+# The rating questions' radios as templates/survey/_questions.html wrote them in a Jinja loop
+# before portal/templating.py's rating_options kept each option's markup.
+JINJA_RADIOS = (
+    '{%- set required = " required" if question.flags.required else "" %}\n'
+    "    {% for choice in question.iter_choices() %}\n"
+    '    {%- set option_id = question.id ~ "-" ~ loop.index0 %}\n'
+    '    <div class="rating-option">\n'
+    '      <input {% if choice.selected %}checked {% endif %}class="btn-check" '
+    'id="{{ option_id }}" name="{{ question.name }}"{{ required }} type="radio" '
+    'value="{{ choice.value }}">\n'
+    '      <label class="btn btn-outline-primary" for="{{ option_id }}">{{ choice.label }}'
+    "</label>\n"
+    "    </div>\n"
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+def test_the_kept_radio_markup_is_the_jinja_loops_to_the_byte(app, locale):
+    from flask import g
+
+    from portal.survey.forms import FollowupForm, SurveyForm
+    from portal.templating import rating_options
+
+    loop = app.jinja_env.from_string(JINJA_RADIOS)  # the template writes "\n    " before
+    with app.test_request_context(
+        method="POST", data={"satisfaction": "4", "resolved_concern": "no"}
+    ):
+        g.locale = locale
+        for form in (SurveyForm(meta={"csrf": False}), FollowupForm(meta={"csrf": False})):
+            for question in [f for f in form if f.type == "RadioField"]:
+                for _ in range(2):  # written, then kept
+                    assert "\n    " + rating_options(question) == loop.render(question=question)
+                question.data = None
+                assert "\n    " + rating_options(question) == loop.render(question=question)
+            if isinstance(form, FollowupForm):
+                assert ("Nej" if locale == "sv" else "No") in str(
+                    rating_options(form.resolved_concern)
+                )

@@ -132,6 +132,41 @@ def test_smtp_down_while_answers_come_in_then_back_every_rep_email_is_sent_once(
     )
 
 
+# --- a connection the server ended ----------------------------------------------------------
+
+
+def test_a_connection_the_server_ended_is_replaced_before_the_next_request(
+    app, client, make_team, make_user, make_sale
+):
+    """PostgreSQL ends the pool's idle connections (pg_terminate_backend: what an idle timeout,
+    an administrator or a restart does): the next customer still gets their page and their
+    answer is stored, with no SELECT 1 before every request (portal/db_connections.py)."""
+    _, invitations = make_invitations(make_team, make_user, make_sale, 2, reps=1)
+    ids = [invitation.id for invitation in invitations]
+    assert client.get(survey_path(ids[0])).status_code == 200  # the pool holds connections
+    db.session.remove()
+    admin = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    others = sa.text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )
+    with admin.connect() as conn:
+        ended = list(conn.scalars(others))
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM unnest(:p) AS pid"), {"p": ended}
+        )
+        deadline = time.monotonic() + 10
+        while set(conn.scalars(others)) & set(ended) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    admin.dispose()
+    assert ended, "the pool held no connection to end"
+
+    for invitation_id in ids:  # each a customer after the connections ended
+        assert answer_through_the_page(client, survey_path(invitation_id)) == 303
+    stored = db.session.scalars(sa.select(SurveyResponse.invitation_id)).all()
+    assert sorted(stored) == ids
+
+
 # --- PostgreSQL restarted while customers answer -------------------------------------------
 
 
