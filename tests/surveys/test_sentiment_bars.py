@@ -1,6 +1,7 @@
 """The lower bars of the learned scorer's decision (issue 11, third round): a rules-neutral
 comment with a clearly negative word, and a Swedish comment of 40 characters or more, become
-complaints from a lower probability, and the reasons say why. Pure except the command test."""
+complaints from a lower probability, and the reasons say why; and the cues it added. Pure
+except the command test."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def _model_at(probability: float, lexicon: dict[str, float] | None = None) -> Mo
     ("text", "word"),
     [
         ("The colour is dull in real life.", "dull"),  # p = 0.48, under the plain bar 0.65
-        ("Weak battery, it runs down quickly.", "weak"),  # p = 0.61
+        ("The sound is weak and tinny.", "weak"),  # p = 0.51
     ],
 )
 def test_a_neutral_sounding_comment_with_a_negative_word_opens_a_case(text, word):
@@ -52,6 +53,21 @@ def test_a_neutral_sounding_comment_with_a_negative_word_opens_a_case(text, word
     assert result.reasons[1] == (
         f'a negative word ("{word}") and the learned scorer: p {result.probability:.2f}'
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("The battery runs down quickly.", "runs down quickly"),  # was positive ("quickly")
+        ("doesn't last long.", "does not last long"),
+        ("I don't like this Nokia either.", "do not like"),
+        ("Battery drains fast.", "drains fast"),
+    ],
+)
+def test_complaints_the_cues_used_to_miss_are_negative_by_their_cue(text, cue):
+    result = analyze(text)
+    assert result.label == "negative", result
+    assert result.reasons[0] == f'cue "{cue}"'
 
 
 def test_a_swedish_complaint_with_no_cue_is_negative_and_says_why():
