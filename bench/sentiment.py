@@ -150,19 +150,21 @@ def models_for(
     sources: list[training.Source],
     lexicon: dict[str, float],
     rows: int,
-    overrule: float = training.OVERRULE,
+    bars: dict[str, float] | None = None,
 ) -> list[tuple[Model, list[int]]]:
     """The models that score file `name` (each with the rows it scores): one trained without
-    the file, or, for a cross-validated file, one per fold."""
+    the file, or, for a cross-validated file, one per fold. `bars`: fit's decision bars
+    (overrule=..., overrule_swedish=...), its defaults for those not given."""
+    bars = bars or {}
     others = [s for s in sources if s.name != name]
     if name not in CROSS_VALIDATED:
-        model = Model(training.fit(others, lexicon=lexicon, overrule=overrule))
+        model = Model(training.fit(others, lexicon=lexicon, **bars))
         return [(model, list(range(rows)))]
     [source] = [s for s in sources if s.name == name]
     models = []
     for fold in range(FOLDS):
         part, scored = split(source, fold)
-        data = training.fit([*others, part], lexicon=lexicon, overrule=overrule)
+        data = training.fit([*others, part], lexicon=lexicon, **bars)
         models.append((Model(data), scored))
     return models
 
@@ -298,8 +300,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=training.OVERRULE,
         help="the probability from which the model makes a rules-neutral comment negative",
     )
+    parser.add_argument(
+        "--overrule-negative-word",
+        type=float,
+        default=training.OVERRULE_NEGATIVE_WORD,
+        help="... or from this, when the comment holds a clearly negative word",
+    )
+    parser.add_argument(
+        "--overrule-swedish",
+        type=float,
+        default=training.OVERRULE_SWEDISH,
+        help="... or from this, when it is Swedish and 40 characters or more",
+    )
     parser.add_argument("--only", action="append", help="score only this file (repeatable)")
     args = parser.parse_args(argv)
+    bars = {
+        "overrule": args.overrule,
+        "overrule_negative_word": args.overrule_negative_word,
+        "overrule_swedish": args.overrule_swedish,
+    }
     if not args.data.is_dir():
         print(f"No data folder at {args.data}: give --data.", file=sys.stderr)
         return 2
@@ -326,18 +345,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     print(
         f"overrule {args.overrule} (long {training.OVERRULE_LONG}, stated problem "
-        f"{training.OVERRULE_PROBLEM}), threshold {training.THRESHOLD}"
+        f"{training.OVERRULE_PROBLEM}, negative word {args.overrule_negative_word}, Swedish "
+        f"{args.overrule_swedish}), threshold {training.THRESHOLD}"
     )
     for test in sorted(tests, key=lambda s: s.name):
         if args.only and test.name not in args.only:
             continue
-        models = models_for(test.name, sources, lexicon, len(test.texts), args.overrule)
+        models = models_for(test.name, sources, lexicon, len(test.texts), bars)
         results.append(evaluate(test, models, vader))
         c = results[-1].get("analyze")
         print(f"  {test.name}: {c.cell()} ({time.time() - started:.0f} s)", flush=True)
     print_table(results, args.markdown)
 
-    shipped = Model(training.fit(sources, lexicon=lexicon, overrule=args.overrule))
+    shipped = Model(training.fit(sources, lexicon=lexicon, **bars))
     gc.unfreeze()
     for source in sources:  # timed without the encoded features in memory, as in a worker
         source.encoded = []

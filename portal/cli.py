@@ -291,6 +291,20 @@ def score_command(path, column, output_path):
     show_default=True,
     help="The same, for a rules-neutral comment that states a problem (took, stopped, ...).",
 )
+@click.option(
+    "--overrule-negative-word",
+    type=click.FloatRange(0, 1),
+    default=0.25,
+    show_default=True,
+    help="The same, for a rules-neutral comment with a negative word (broken; not no/not).",
+)
+@click.option(
+    "--overrule-swedish",
+    type=click.FloatRange(0, 1),
+    default=0.40,
+    show_default=True,
+    help="The same, for a Swedish comment of 40 characters or more.",
+)
 def train_sentiment_command(
     csv_paths,
     data_dir,
@@ -304,6 +318,8 @@ def train_sentiment_command(
     overrule,
     overrule_long,
     overrule_problem,
+    overrule_negative_word,
+    overrule_swedish,
 ):
     """Rebuild the sentiment model's weights from labelled texts (reproducibly).
 
@@ -328,6 +344,8 @@ def train_sentiment_command(
             overrule=overrule,
             overrule_long=overrule_long,
             overrule_problem=overrule_problem,
+            overrule_negative_word=overrule_negative_word,
+            overrule_swedish=overrule_swedish,
         )
     except training.TrainingDataError as exc:
         raise click.ClickException(str(exc)) from None

@@ -30,15 +30,16 @@ The learned scorer (portal.sentiment.model, weights in weights.json; docs/sentim
 - The rules above are read first; then a logistic regression over the comment's words, word
   pairs (a word after "not", "no", "inte"... is read negated), VADER's word valences and what
   the rules found (cue weights, TextBlob polarity, the rules' label) gives the probability that
-  the comment is a complaint. It decides negative or not, with two bars (in weights.json): a
+  the comment is a complaint. It decides negative or not, with bars (in weights.json): a
   comment the rules call negative stays so from a low probability (0.15), one they call
-  neutral or positive becomes negative only from a high one (0.65; 0.55 for a comment of 150
-  characters or more, 0.45 for a rules-neutral one whose words state a problem: "lasted",
-  "stopped", "took", "two weeks", see portal.sentiment.problems), and never a question or
-  request with no complaint cue. So complaints no cue covers are caught when the words are
-  clear ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong
-  context stops being one ("Works exactly like it's supposed to, great phone."). Its reasons
-  are the features that weighed most ('words "battery dies"', "TextBlob polarity -0.40").
+  neutral or positive becomes negative only from a high one (0.65; 0.55 for 150 characters or
+  more, 0.45 for a rules-neutral one stating a problem: "took", "two weeks", see
+  portal.sentiment.problems; 0.25 for a rules-neutral one with a word of VADER valence -1 or
+  less but a negation: "dull", "weak"; 0.40 for a Swedish one of 40 characters or more), and
+  never a question or request with no complaint cue. So complaints no cue covers are caught
+  ("The battery dies after two hours.", "Avoid this company!"), and a cue in the wrong context
+  stops being one ("Works exactly like it's supposed to, great phone."). Its reasons are the
+  features that weighed most ('words "battery dies"'), and which lower bar applied.
 - The rules keep sarcasm (always negative), neutral versus positive for a non-complaint, and
   the Swedish "needs a person"; when rules and model agree, the rules' reasons are shown.
 
@@ -73,7 +74,7 @@ from portal.sentiment.lexicon import (
     SARCASM_IF_NEGATIVE,
     Hit,
 )
-from portal.sentiment.model import LONG, Model, Score
+from portal.sentiment.model import LONG, SWEDISH_LONG, Model, Score
 from portal.sentiment.model import load as load_model
 from portal.sentiment.problems import states_a_problem
 
@@ -172,12 +173,14 @@ def _analyze_comment(text: str, model: Model | None) -> _Comment:
     if comment.empty or comment.facts is None or model is None:
         return comment
     found = features(normalised, comment.facts, model.lexicon)
+    neutral = comment.label == NEUTRAL_LABEL
     score = model.score(
         found,
         comment.label == NEGATIVE,
         long=len(normalised) >= LONG,
-        problem=comment.label == NEUTRAL_LABEL
-        and states_a_problem(normalised, comment.facts.language),
+        problem=neutral and states_a_problem(normalised, comment.facts.language),
+        neutral=neutral,
+        swedish=comment.facts.language == SV and len(normalised) >= SWEDISH_LONG,
     )
     comment.probability = round(score.probability, 3)
     if score.negative and comment.label != NEGATIVE and _ASKING.search(normalised):

@@ -250,6 +250,16 @@ ENTRIES: list[Entry] = [
         COMPLAINT,
     ),
     (
+        # issue 11, third round: "I don't like this Nokia", "doesn't last long", "the battery
+        # runs down quickly" (which "quickly", praise on its own, must not read as praise)
+        r"(?:did|does|do) not (?:really |particularly )?like|(?:did|does|do|will|would) not"
+        r" last(?: long| very long)?|(?:runs?|ran|running) (?:down|flat)(?: (?:very |so |too )?"
+        r"(?:fast|quickly|quick))?|(?:drains?|draining)(?: (?:very |so |too )?"
+        r"(?:fast|quickly|quick))?",
+        -0.6,
+        COMPLAINT,
+    ),
+    (
         r"not (?:yet )?(?:arrived|delivered|received|here|shipped|sent|collected"
         r"|picked up|answered|replied|refunded|credited|installed|assembled"
         r"|finished|completed|done|informed|told|notified|warned|updated)",

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from portal.sentiment.features import NEGATED
+from portal.sentiment.features import NEGATED, NEGATORS
 
 WEIGHTS_FILE = Path(__file__).resolve().parent / "weights.json"
 FORMAT = 1
 LONG = 150  # characters: a comment this long is "long" (as in bench/sentiment.py)
+SWEDISH_LONG = 40  # characters: a Swedish comment this long meets `overrule_swedish`
+NEGATIVE_VALENCE = -1.0  # a word this negative (VADER, -4..4) meets `overrule_negative_word`
+# Negations are no complaint on their own ("No comment.", "Nothing to add."): VADER gives "no"
+# -1.2, and the others may get a valence in a later lexicon.
+NOT_NEGATIVE_WORDS = NEGATORS | {"cannot", "nope", "nor"}
 MIN_REASON = 0.15  # a feature that moved the score less than this is not a reason
 
 
@@ -27,15 +32,21 @@ class Score:
     probability: float  # that the comment is negative (a complaint someone should see)
     negative: bool  # probability >= the model's threshold
     contributions: list[tuple[str, float, float]]  # (feature, value, weight x value)
+    # Why a lower bar than `overrule` applied, when it made the comment negative:
+    # 'a negative word ("broken")', 'a stated problem ("took")'; "" otherwise.
+    bar: str = ""
 
     def reasons(self, limit: int) -> list[str]:
-        """What weighed most toward the decision, readable by staff."""
+        """What weighed most toward the decision, readable by staff: first, when a lower bar
+        decided, why it applied ('a negative word ("broken") and the learned scorer: p 0.34')."""
         sign = 1 if self.negative else -1
         ranked = sorted(
             (c for c in self.contributions if c[2] * sign >= MIN_REASON),
             key=lambda c: -c[2] * sign,
         )
         shown = [describe(name, value) for name, value, _ in ranked]
+        if self.bar:
+            shown.insert(0, f"{self.bar} and the learned scorer: p {self.probability:.2f}")
         return [r for r in dict.fromkeys(shown) if r][:limit]
 
 
@@ -54,6 +65,12 @@ class Model:
         # the rules call neutral that states a problem (portal.sentiment.problems).
         self.overrule_long = float(data.get("overrule_long", self.overrule))
         self.overrule_problem = float(data.get("overrule_problem", self.overrule))
+        # Issue 11's third round: a comment holding a clearly negative word (VADER valence
+        # NEGATIVE_VALENCE or lower, negations excepted: "broken", "slow", "disappointed"), and
+        # a Swedish comment of SWEDISH_LONG characters or more (the short Swedish reviews with
+        # no cue are where recall was lost).
+        self.overrule_negative_word = float(data.get("overrule_negative_word", self.overrule))
+        self.overrule_swedish = float(data.get("overrule_swedish", self.overrule))
         self.weights: dict[str, float] = data["weights"]
         self.trained_on: list[dict] = data.get("trained_on", [])
         self.lexicon: dict[str, float] = data.get("lexicon", {})
@@ -64,11 +81,15 @@ class Model:
         rules_negative: bool = True,
         *,
         long: bool = False,
-        problem: bool = False,
+        problem: bool | str = False,
+        neutral: bool = False,
+        swedish: bool = False,
     ) -> Score:
         """The probability that the comment is negative, and the decision: at or above the
         threshold when the rules call it negative too, else at or above `overrule`, or the
-        lower bar of a long comment or of a rules-neutral one that states a problem."""
+        lower bar of a long comment, of a rules-neutral one that states a problem (`problem`:
+        the words that do) or holds a negative word (`neutral`: the rules call it neutral),
+        or of a Swedish one of SWEDISH_LONG characters or more (`swedish`)."""
         weights = self.weights
         contributions = [
             (name, value, weight * value)
@@ -79,14 +100,39 @@ class Model:
         total = self.bias + math.fsum([c[2] for c in contributions])
         probability = 1 / (1 + math.exp(-max(-30.0, min(30.0, total))))
         if rules_negative:
-            bar = self.threshold
-        else:
-            bar = min(
-                self.overrule,
-                self.overrule_long if long else 1.0,
-                self.overrule_problem if problem else 1.0,
-            )
-        return Score(probability, probability >= bar, contributions)
+            return Score(probability, probability >= self.threshold, contributions)
+        if probability >= self.overrule:
+            return Score(probability, True, contributions)
+        # Only for a rules-neutral comment: a rules-positive one with a negative word is as
+        # often praise ("low price", "point and shoot", "had a problem but they fixed it").
+        word = self.negative_word(features) if neutral else ""
+        stated = f' ("{problem}")' if isinstance(problem, str) else ""
+        bars = [
+            (self.overrule_long, long, "a long comment"),
+            (self.overrule_problem, problem, f"a stated problem{stated}"),
+            (self.overrule_negative_word, word, f'a negative word ("{word}")'),
+            (self.overrule_swedish, swedish, f"a Swedish comment of {SWEDISH_LONG}+ characters"),
+        ]
+        # The highest of the lower bars the probability reaches is the one named.
+        met = [(bar, why) for bar, applies, why in bars if applies and probability >= bar]
+        if not met:
+            return Score(probability, False, contributions)
+        return Score(probability, True, contributions, max(met)[1])
+
+    def negative_word(self, features: dict[str, float]) -> str:
+        """The most negative word of the comment (not negated, no negation itself) whose
+        valence is NEGATIVE_VALENCE or lower; "" when there is none. Swedish words ("sv:")
+        are not in the (English) lexicon."""
+        get = self.lexicon.get
+        found = [
+            (valence, name)
+            for name in features
+            if " " not in name
+            and name not in NOT_NEGATIVE_WORDS
+            and (valence := get(name)) is not None
+            and valence <= NEGATIVE_VALENCE
+        ]
+        return min(found)[1] if found else ""
 
 
 @cache

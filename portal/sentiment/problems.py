@@ -31,8 +31,10 @@ _SWEDISH = re.compile(
 )
 
 
-def states_a_problem(normalised: str, language: str) -> bool:
-    """True when the (normalised) comment holds a word that reports a failure, a wait, a
-    return or a loss; see the module docstring."""
+def states_a_problem(normalised: str, language: str) -> str:
+    """The first words of the (normalised) comment that report a failure, a wait, a return or
+    a loss ("took", "two weeks"; shown to staff), or "" when there are none; see the module
+    docstring."""
     pattern = _SWEDISH if language == "sv" else _ENGLISH
-    return pattern.search(normalised.lower()) is not None
+    found = pattern.search(normalised.lower())
+    return " ".join(found.group().split()) if found else ""

@@ -33,6 +33,8 @@ THRESHOLD = 0.15  # a comment the rules call negative stays negative from this p
 OVERRULE = 0.65  # a comment the rules call neutral or positive becomes negative from this
 OVERRULE_LONG = 0.55  # ... or from this, when it is long (LONG characters or more)
 OVERRULE_PROBLEM = 0.45  # ... or this, when the rules call it neutral and it states a problem
+OVERRULE_NEGATIVE_WORD = 0.25  # ... or this, when it holds a clearly negative word ("broken")
+OVERRULE_SWEDISH = 0.40  # ... or this, when it is Swedish and 40 characters or more
 OWN_SET_WEIGHT = 8.0  # the project's own set: the portal's labelling rule, its kind of text
 SEED = 11
 DECIMALS = 3
@@ -144,6 +146,8 @@ def fit(
     overrule: float = OVERRULE,
     overrule_long: float = OVERRULE_LONG,
     overrule_problem: float = OVERRULE_PROBLEM,
+    overrule_negative_word: float = OVERRULE_NEGATIVE_WORD,
+    overrule_swedish: float = OVERRULE_SWEDISH,
 ) -> dict:
     """Train on `sources` (encoded on demand, with `lexicon`) and return the weights file's
     content."""
@@ -215,6 +219,8 @@ def fit(
         "overrule": overrule,
         "overrule_long": overrule_long,
         "overrule_problem": overrule_problem,
+        "overrule_negative_word": overrule_negative_word,
+        "overrule_swedish": overrule_swedish,
         "bias": round(float(model.intercept_[0]), DECIMALS),
         "weights": dict(sorted(learned.items())),
         "lexicon_source": "VADER lexicon (vaderSentiment, MIT), single words" if lexicon else "",

@@ -251,3 +251,24 @@ def test_a_worker_killed_mid_job_leaves_no_half_state_and_the_work_is_done_once(
     run_jobs()
     assert len(cases()) == 1
     assert work_outbox.pending_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("comment", "opens"),
+    [
+        ("The colour is dull in real life.", True),  # a negative word, p = 0.48 (issue 11)
+        ("Kudden var platt redan efter några veckors användning.", True),  # Swedish, 40+
+        ("No comment.", False),
+        ("Inget att tillägga.", False),
+    ],
+)
+def test_a_lukewarm_answer_opens_a_case_when_its_words_complain(
+    app, answered, run_jobs, comment, opens
+):
+    invitation = answered(satisfaction="3", comment=comment)
+    run_jobs()
+    response = db.session.get(SurveyResponse, invitation.response.id)
+    assert (response.sentiment_label == "negative") is opens
+    assert len(cases()) == int(opens)
+    if opens:
+        assert "learned scorer: p" in " ".join(response.sentiment_reasons)
