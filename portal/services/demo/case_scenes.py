@@ -27,15 +27,22 @@ class CaseScenes:
     """The cases of the demo (part of the demo builder: `self` is the builder, builder.py)."""
 
     def _survey_cases(self, answers: list[AnswerPlan]) -> None:
-        for answer in answers:
+        negative = [a for a in answers if a.invitation.response.sentiment_label == "negative"]
+        # A scene every demo shows: the newest unhappy answer about a sale of the first login
+        # rep left "You may contact me" unticked, and waits in her queue to be reviewed.
+        quiet = next((a for a in reversed(negative) if a.row.rep is self.reps[LOGIN_REPS[0]]), None)
+        if quiet is not None:
+            quiet.invitation.response.may_contact = False
+        for answer in negative:
             response, row = answer.invitation.response, answer.row
-            if response.sentiment_label != "negative":
-                continue
+            script = {"resolve": NEVER} if answer is quiet else None
             case = Case(
                 source="survey",
                 customer_id=row.buyer.customer.id,
                 sale_id=row.sale.id,
                 response_id=response.id,
+                # "You may contact me" left unticked: reviewed and resolved without contact.
+                contact_wanted=bool(response.may_contact),
                 satisfaction_before=response.satisfaction,
                 severity=answer.severity or SEVERITY_BY_SATISFACTION[response.satisfaction],
             )
@@ -46,7 +53,7 @@ class CaseScenes:
             opened = response.analysed_at + SECOND
             first_event = ("system", "opened", said)
             product = row.sale.product
-            self._play(case, row.buyer, row.rep, opened, first_event, topic, product=product)
+            self._play(case, row.buyer, row.rep, opened, first_event, topic, script, product)
 
     def _form_cases(self, n: int, within: timedelta) -> None:
         """Complaints sent through the public form, within the last `within`."""
