@@ -17,7 +17,7 @@ from portal.services.cases.escalation import mark_breaches
 from portal.services.staff import api_keys
 from portal.tokens import make_token
 
-from ..conftest import csrf_from
+from ..conftest import body_text, csrf_from
 from .case_helpers import events, make_case, reload, send_case_form
 from .conftest import ANGRY
 
@@ -26,7 +26,7 @@ MEANING = "They did not ask to be contacted: review, note what was done, resolve
 
 
 def test_an_answer_without_may_contact_opens_a_case_with_no_first_contact_deadline(
-    app, rita, case_from_answer
+    app, rita, case_from_answer, outbox
 ):
     quiet = case_from_answer(
         rita, Customer(email="quiet@example.org", name="Quiet Kund"), may_contact=False
@@ -40,6 +40,10 @@ def test_an_answer_without_may_contact_opens_a_case_with_no_first_contact_deadli
     assert asked.contact_wanted is True and asked.first_contact_due is not None
     [opened] = events(quiet, "opened")
     assert "No contact wanted" in opened.message
+    # The rep's email says so instead of a first-contact time.
+    [told] = [m for m in outbox() if f"case #{quiet.id}:" in m["Subject"]]
+    assert "No contact wanted: review, note what was done, resolve" in body_text(told)
+    assert "First contact by" not in body_text(told)
     # Past both first-contact deadlines, before both resolution deadlines: only the case of
     # the customer who asked to be contacted is breached (and its manager emailed).
     later = max(asked.first_contact_due, quiet.first_contact_due or asked.first_contact_due)
