@@ -149,3 +149,13 @@ def test_the_api_says_whether_contact_is_wanted(client, rita):
     body = client.get(f"/api/v1/cases/{quiet.id}", headers=headers).json
     assert (body["contact_wanted"], body["first_contact_due"]) == (False, None)
     assert client.get(f"/api/v1/cases/{asked.id}", headers=headers).json["contact_wanted"]
+
+
+def test_the_triage_queue_marks_it_too(client, login, team, rita):
+    case = make_case(None, contact_wanted=False, customer_name="Quiet Kund")
+    case.first_contact_due = None
+    db.session.commit()
+    login(team.lead)
+    page = client.get("/cases/triage").text
+    assert f'href="/cases/{case.id}"' in page
+    assert BADGE in page and "None: no contact wanted" in page
