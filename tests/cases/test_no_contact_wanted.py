@@ -113,7 +113,7 @@ def test_a_case_wanting_contact_still_needs_the_contact_before_resolving(
 
 
 def test_ticking_or_unticking_may_contact_later_brings_or_takes_the_deadline(
-    client, rita, answer_survey, run_jobs
+    client, rita, answer_survey, run_jobs, outbox
 ):
     customer = Customer(email="stina@example.org", name="Stina Kund")
     invitation = answer_survey(rita, customer, may_contact=False)
@@ -135,6 +135,9 @@ def test_ticking_or_unticking_may_contact_later_brings_or_takes_the_deadline(
     assert ticked.contact_wanted is True and ticked.first_contact_due > utcnow()
     [changed] = events(case, "answer_changed")
     assert 'They ticked "You may contact me": first contact by' in changed.message
+    # The rep is emailed what changed: the same words, not an unchanged rating alone.
+    [told] = [m for m in outbox() if "changed their answer" in m["Subject"]]
+    assert 'They ticked "You may contact me": first contact by' in body_text(told)
     unticked = answer_again(False)
     assert (unticked.contact_wanted, unticked.first_contact_due) == (False, None)
 

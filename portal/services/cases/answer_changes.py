@@ -55,6 +55,7 @@ def apply_changed_answer(case: Case, response: SurveyResponse, now: datetime) ->
             "response_id": response.id,
             "label": label,
             "contact_wanted": case.contact_wanted,
+            "contact_note": contact_note,
         },
         created_at=now,
     )
