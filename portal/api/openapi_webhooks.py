@@ -23,7 +23,7 @@ SIGNATURE = (
 
 CASE_SCHEMA = {
     "type": "object",
-    "required": ["id", "status", "severity", "source", "opened_at"],
+    "required": ["id", "status", "severity", "source", "opened_at", "contact_wanted"],
     "properties": {
         "id": {"type": "integer"},
         "status": {
@@ -36,7 +36,17 @@ CASE_SCHEMA = {
         "customer_email": {"type": ["string", "null"]},
         "assigned_rep_email": {"type": ["string", "null"], "description": "null: in triage"},
         "opened_at": {"type": "string", "format": "date-time"},
-        "first_contact_due": {"type": ["string", "null"], "format": "date-time"},
+        "contact_wanted": {
+            "type": "boolean",
+            "description": "false: the customer left 'You may contact me' unticked on the "
+            "survey answer that opened the case; the case then has no first-contact deadline "
+            "(first_contact_due null) and no 'did this fix it?' follow-up.",
+        },
+        "first_contact_due": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "null when contact_wanted is false",
+        },
         "first_contact_at": {"type": ["string", "null"], "format": "date-time"},
         "resolve_due": {"type": ["string", "null"], "format": "date-time"},
         "resolved_at": {"type": ["string", "null"], "format": "date-time"},

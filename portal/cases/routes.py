@@ -51,6 +51,12 @@ from portal.timefmt import staff_time
 
 __all__ = ["bp"]
 
+# The summary's help on a case whose customer did not ask to be contacted (no follow-up).
+NO_CONTACT_SUMMARY_HELP = (
+    'Write it to the customer: it is shown on their status page. No "did this fix it?" '
+    "email is sent: they did not ask to be contacted."
+)
+
 # Each form of the case page: its key in the template, its class and its field prefix.
 FORMS: dict[str, tuple[type, str]] = {
     "contact_form": (ContactForm, "contact"),
@@ -75,7 +81,7 @@ def _offered(case: Case) -> list[str]:
         keys.append("contact_form")
     if case.status != "closed":
         keys.append("email_form")
-    if case_work.allowed("resolve", case.status) or case.status == "open":
+    if case_work.allowed("resolve", case.status, case) or case.status == "open":
         keys.append("resolve_form")  # an open case shows why it cannot be resolved yet
     if case_work.allowed("reopen", case.status):
         keys.append("reopen_form")
@@ -114,6 +120,8 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
     }
     forms["themes_form"].themes.data = [ct.theme.key for ct in case_themes]
     forms.update(posted or {})
+    if "resolve_form" in forms and case.contact_wanted is False:
+        forms["resolve_form"].summary.description = NO_CONTACT_SUMMARY_HELP
     return render_template(
         "cases/show.html",
         case=case,

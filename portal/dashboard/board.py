@@ -69,7 +69,8 @@ def live_filter(figure: str, now: datetime):
             return cond
     return {
         "open": sa.true(),
-        "uncontacted": Case.first_contact_at.is_(None),
+        # Not a case whose customer did not ask to be contacted: nobody is to contact them.
+        "uncontacted": sa.and_(Case.first_contact_at.is_(None), Case.contact_wanted.is_(True)),
         "first_contact_overdue": sa.and_(
             Case.first_contact_at.is_(None), Case.first_contact_due < now
         ),
@@ -104,7 +105,7 @@ def damage_control(user: User, now: datetime, team_id: int | None = None) -> Dam
     # The id first (a narrow top-1 over the open cases), then the case with its people.
     ids = _open_cases(user, team_id).with_only_columns(Case.id).order_by(Case.created_at).limit(1)
     oldest_open = db.session.scalar(ids)
-    oldest_uncontacted = db.session.scalar(ids.where(Case.first_contact_at.is_(None)))
+    oldest_uncontacted = db.session.scalar(ids.where(live_filter("uncontacted", now)))
     return DamageControl(counts, _with_people(oldest_uncontacted), _with_people(oldest_open))
 
 

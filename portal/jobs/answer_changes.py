@@ -34,6 +34,7 @@ def notify_rep_of_answer_change(event_id: int) -> bool:
         old=data.get("old") or {},
         new=data.get("new") or {},
         label=data.get("label"),
+        contact_note=data.get("contact_note"),
         open_case=case.is_open,
         link=external_url("cases.show", case_id=case.id) + "#customer-resolved-form",
     )

@@ -176,6 +176,8 @@ class CaseFact:
     resolution_holder: int | None = None
     first_contact_decider: int | None = None
     resolution_decider: int | None = None
+    # False: the customer left "You may contact me" unticked: in no first-contact figure.
+    contact_wanted: bool = True
     # Set by `for_subject`: which of the case's figures belong to the subject. All True for
     # everyone ("all"); first_contact_hours and resolution_hours become the subject's share.
     mine_opened: bool = True
@@ -241,7 +243,12 @@ def opened_in(case: CaseFact, period: Period) -> bool:
 
 
 def contacted_in(case: CaseFact, period: Period) -> bool:
-    return case.first_contact_hours is not None and period.contains(case.first_contact_at)
+    """First contacted in the period (a case whose customer wants no contact: never)."""
+    return (
+        case.contact_wanted
+        and case.first_contact_hours is not None
+        and period.contains(case.first_contact_at)
+    )
 
 
 def resolved_any_in(case: CaseFact, period: Period) -> bool:
@@ -271,7 +278,7 @@ def _deadline_decided(done_at: datetime | None, due: datetime | None, now: datet
 
 
 def first_contact_deadline(case: CaseFact, now: datetime):
-    if not case.mine_first_contact_deadline:
+    if not case.mine_first_contact_deadline or not case.contact_wanted:
         return None, None
     return _deadline_decided(case.first_contact_at, case.first_contact_due, now)
 

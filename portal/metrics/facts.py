@@ -291,6 +291,7 @@ CASE_COLUMNS = (
     Case.created_at,
     Case.first_contact_at,
     Case.first_contact_due,
+    Case.contact_wanted,
     Case.resolved_at,
     Case.resolve_due,
     Case.reopen_count,
@@ -329,7 +330,11 @@ def case_facts(rows, calendars: Calendars, after_resolution=None) -> list[CaseFa
     for r in rows:
         rep_id = getattr(r, "assigned_rep_id", None)
         resolved_at = r.resolved_at if r.status in RESOLVED_STATUSES else None
-        first_contact = calendars.hours(rep_id, r.severity, r.created_at, r.first_contact_at)
+        # The customer did not ask to be contacted: no first-contact figure counts the case
+        # (a contact made anyway included), the resolution figures do (docs/metrics.md).
+        contact_wanted = getattr(r, "contact_wanted", True) is not False
+        first_contact_at = r.first_contact_at if contact_wanted else None
+        first_contact = calendars.hours(rep_id, r.severity, r.created_at, first_contact_at)
         holds = holding_periods(r.created_at, rep_id, changes.get(r.id, []))
 
         def hours(a, b, rep_id=rep_id, severity=r.severity):
@@ -358,6 +363,7 @@ def case_facts(rows, calendars: Calendars, after_resolution=None) -> list[CaseFa
                 created_at=r.created_at,
                 first_contact_at=r.first_contact_at,
                 first_contact_due=r.first_contact_due,
+                contact_wanted=contact_wanted,
                 resolved_at=resolved_at,
                 resolve_due=r.resolve_due,
                 reopen_count=r.reopen_count or 0,
@@ -368,11 +374,14 @@ def case_facts(rows, calendars: Calendars, after_resolution=None) -> list[CaseFa
                 purchases_after=after,
                 seller_id=seller_id,
                 holder_ids=frozenset(h.rep_id for h in holds if h.rep_id is not None),
-                first_contact_split=split_window(holds, r.created_at, r.first_contact_at, hours),
+                first_contact_split=split_window(holds, r.created_at, first_contact_at, hours),
                 resolution_split=split_window(holds, r.created_at, resolved_at, net_hours),
                 resolution_holder=holder_at(holds, resolved_at),
                 first_contact_decider=holder_at(
-                    holds, decision_moment(r.first_contact_at, r.first_contact_due)
+                    holds,
+                    decision_moment(r.first_contact_at, r.first_contact_due)
+                    if contact_wanted
+                    else None,
                 ),
                 resolution_decider=holder_at(holds, decision_moment(resolved_at, r.resolve_due)),
                 sales_after=tuple(

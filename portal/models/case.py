@@ -79,6 +79,12 @@ class Case(Base):
     subject: Mapped[str | None] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
     contact_preference: Mapped[str | None] = mapped_column(sa.String(20))
+    # False: the customer left "You may contact me" unticked on the survey that opened the
+    # case. Such a case has no first-contact deadline, resolves without a logged contact,
+    # sends no "did this fix it?" follow-up and is in no first-contact figure
+    # (docs/metrics.md). Kept in step with the answer while it may be changed
+    # (services/cases/answer_changes.py); complaints and staff cases always want contact.
+    contact_wanted: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     first_contact_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -114,6 +120,17 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def awaits_first_contact(self) -> bool:
+        """Whether the next deadline is the first contact (not yet made, and wanted)."""
+        return self.first_contact_at is None and self.first_contact_due is not None
+
+    @property
+    def next_due(self) -> datetime | None:
+        """The deadline that matters next: the first contact until it happens (if the
+        customer wants contact at all), then the resolution."""
+        return self.first_contact_due if self.awaits_first_contact else self.resolve_due
 
 
 class CaseEvent(Base):

@@ -98,6 +98,8 @@ def test_unhappy_customer_on_a_phone_reaches_the_reps_queue(app, shop, smtp_serv
     assert customer.locator("#satisfaction-0").is_checked()
     assert customer.locator("#satisfaction-0").get_attribute("value") == "1"
     customer.get_by_label("Anything you would like to tell us?").fill(ANGRY)
+    # They want to hear from us: the case gets a first-contact deadline and a follow-up.
+    customer.get_by_label("You may contact me by email about my answer.").check()
     journey.step(customer, "answers 1 of 5 with a comment")
     journey.accessible(customer, "survey page with a rating picked")
     customer.get_by_role("button", name="Send my answer").click()

@@ -38,7 +38,9 @@ def rita(make_user, team) -> User:
 @pytest.fixture
 def answer_survey(app, client, make_sale):
     """A customer answers the post-sale survey of `rep`'s sale on the survey page, the way
-    they do from the email: returns the invitation (its `response` is the stored answer)."""
+    they do from the email: returns the invitation (its `response` is the stored answer).
+    They tick "You may contact me" unless `may_contact=False` (then the case wants no
+    contact: no first-contact deadline, no follow-up; tests/cases/test_no_contact_wanted.py)."""
 
     def answer(
         rep: User | None,
@@ -46,7 +48,7 @@ def answer_survey(app, client, make_sale):
         satisfaction: str = "1",
         comment: str = ANGRY,
         sold_at: datetime | None = None,
-        may_contact: bool = False,
+        may_contact: bool = True,
     ) -> SurveyInvitation:
         now = utcnow()
         sale = make_sale(rep=rep, customer=customer, sold_at=sold_at or now - timedelta(days=4))

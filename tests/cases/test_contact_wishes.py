@@ -70,6 +70,8 @@ def test_a_customer_who_asked_to_be_called_is_called(
     client, login, rita, carls_order, run_jobs, outbox
 ):
     case = complain_by_phone(client, run_jobs, outbox)
+    # A complaint is asking to be contacted: a first-contact deadline, whatever the form.
+    assert case.contact_wanted is True and case.first_contact_due is not None
 
     # The customer was told we would call, and the status page says so, with their number.
     received = mails_to(outbox, "carl@example.org")[-1]

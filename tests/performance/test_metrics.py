@@ -207,6 +207,57 @@ def test_a_case_closed_as_not_a_complaint_leaves_every_complaint_figure(dataset)
     assert reopened["first_contact_within_sla"] == pytest.approx(2 / 5)
 
 
+def test_a_case_whose_customer_wanted_no_contact_is_in_no_first_contact_figure(dataset):
+    """The customer left "You may contact me" unticked: no first-contact deadline to meet or
+    miss, no time to first contact (even if someone contacted them anyway), but its
+    resolution counts like any other."""
+    ann_id = dataset["ann"].id
+    before = figures([ann_id])
+    nobody, anyway = (Customer(email=f"{n}@example.org", name=n) for n in ("Nora", "Ove"))
+    # k5: opened Tue 10 March 10:00 local, never contacted, resolved Wed 10:00 local (9 bh),
+    # before its resolution deadline.
+    # k6: opened Tue 17 March, contacted anyway at 11:00 local, not resolved yet.
+    for customer, created, contacted, resolved, status in (
+        (nobody, "2026-03-10 09:00", None, "2026-03-11 09:00", "closed"),
+        (anyway, "2026-03-17 09:00", "2026-03-17 10:00", None, "contacted"),
+    ):
+        db.session.add(
+            Case(
+                source="survey",
+                customer=customer,
+                assigned_rep_id=ann_id,
+                severity="normal",
+                status=status,
+                contact_wanted=False,
+                created_at=at(created),
+                first_contact_due=None,
+                first_contact_at=at(contacted) if contacted else None,
+                resolve_due=at("2026-03-12 12:00") if resolved else at("2026-04-10 12:00"),
+                resolved_at=at(resolved) if resolved else None,
+            )
+        )
+    db.session.commit()
+    after = figures([ann_id])
+    assert after["cases_opened"] == 6
+    first_contact = [key for key in after if key.startswith("first_contact")]
+    assert len(first_contact) == 6  # n, median, p90, decided, within the deadline, missed
+    assert {k: after[k] for k in first_contact} == {k: before[k] for k in first_contact}
+    assert after["first_contact_within_sla"] == pytest.approx(2 / 4)
+    # Resolution: k1 (10 bh), k2 (85 bh) and k5 (9 bh); k5 met its deadline.
+    assert after["cases_resolved"] == 3 and after["resolution_n"] == 3
+    assert after["resolution_median_hours"] == pytest.approx(10.0)
+    assert after["resolution_within_sla"] == pytest.approx(2 / 4)
+    # The same cases wanting contact: k5 missed its first contact, k6 made it in 1 hour.
+    for kase in db.session.scalars(
+        sa.select(Case).where(Case.customer_id.in_([nobody.id, anyway.id]))
+    ):
+        kase.contact_wanted, kase.first_contact_due = True, kase.created_at + timedelta(hours=3)
+    db.session.commit()
+    wanted = figures([ann_id])
+    assert wanted["first_contact_n"] == before["first_contact_n"] + 1
+    assert wanted["first_contact_within_sla"] == pytest.approx(3 / 6)
+
+
 def test_resolution_satisfaction_recovery_and_repeat_purchases(dataset):
     ann = figures([dataset["ann"].id])
     assert ann["resolution_satisfaction"] == pytest.approx((4 + 2) / 2)

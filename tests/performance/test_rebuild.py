@@ -5,8 +5,9 @@ metric, every subject (rep, team, everyone) and every period.
 The data set is small but has what changes a figure: two teams and a rep in none, a sale with
 no rep, three currencies, customers who buy again within 90 days and after, two purchases at
 the same moment, surveys sent and not answered, answers with no score, cases opened, contacted
-late or never, resolved, reopened, waiting for the customer, moved between reps and closed as
-"not a complaint", check-ins, and the first moments of a month and a week.
+late or never, resolved, reopened, waiting for the customer, moved between reps, closed as
+"not a complaint" and opened from an answer that did not ask for contact (no first-contact
+deadline; some contacted anyway), check-ins, and the first moments of a month and a week.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def _case(n: int, rng: random.Random, sale: Sale, reps: list) -> None:
     status = ("closed", "resolved")[n % 2] if resolved else ("contacted" if contacted else "open")
     if resolved and n % 7 == 0:
         status = "reopened"  # its resolution no longer counts, its resolved_at stays
+    wanted = n % 5 != 2  # "You may contact me" left unticked: no first-contact deadline
     kase = Case(
         source="survey",
         customer=sale.customer,
@@ -124,7 +126,8 @@ def _case(n: int, rng: random.Random, sale: Sale, reps: list) -> None:
         status=status,
         severity=severity,
         created_at=created,
-        first_contact_due=created + timedelta(hours=(2, 4, 9, 18)[n % 4]),
+        first_contact_due=created + timedelta(hours=(2, 4, 9, 18)[n % 4]) if wanted else None,
+        contact_wanted=wanted,
         resolve_due=created + timedelta(days=(1, 2, 5, 10)[n % 4]),
         first_contact_at=contacted,
         resolved_at=resolved,

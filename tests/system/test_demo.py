@@ -77,6 +77,8 @@ def test_first_listed_rep_has_a_busy_queue_with_an_overdue_case(app, seeded):
     assert data.open_count >= 3
     assert data.overdue_count >= 1
     assert any(case.first_contact_at is None for case in data.open_cases)
+    # One of them is a customer who did not ask to be contacted, marked so in the queue.
+    assert any(case.contact_wanted is False for case in data.open_cases)
 
     client = app.test_client()
     submit(client, "/login", {"email": email, "password": DEMO_PASSWORD})
@@ -132,7 +134,7 @@ def test_cases_in_every_status_and_severity_and_a_triage_queue(app, seeded):
             assert case.closed_at >= case.resolved_at
         if case.status == "reopened":
             assert case.reopen_count >= 1 and case.resolved_at is None
-        if case.status != "open":
+        if case.status != "open" and case.contact_wanted:
             assert case.first_contact_at is not None
         if case.source == "complaint_form":
             assert case.subject and case.description and case.category
@@ -162,9 +164,14 @@ def test_every_case_has_a_true_timeline(app, seeded):
         assert events[0].kind == "opened" and events[0].created_at == case.created_at
         times = [event.created_at for event in events]
         assert times == sorted(times) and times[-1] <= now
-        assert case.first_contact_due > case.created_at
         assert case.resolve_due > case.created_at
         kinds = [event.kind for event in events]
+        if not case.contact_wanted:  # "You may contact me" left unticked
+            assert case.first_contact_due is None and case.first_contact_at is None
+            assert "follow_up_sent" not in kinds
+            assert ("followup_skipped" in kinds) == (case.status == "resolved")
+            continue
+        assert case.first_contact_due > case.created_at
         assert ("contacted" in kinds) == (case.first_contact_at is not None)
         assert kinds.count("reopened") == case.reopen_count
         for event in events:
@@ -191,6 +198,7 @@ def test_negative_answers_open_exactly_one_case(app, seeded):
             case = db.session.scalar(sa.select(Case).where(Case.response_id == response.id))
             assert case.source == "survey"
             assert case.satisfaction_before == response.satisfaction
+            assert case.contact_wanted == response.may_contact
         else:
             assert cases_by_response[response.id] == 0
     assert negatives

@@ -99,3 +99,52 @@ def test_sqlite_migrations_keep_the_rows_that_reference_a_rebuilt_table(tmp_path
             assert conn.execute(sa.text("SELECT rep_id FROM sales")).scalar_one() == rep_id
             assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar_one() == 1
         db.engine.dispose()
+
+
+def test_contact_wanted_is_added_and_removed_in_place_keeping_the_timelines(tmp_path):
+    """d7e3b1c9a4f6 on SQLite: a batch copy of `cases` would drop the old table, and with
+    foreign keys on that deletes every timeline entry (ON DELETE CASCADE). Existing cases get
+    contact_wanted true; down and up again, the timeline is still there."""
+    app = create_app(_test_config(f"sqlite:///{tmp_path / 'cases.db'}", tmp_path))
+    now = "2026-12-01 10:00:00"
+    with app.app_context():
+        upgrade(revision="c3a9e5d7f1b2")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO customers (id, email, name, locale, created_at) "
+                    "VALUES (1, 'k@example.org', 'K', 'en', :now)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO cases (id, source, customer_id, status, severity, reopen_count,"
+                    " created_at, updated_at, version, needs_review) VALUES (1, 'survey', 1,"
+                    " 'open', 'normal', 0, :now, :now, 1, 0)"
+                ),
+                {"now": now},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO case_events (case_id, actor_kind, kind, created_at) "
+                    "VALUES (1, 'system', 'opened', :now)"
+                ),
+                {"now": now},
+            )
+
+        def state():
+            with db.engine.connect() as conn:
+                events = conn.execute(sa.text("SELECT count(*) FROM case_events")).scalar()
+                keys = conn.execute(sa.text("PRAGMA foreign_key_list(cases)")).all()
+            columns = {c["name"] for c in sa.inspect(db.engine).get_columns("cases")}
+            return events, sorted(tuple(k[2:5]) for k in keys), "contact_wanted" in columns
+
+        events, keys, _ = state()
+        upgrade()
+        assert state() == (events, keys, True) and events == 1
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT contact_wanted FROM cases")).scalar() == 1
+        downgrade(revision="c3a9e5d7f1b2")
+        assert state() == (1, keys, False)
+        db.engine.dispose()

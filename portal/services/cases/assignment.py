@@ -98,7 +98,7 @@ def _assign(case: Case, actor: User, user: User, reason: str, now: datetime) -> 
     before = case.assigned_rep
     case.assigned_rep = user
     case.rep_notified_at = None  # the new assignee is told, once (see notify_case_assigned)
-    if case.first_contact_due is None or case.resolve_due is None:
+    if case.resolve_due is None or (case.first_contact_due is None and case.contact_wanted):
         due = deadlines_for_case(case, case.created_at)
         case.first_contact_due, case.resolve_due = due.first_contact_due, due.resolve_due
     moved = (

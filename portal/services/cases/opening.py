@@ -58,6 +58,8 @@ def open_case(
         subject=subject,
         description=description,
         contact_preference=contact_preference,
+        # A survey answer says whether they may be contacted; a complaint is asking to be.
+        contact_wanted=bool(response.may_contact) if response is not None else True,
         satisfaction_before=satisfaction,
         needs_review=needs_review,
         created_at=now,
@@ -67,6 +69,11 @@ def open_case(
     db.session.add(case)
     db.session.flush()
     why = "; ".join(reasons or []) or "no reasons recorded"
+    if not case.contact_wanted:
+        why += (
+            '. No contact wanted ("You may contact me" left unticked): no first-contact '
+            "deadline; review, note what was done, resolve"
+        )
     db.session.add_all(
         [
             CaseEvent(

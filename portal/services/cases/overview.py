@@ -15,7 +15,7 @@ from portal.services.scope import managed_team_ids, visible_cases_query
 
 def _due(case: Case) -> datetime | None:
     """The deadline that matters next: first contact until it happens, then resolution."""
-    return case.first_contact_due if case.first_contact_at is None else case.resolve_due
+    return case.next_due
 
 
 def is_overdue(case: Case, now: datetime) -> bool:
@@ -111,10 +111,10 @@ def team_overview(manager: User, now: datetime) -> TeamOverview:
                 rep=rep,
                 open_count=len(mine),
                 overdue_count=sum(is_overdue(c, now) for c in mine),
-                uncontacted_count=sum(c.first_contact_at is None for c in mine),
+                uncontacted_count=sum(c.awaits_first_contact for c in mine),
             )
         )
-    uncontacted = [c for c in open_cases if c.first_contact_at is None]
+    uncontacted = [c for c in open_cases if c.awaits_first_contact]
     return TeamOverview(
         teams=list(db.session.scalars(teams_query)),
         rows=rows,

@@ -40,9 +40,14 @@ EXPORT_COLUMNS = (
 
 
 def next_due():
-    """The deadline that matters next: first contact until it happens, then resolution."""
+    """The deadline that matters next: first contact until it happens, then resolution (as
+    Case.next_due; a case whose customer wants no contact has no first-contact deadline)."""
     return sa.case(
-        (Case.first_contact_at.is_(None), Case.first_contact_due), else_=Case.resolve_due
+        (
+            Case.first_contact_at.is_(None) & Case.first_contact_due.is_not(None),
+            Case.first_contact_due,
+        ),
+        else_=Case.resolve_due,
     )
 
 
@@ -237,8 +242,8 @@ def queue_rows(user: User, filters: QueueFilters, now: datetime) -> Iterator[tup
     memory). Written by portal.csv_export, which guards every cell."""
     query = with_rows(queue_query(user, filters, now)).execution_options(yield_per=500)
     for case in db.session.scalars(query):
-        contacted = case.first_contact_at is not None
-        due = case.resolve_due if contacted else case.first_contact_due
+        contacted = not case.awaits_first_contact
+        due = case.next_due
         yield (
             case.id,
             case.status,

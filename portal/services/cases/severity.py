@@ -141,12 +141,18 @@ def change_severity(
         # breach sweep watches the new deadline; a breach that still holds stays recorded.
         lifted = []
         for which, (due_at, done_at, mark) in BREACHES.items():
-            if getattr(case, mark) and (getattr(case, done_at) or now) <= getattr(case, due_at):
+            due_now = getattr(case, due_at)
+            if getattr(case, mark) and due_now and (getattr(case, done_at) or now) <= due_now:
                 setattr(case, mark, None)
                 lifted.append(which.replace("_", " "))
         message = (
             f"Severity changed from {old} to {severity} by {actor.name}: {reason}. "
-            f"First contact by {when(due.first_contact_due)}, resolve by {when(due.resolve_due)}."
+            + (
+                f"First contact by {when(due.first_contact_due)}, "
+                if due.first_contact_due
+                else "No first-contact deadline (no contact wanted); "
+            )
+            + f"resolve by {when(due.resolve_due)}."
         )
         if lifted:
             message += f" The {' and '.join(lifted)} deadline is no longer missed."
@@ -161,7 +167,9 @@ def change_severity(
                     "from": old,
                     "to": severity,
                     "reason": reason,
-                    "first_contact_due": due.first_contact_due.isoformat(),
+                    "first_contact_due": (
+                        due.first_contact_due.isoformat() if due.first_contact_due else None
+                    ),
                     "resolve_due": due.resolve_due.isoformat(),
                 },
                 created_at=now,

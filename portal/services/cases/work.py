@@ -10,7 +10,9 @@
   `first_contact_at` (a later contact, or one after a reopen, never moves it).
 - `resolve`: an outcome (RESOLVE_OUTCOMES) and a summary; sets `resolved_at` and `outcome`, then
   `followup_survey.on_resolved` schedules the "did this fix it?" survey, in the same
-  transaction. An open case is contacted before it is resolved.
+  transaction. An open case is contacted before it is resolved, unless the customer did not
+  ask to be contacted (`Case.contact_wanted` false): then the rep reviews it, notes what was
+  done and resolves it from open, and no follow-up survey is sent (the timeline says why).
 - `reopen(case, actor, reason, now, *, by_customer=False)`: from resolved or closed. Staff
   reopen with a reason; the follow-up answer (services/cases/followup.py) reopens with
   `actor=None, by_customer=True` when the customer says the fix did not work. `reopen_count`
@@ -96,12 +98,24 @@ REFUSALS: dict[tuple[str, str], str] = {
 ACTION_WORDS = {"contact": "log a contact on", "resolve": "resolve", "reopen": "reopen"}
 
 
-def allowed(action: str, status: str) -> bool:
-    return status in TRANSITIONS[action]
+# A case whose customer did not ask to be contacted also resolves straight from open.
+NO_CONTACT_RESOLVE = {"open": "resolved"}
+
+
+def _table(action: str, case: Case | None) -> dict[str, str]:
+    if action == "resolve" and case is not None and case.contact_wanted is False:
+        return {**TRANSITIONS[action], **NO_CONTACT_RESOLVE}
+    return TRANSITIONS[action]
+
+
+def allowed(action: str, status: str, case: Case | None = None) -> bool:
+    """Whether `action` may start from `status` (for `case`, when its own rules matter:
+    see NO_CONTACT_RESOLVE)."""
+    return status in _table(action, case)
 
 
 def next_status(case: Case, action: str) -> str:
-    after = TRANSITIONS[action].get(case.status)
+    after = _table(action, case).get(case.status)
     if after is None:
         raise RuleError(
             REFUSALS.get(

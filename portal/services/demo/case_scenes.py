@@ -28,15 +28,18 @@ class CaseScenes:
     """The cases of the demo (part of the demo builder: `self` is the builder, builder.py)."""
 
     def _survey_cases(self, answers: list[AnswerPlan]) -> None:
-        for answer in answers:
+        quiet = self._quiet_answer(answers)
+        negative = [a for a in answers if a.invitation.response.sentiment_label == "negative"]
+        for answer in negative:
             response, row = answer.invitation.response, answer.row
-            if response.sentiment_label != "negative":
-                continue
+            script = {"resolve": NEVER} if answer is quiet else None
             case = Case(
                 source="survey",
                 customer_id=row.buyer.customer.id,
                 sale_id=row.sale.id,
                 response_id=response.id,
+                # "You may contact me" left unticked: reviewed and resolved without contact.
+                contact_wanted=bool(response.may_contact),
                 satisfaction_before=response.satisfaction,
                 severity=answer.severity or SEVERITY_BY_SATISFACTION[response.satisfaction],
                 # as triage opens it: the customer's words are the case's (jobs/triage.py)
@@ -49,7 +52,25 @@ class CaseScenes:
             opened = response.analysed_at + SECOND
             first_event = ("system", "opened", said)
             product = row.sale.product
-            self._play(case, row.buyer, row.rep, opened, first_event, topic, product=product)
+            self._play(case, row.buyer, row.rep, opened, first_event, topic, script, product)
+
+    def _quiet_answer(self, answers: list[AnswerPlan]) -> AnswerPlan | None:
+        """A scene every demo shows: the newest unhappy answer about a sale of the first login
+        rep left "You may contact me" unticked, and waits in her queue to be reviewed. A small
+        demo where she has none makes her newest analysed answer a bare 1 of 5."""
+        hers = [a for a in answers if a.row.rep is self.reps[LOGIN_REPS[0]] and a.analysed]
+        quiet = next(
+            (a for a in reversed(hers) if a.invitation.response.sentiment_label == "negative"),
+            hers[-1] if hers else None,
+        )
+        if quiet is None:
+            return None
+        response = quiet.invitation.response
+        if response.sentiment_label != "negative":
+            response.satisfaction, response.recommend, response.comment = 1, 2, None
+            self._analyse(response, "negative", [])
+        response.may_contact = False
+        return quiet
 
     def _form_cases(self, n: int, within: timedelta) -> None:
         """Complaints sent through the public form, within the last `within`."""

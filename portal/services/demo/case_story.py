@@ -7,10 +7,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from portal.models import Case, CaseEvent
-from portal.services.demo.content import NEVER_AT, OUTCOME_WEIGHTS, STAFF_NOTES, SWEEP
+from portal.services.demo.content import (
+    NEVER_AT,
+    NO_CONTACT_RESOLUTIONS,
+    OUTCOME_WEIGHTS,
+    STAFF_NOTES,
+    SWEEP,
+)
 from portal.services.demo.fit import fitting
 from portal.services.demo.plans import BuyerPlan, RepPlan
 from portal.services.sla.deadlines import deadlines_for
+from portal.services.surveys.followup import SKIP_MESSAGES
 
 
 class CaseStory:
@@ -36,6 +43,8 @@ class CaseStory:
         # What staff write fits the product sold (no gas lifts on a desk).
         self.contact_notes = contact_notes
         self.internal_notes = fitting(internal_notes, product, text_of=str)
+        if case.contact_wanted is False:  # nothing that says we spoke to them
+            resolutions = NO_CONTACT_RESOLUTIONS[topic]
         self.resolutions = {
             outcome: fitting(texts, product, text_of=str) for outcome, texts in resolutions.items()
         }
@@ -43,6 +52,8 @@ class CaseStory:
         self.status = "open"
         case.created_at, case.reopen_count = opened, 0
         case.first_contact_due, case.resolve_due = deadlines_for(self.policy, opened)
+        if case.contact_wanted is False:  # "You may contact me" left unticked: no deadline
+            case.first_contact_due = None
 
     # -- the timeline -----------------------------------------------------------------------
     def log(self, at: datetime, actor, kind: str, message: str, **data) -> None:
@@ -91,6 +102,8 @@ class CaseStory:
     def play_round(self, rep: RepPlan | None, round_: int, start: datetime) -> datetime | None:
         """Contact, resolve, ask. Returns when the case reopened (the next round starts), or
         None when the story stops here (not yet contacted or resolved, or settled)."""
+        if self.case.contact_wanted is False:
+            return self._review_and_resolve(rep, start)
         contact_at = self._contact_time(rep, round_, start)
         if round_ == 1 and contact_at > self.case.first_contact_due:
             self.breach("first_contact", self.case.first_contact_due)
@@ -131,13 +144,42 @@ class CaseStory:
                 self.log(noted, writer, "note", rng.choice(self.internal_notes), internal=True)
         return resolve_at
 
-    def _resolve(self, rep: RepPlan, round_: int, resolve_at: datetime) -> datetime | None:
-        """Resolve, then play out the follow-up: closed, waiting, or reopened (returned)."""
+    def _review_and_resolve(self, rep: RepPlan | None, start: datetime) -> None:
+        """A customer who did not ask to be contacted: the rep reviews the case, notes what
+        was done and resolves it, with no contact and no "did this fix it?" survey."""
+        if rep is None:
+            return None
+        case = self.case
+        drawn = self.demo.staff_time(start, case.resolve_due)
+        resolve_at = self.after(start, "resolve", drawn)
+        if resolve_at > case.resolve_due:
+            self.breach("resolve", case.resolve_due)
+        if resolve_at > self.now:
+            return None
+        noted = self.demo.moment(start + timedelta(minutes=5), resolve_at)
+        self.log(noted, rep.user, "note", self.rng.choice(self.internal_notes), internal=True)
+        self._resolved(rep, resolve_at)
+        self.log(
+            resolve_at + timedelta(seconds=1),
+            "system",
+            "followup_skipped",
+            SKIP_MESSAGES["no_contact_wanted"],
+            reason="no_contact_wanted",
+            round=0,
+        )
+        return None
+
+    def _resolved(self, rep: RepPlan, resolve_at: datetime) -> None:
         rng, case, resolutions = self.rng, self.case, self.resolutions
         outcome = self.demo.weighted_choice({name: OUTCOME_WEIGHTS[name] for name in resolutions})
         case.outcome, case.resolved_at, self.status = outcome, resolve_at, "resolved"
         case.resolution_summary = rng.choice(resolutions[outcome])
         self.log(resolve_at, rep.user, "resolved", case.resolution_summary, outcome=outcome)
+
+    def _resolve(self, rep: RepPlan, round_: int, resolve_at: datetime) -> datetime | None:
+        """Resolve, then play out the follow-up: closed, waiting, or reopened (returned)."""
+        case = self.case
+        self._resolved(rep, resolve_at)
         drawn = self.demo.weighted_choice({"yes": 40, "no": 8 if round_ == 1 else 0, "silent": 52})
         answer = self.script.get(f"follow_up{round_}", drawn)
         closed_at, reopened_at = self.demo.play_follow_up(

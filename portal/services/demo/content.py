@@ -246,6 +246,17 @@ STAFF_NOTES = {
          "no_action": ("Customer withdrew the complaint after the call.",)},
     ),
 }
+# What was done for a customer who did not ask to be contacted (no call, no "we agreed").
+NO_CONTACT_RESOLUTIONS = {
+    "delivery": {"explanation": ("Checked with the carrier: held at their depot; now delivered.",),
+                 "refund": ("Refunded the delivery charge for the late delivery.",)},
+    "product": {"replacement": ("Sent a replacement part with fitting instructions.",),
+                "refund": ("Refunded the faulty item; the customer keeps the rest of the order.",)},
+    "billing": {"refund": ("Refunded the overcharged amount.",),
+                "explanation": ("Reissued the invoice with the right address.",)},
+    "service": {"explanation": ("Lost fitters' booking found; the team now logs every callback.",),
+                "discount": ("Sent a voucher for the next order as an apology.",)},
+}
 OUTCOME_WEIGHTS = {"explanation": 30, "replacement": 25, "refund": 20, "discount": 20, "no_action": 5}
 COACHING = (  # rep, days ago, what their manager wrote
     ("Sara Nilsson", 3, "You have first contacts past the deadline this week. Block half an hour "

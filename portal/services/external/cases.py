@@ -30,6 +30,7 @@ def case_data(case: Case) -> dict:
         "customer_email": case.customer.email if case.customer else None,
         "assigned_rep_email": case.assigned_rep.email if case.assigned_rep else None,
         "opened_at": iso(case.created_at),
+        "contact_wanted": case.contact_wanted is not False,
         "first_contact_due": iso(case.first_contact_due),
         "first_contact_at": iso(case.first_contact_at),
         "resolve_due": iso(case.resolve_due),

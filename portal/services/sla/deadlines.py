@@ -29,7 +29,7 @@ from portal.services.sla.calendar import (
 
 
 class Deadlines(NamedTuple):
-    first_contact_due: datetime
+    first_contact_due: datetime | None  # None: the customer did not ask to be contacted
     resolve_due: datetime
 
 
@@ -79,6 +79,11 @@ def calendar_team(case: Case) -> Team | None:
 
 def deadlines_for_case(case: Case, start: datetime, *, severity: str | None = None) -> Deadlines:
     """When `case` must be first contacted and resolved, counted from `start`: the SLA policy
-    of its severity (or of `severity`, about to be set) on the calendar of `calendar_team`."""
+    of its severity (or of `severity`, about to be set) on the calendar of `calendar_team`.
+    A case whose customer did not ask to be contacted (`Case.contact_wanted` false) has no
+    first-contact deadline: None."""
     policy = policy_for(severity or case.severity)
-    return deadlines_for(policy, start, calendar_for_team(calendar_team(case)))
+    due = deadlines_for(policy, start, calendar_for_team(calendar_team(case)))
+    if case.contact_wanted is False:
+        return due._replace(first_contact_due=None)
+    return due

@@ -29,6 +29,8 @@ APPLY_ANSWER_JOB = "followup.apply_followup_answer"
 FOLLOWUP_DELAY = timedelta(days=1)
 
 SKIP_MESSAGES = {
+    "no_contact_wanted": 'No follow-up survey: the customer did not ask to be contacted ("You '
+    'may contact me" left unticked), so they are not emailed to ask whether this fixed it.',
     "unsubscribed": "No follow-up survey: the customer has unsubscribed from surveys.",
     "bounced": "No follow-up survey: the customer's email address bounces.",
     "budget": "No follow-up survey: the customer had another survey within the last "
@@ -111,6 +113,8 @@ def _retire_earlier_followups(case: Case, now: datetime) -> None:
 
 def why_no_followup(case: Case, customer: Customer, now: datetime) -> str | None:
     """The survey rules for a follow-up: None if it may go out, else the reason it may not."""
+    if case.contact_wanted is False:
+        return "no_contact_wanted"
     if customer.unsubscribed_at is not None:
         return "unsubscribed"
     if customer.bounced_at is not None:
