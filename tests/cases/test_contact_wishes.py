@@ -118,13 +118,13 @@ def test_a_survey_answer_without_consent_is_not_promised_a_call(
     case, thanks = answer_and_thank(client, answer_survey, run_jobs, rita)
 
     assert "Someone will contact you" not in thanks
-    assert "As you asked, we will not contact you unless we need to ask you something." in thanks
+    assert "You did not ask us to contact you, so we will only get in touch if we need to ask you something." in thanks
     [opened] = mails_to(outbox, "dora@example.org")
     assert "will contact you" not in body_text(opened)
-    assert "As you asked, we will not contact you" in body_text(opened)
+    assert "You did not ask us to contact you" in body_text(opened)
     status = client.get(path_of(body_text(opened), "/status/")).get_data(as_text=True)
     assert "We will contact you by" not in status
-    assert "we will not contact you unless we need to ask you something" in status
+    assert "we will only get in touch if we need to ask you something" in status
 
     [to_rep] = mails_to(outbox, "rita@example.com")
     assert "Contact: they did not ask to be contacted" in body_text(to_rep)
@@ -151,7 +151,7 @@ def test_a_survey_answer_with_consent_is_promised_an_email(
 
 def test_the_survey_offers_what_it_can_honour_in_swedish_too(client, answer_survey, run_jobs, rita):
     _, thanks = answer_and_thank(client, answer_survey, run_jobs, rita, locale="sv")
-    assert "Som du bad om kontaktar vi dig inte" in thanks
+    assert "Du bad inte om att bli kontaktad, så vi hör bara av oss" in thanks
     assert "Någon kommer att kontakta dig" not in thanks
     invitation_token = re.search(r'href="/s/([^/"]+)"', thanks).group(1)
     survey = client.get(f"/s/{invitation_token}").get_data(as_text=True)

@@ -91,7 +91,7 @@ def test_the_rep_sees_the_badge_and_resolves_without_contact_and_no_followup_is_
     assert not [m for m in outbox()[before:] if m["To"] == "quiet@example.org"]
     # The customer's status page (in their Swedish) says no such email comes.
     status = client.get(f"/status/{case_links.status_token(case)}").text
-    assert "mejlar vi dig inte för att fråga om det löste problemet" in status
+    assert "så vi mejlar dig inte för att fråga om det löste problemet" in status
     assert "Undersökt" in status and "I kontakt med dig" not in status
 
 
