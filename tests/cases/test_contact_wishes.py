@@ -118,7 +118,10 @@ def test_a_survey_answer_without_consent_is_not_promised_a_call(
     case, thanks = answer_and_thank(client, answer_survey, run_jobs, rita)
 
     assert "Someone will contact you" not in thanks
-    assert "You did not ask us to contact you, so we will only get in touch if we need to ask you something." in thanks
+    assert (
+        "You did not ask us to contact you, so we will only get in touch if we need to ask "
+        "you something." in thanks
+    )
     [opened] = mails_to(outbox, "dora@example.org")
     assert "will contact you" not in body_text(opened)
     assert "You did not ask us to contact you" in body_text(opened)
