@@ -231,6 +231,13 @@ def score_command(path, column, output_path):
     click.echo(summary.describe(), err=True)
 
 
+def _probability(flag: str, default: float, text: str):
+    """A decision bar of train-sentiment: a probability from 0 to 1."""
+    return click.option(
+        flag, type=click.FloatRange(0, 1), default=default, show_default=True, help=text
+    )
+
+
 @portal_cli.command("train-sentiment")
 @click.argument("csv_paths", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -263,47 +270,27 @@ def score_command(path, column, output_path):
     default=None,
     help="Where to write the weights (default: the shipped portal/sentiment/weights.json).",
 )
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    default=0.15,
-    show_default=True,
-    help="Probability from which a comment the rules call negative stays negative.",
+@_probability(
+    "--threshold", 0.15, "Probability from which a comment the rules call negative stays negative."
 )
-@click.option(
+@_probability(
     "--overrule",
-    type=click.FloatRange(0, 1),
-    default=0.65,
-    show_default=True,
-    help="Probability from which a comment the rules call neutral or positive is negative.",
+    0.65,
+    "Probability from which a comment the rules call neutral or positive is negative.",
 )
-@click.option(
-    "--overrule-long",
-    type=click.FloatRange(0, 1),
-    default=0.55,
-    show_default=True,
-    help="The same, for a comment of 150 characters or more.",
-)
-@click.option(
+@_probability("--overrule-long", 0.55, "The same, for a comment of 150 characters or more.")
+@_probability(
     "--overrule-problem",
-    type=click.FloatRange(0, 1),
-    default=0.45,
-    show_default=True,
-    help="The same, for a rules-neutral comment that states a problem (took, stopped, ...).",
+    0.45,
+    "The same, for a rules-neutral comment that states a problem (took, stopped, ...).",
 )
-@click.option(
+@_probability(
     "--overrule-negative-word",
-    type=click.FloatRange(0, 1),
-    default=0.25,
-    show_default=True,
-    help="The same, for a rules-neutral comment with a negative word (broken; not no/not).",
+    0.25,
+    "The same, for a rules-neutral comment with a negative word (broken; not no/not).",
 )
-@click.option(
-    "--overrule-swedish",
-    type=click.FloatRange(0, 1),
-    default=0.40,
-    show_default=True,
-    help="The same, for a Swedish comment of 40 characters or more.",
+@_probability(
+    "--overrule-swedish", 0.40, "The same, for a Swedish comment of 40 characters or more."
 )
 def train_sentiment_command(
     csv_paths,
