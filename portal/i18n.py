@@ -29,7 +29,8 @@ def speak(language: str | None) -> None:
     public pages that have no language of their own (the complaint form, a 404) in it too."""
     if language in LANGUAGES:
         g.locale = language
-        session[SESSION_KEY] = language
+        if session.get(SESSION_KEY) != language:  # else the cookie is signed and sent again
+            session[SESSION_KEY] = language
 
 
 def pick_public_language() -> None:
