@@ -85,7 +85,10 @@ def test_the_rep_sees_the_badge_and_resolves_without_contact_and_no_followup_is_
     assert db.session.scalars(invitations).all() == []
     [skipped] = events(case, "followup_skipped")
     assert "did not ask to be contacted" in skipped.message
-    assert "did not ask to be contacted" in client.get(f"/cases/{case.id}").text
+    resolved_page = client.get(f"/cases/{case.id}").text
+    assert "did not ask to be contacted" in resolved_page
+    # Once resolved, the badge stays but the instructions for working the case go.
+    assert BADGE in resolved_page and MEANING not in resolved_page
     before = len(outbox())
     run_jobs()
     assert not [m for m in outbox()[before:] if m["To"] == "quiet@example.org"]
