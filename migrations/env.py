@@ -129,12 +129,10 @@ def _foreign_keys(connection, on):
     migration that broke one fails loudly."""
     connection.commit()
     connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-    if on:
-        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        connection.commit()
-        if broken:
-            raise RuntimeError(f"migration left rows whose references are broken: {broken[:10]}")
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if on else []
     connection.commit()
+    if broken:
+        raise RuntimeError(f"migration left rows whose references are broken: {broken[:10]}")
 
 
 if context.is_offline_mode():

@@ -13,20 +13,11 @@ from portal.models.case import OPEN_STATUSES
 from portal.services.scope import managed_team_ids, visible_cases_query
 
 
-def _due(case: Case) -> datetime | None:
-    """The deadline that matters next: first contact until it happens, then resolution."""
-    return case.next_due
-
-
 def is_overdue(case: Case, now: datetime) -> bool:
     if case.status == "waiting":  # its clock is paused (services/cases/waiting.py)
         return False
-    due = _due(case)
+    due = case.next_due
     return due is not None and due < now
-
-
-def next_due(case: Case) -> datetime | None:
-    return _due(case)
 
 
 @dataclass
@@ -42,7 +33,7 @@ class RepOverview:
 def rep_overview(rep: User, now: datetime) -> RepOverview:
     open_query = visible_cases_query(rep).where(Case.status.in_(OPEN_STATUSES))
     cases = list(db.session.scalars(open_query.options(sa.orm.joinedload(Case.customer))))
-    cases.sort(key=lambda c: (_due(c) is None, _due(c) or now))
+    cases.sort(key=lambda c: (c.next_due is None, c.next_due or now))
     answers = db.session.execute(
         sa.select(SurveyResponse, Sale)
         .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)

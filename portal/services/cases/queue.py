@@ -242,7 +242,6 @@ def queue_rows(user: User, filters: QueueFilters, now: datetime) -> Iterator[tup
     memory). Written by portal.csv_export, which guards every cell."""
     query = with_rows(queue_query(user, filters, now)).execution_options(yield_per=500)
     for case in db.session.scalars(query):
-        contacted = not case.awaits_first_contact
         due = case.next_due
         yield (
             case.id,
@@ -254,7 +253,7 @@ def queue_rows(user: User, filters: QueueFilters, now: datetime) -> Iterator[tup
             case.sale.order_ref if case.sale else "",
             case.assigned_rep.name if case.assigned_rep else "triage",
             f"{case.created_at:%Y-%m-%d %H:%M}",
-            "resolve" if contacted else "first_contact",
+            "first_contact" if case.awaits_first_contact else "resolve",
             f"{due:%Y-%m-%d %H:%M}" if due else "",
             "yes" if case.is_open and due is not None and due < now else "no",
         )
