@@ -18,6 +18,8 @@ from portal.jobs.periodic import run_all_once
 from portal.metrics.commands import rebuild_performance_command
 from portal.models import SentimentCorrection, Team, User, utcnow
 from portal.models.user import MIN_PASSWORD_LENGTH, ROLES
+from portal.sentiment import training
+from portal.sentiment.model import LONG, SWEDISH_LONG
 from portal.services.addresses import normalise_email
 from portal.services.cases.themes import backfill as backfill_themes
 from portal.services.cases.themes import ensure_themes
@@ -271,26 +273,34 @@ def _probability(flag: str, default: float, text: str):
     help="Where to write the weights (default: the shipped portal/sentiment/weights.json).",
 )
 @_probability(
-    "--threshold", 0.15, "Probability from which a comment the rules call negative stays negative."
+    "--threshold",
+    training.THRESHOLD,
+    "Probability from which a comment the rules call negative stays negative.",
 )
 @_probability(
     "--overrule",
-    0.65,
+    training.OVERRULE,
     "Probability from which a comment the rules call neutral or positive is negative.",
 )
-@_probability("--overrule-long", 0.55, "The same, for a comment of 150 characters or more.")
+@_probability(
+    "--overrule-long",
+    training.OVERRULE_LONG,
+    f"The same, for a comment of {LONG} characters or more.",
+)
 @_probability(
     "--overrule-problem",
-    0.45,
+    training.OVERRULE_PROBLEM,
     "The same, for a rules-neutral comment that states a problem (took, stopped, ...).",
 )
 @_probability(
     "--overrule-negative-word",
-    0.25,
+    training.OVERRULE_NEGATIVE_WORD,
     "The same, for a rules-neutral comment with a negative word (broken; not no/not).",
 )
 @_probability(
-    "--overrule-swedish", 0.40, "The same, for a Swedish comment of 40 characters or more."
+    "--overrule-swedish",
+    training.OVERRULE_SWEDISH,
+    f"The same, for a Swedish comment of {SWEDISH_LONG} characters or more.",
 )
 def train_sentiment_command(
     csv_paths,
@@ -315,7 +325,7 @@ def train_sentiment_command(
     corrections in the database, and the CSV files given (columns "text" and "label":
     negative, neutral or positive). Needs scikit-learn (pip install -e ".[dev]").
     """
-    from portal.sentiment import model, training
+    from portal.sentiment import model
 
     try:
         sources = _training_sources(
