@@ -16,7 +16,7 @@ from portal.services.demo.content import (
 )
 from portal.services.demo.fit import fitting
 from portal.services.demo.plans import BuyerPlan, RepPlan
-from portal.services.sla.deadlines import deadlines_for
+from portal.services.sla.deadlines import as_wanted, deadlines_for
 from portal.services.surveys.followup import SKIP_MESSAGES
 
 
@@ -51,9 +51,9 @@ class CaseStory:
         self.events: list[tuple] = []
         self.status = "open"
         case.created_at, case.reopen_count = opened, 0
-        case.first_contact_due, case.resolve_due = deadlines_for(self.policy, opened)
-        if case.contact_wanted is False:  # "You may contact me" left unticked: no deadline
-            case.first_contact_due = None
+        case.first_contact_due, case.resolve_due = as_wanted(
+            case, deadlines_for(self.policy, opened)
+        )
 
     # -- the timeline -----------------------------------------------------------------------
     def log(self, at: datetime, actor, kind: str, message: str, **data) -> None:

@@ -83,7 +83,10 @@ def deadlines_for_case(case: Case, start: datetime, *, severity: str | None = No
     A case whose customer did not ask to be contacted (`Case.contact_wanted` false) has no
     first-contact deadline: None."""
     policy = policy_for(severity or case.severity)
-    due = deadlines_for(policy, start, calendar_for_team(calendar_team(case)))
-    if case.contact_wanted is False:
-        return due._replace(first_contact_due=None)
-    return due
+    return as_wanted(case, deadlines_for(policy, start, calendar_for_team(calendar_team(case))))
+
+
+def as_wanted(case: Case, due: Deadlines) -> Deadlines:
+    """`due` for this case: no first-contact deadline when the customer did not ask to be
+    contacted (`Case.contact_wanted` false)."""
+    return due._replace(first_contact_due=None) if case.contact_wanted is False else due
