@@ -25,6 +25,7 @@ from portal.complaints.forms import (
     ComplaintDetailsForm,
     ComplaintForm,
     ReplyForm,
+    upload_limits,
 )
 from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
 from portal.dead_link_page import dead_link_page
@@ -38,6 +39,7 @@ from portal.services.addresses import normalise_email
 from portal.services.cases import messages as customer_messages
 from portal.services.cases import waiting as case_waiting
 from portal.services.complaints import Complainant, Details
+from portal.services.inbound.attachments import megabytes
 from portal.services.surveys import answers
 from portal.services.surveys.answers import LinkState
 from portal.text_input import single_line
@@ -117,7 +119,11 @@ def new():
     if form.validate_on_submit():
         if not form.is_bot:  # a bot gets the very same answer, and nothing is stored
             complaints.file_complaint(
-                _complainant(form), _details(form), _current_language(), utcnow()
+                _complainant(form),
+                _details(form),
+                _current_language(),
+                utcnow(),
+                files=form.kept_files,
             )
         session[SENT_TO] = normalise_email(form.email.data)
         return redirect(url_for("complaints.sent", lang=request.args.get("lang")), code=303)
@@ -256,7 +262,9 @@ def from_survey(token: str):
     _speak(invitation.customer.locale)
     form = ComplaintDetailsForm()
     if form.validate_on_submit():
-        complaint = complaints.file_from_survey(invitation, _details(form), utcnow())
+        complaint = complaints.file_from_survey(
+            invitation, _details(form), utcnow(), files=form.kept_files
+        )
         return _to_status(complaint)
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -329,7 +337,9 @@ def case_status(token: str):
     _speak(case.customer.locale)
     form = ReplyForm()
     if form.validate_on_submit():
-        customer_messages.receive_from_customer(case, form.body.data, utcnow())
+        customer_messages.receive_from_customer(
+            case, form.body.data, utcnow(), files=form.kept_files
+        )
         case_waiting.customer_answered(case, utcnow())  # stored first; then the clock runs
         return redirect(
             url_for(
@@ -409,6 +419,25 @@ def too_many(exc):
     words = request.form.get(field, "")[:5000] if request.method == "POST" else ""
     page = render_template("complaints/too_many.html", kept_words=words, reply=field == "body")
     return _private((page, 429))
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """More than MAX_CONTENT_LENGTH sent at once (files too big together): refused before it
+    is read, so there is nothing of it to keep; the page says what to do, in their language."""
+    _language_picked()
+    recovery = recovery_for_request()
+    token = (request.view_args or {}).get("token")
+    if recovery is not None and token:
+        _speak(recovery.locale(token))
+    limits = upload_limits()
+    page = render_template(
+        "complaints/too_large.html",
+        max_file=megabytes(limits.size),
+        max_count=limits.count,
+        back_url=request.url,
+    )
+    return _private((page, 413))
 
 
 @bp.errorhandler(CSRFError)
