@@ -16,9 +16,10 @@ from portal.extensions import db
 from portal.models import Case, CaseEvent, Customer, InboundAttachment
 from portal.services import status_links
 from portal.services.customer_files import sniff
+from portal.services.setup import ensure_sla_policies
 from tests.conftest import PASSWORD, csrf_from, submit
 
-from .test_complaints import WORDS, complain, confirm, confirm_link, sold  # noqa: F401
+from .test_complaints import WORDS, complain, confirm, confirm_link
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00" + b"\x00" * 200
@@ -53,6 +54,21 @@ def stored_files() -> list[InboundAttachment]:
 def the_case() -> Case:
     db.session.expire_all()
     return db.session.scalars(sa.select(Case)).one()
+
+
+@pytest.fixture
+def sold(app, make_team, make_user, make_sale):
+    """Order ORD-7 of Carl (carl@example.org), sold by Rita (rita@example.com) of team North
+    (as in test_complaints.py)."""
+    ensure_sla_policies()
+    north = make_team("North", lead=make_user("manager", name="Maja Manager"))
+    rita = make_user("rep", team=north, name="Rita Rep", email="rita@example.com")
+
+    def make():
+        customer = Customer(email="carl@example.org", name="Carl Kund", locale="en")
+        return make_sale(rep=rita, customer=customer, order_ref="ORD-7")
+
+    return make
 
 
 @pytest.fixture
@@ -277,9 +293,10 @@ def test_a_refused_file_on_the_status_page_keeps_the_message(client, sold, run_j
     page = response.get_data(as_text=True)
     assert "virus.exe: only photos (JPEG, PNG, HEIC, WebP) and PDF files." in page
     assert "My words must not be lost." in page
-    assert db.session.scalars(
-        sa.select(CaseEvent).where(CaseEvent.kind == "customer_message")
-    ).all() == []
+    assert (
+        db.session.scalars(sa.select(CaseEvent).where(CaseEvent.kind == "customer_message")).all()
+        == []
+    )
 
 
 def png_with_text() -> bytes:
