@@ -16,7 +16,7 @@ from portal.form_helpers import strip
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
 from portal.services import customer_files
 from portal.services.cases.messages import MESSAGE_MAX
-from portal.services.inbound.attachments import Limits, megabytes
+from portal.services.inbound.attachments import Limits
 from portal.text_input import single_line
 
 DESCRIPTION_MIN = 10
@@ -47,6 +47,11 @@ ACCEPTED_FILES = "image/*,application/pdf"
 def upload_limits() -> Limits:
     config = current_app.config
     return Limits(count=config["COMPLAINT_MAX_FILES"], size=config["COMPLAINT_MAX_FILE_BYTES"])
+
+
+def megabytes(size: int) -> str:
+    """"10 MB", "0.2 MB": the limit as the customer reads it."""
+    return f"{size / 1_000_000:g} MB"
 
 
 def _refusal_text(refusal: customer_files.Refusal, limits: Limits) -> str:

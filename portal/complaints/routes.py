@@ -25,6 +25,7 @@ from portal.complaints.forms import (
     ComplaintDetailsForm,
     ComplaintForm,
     ReplyForm,
+    megabytes,
     upload_limits,
 )
 from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
@@ -39,7 +40,6 @@ from portal.services.addresses import normalise_email
 from portal.services.cases import messages as customer_messages
 from portal.services.cases import waiting as case_waiting
 from portal.services.complaints import Complainant, Details
-from portal.services.inbound.attachments import megabytes
 from portal.services.surveys import answers
 from portal.services.surveys.answers import LinkState
 from portal.text_input import single_line

@@ -96,7 +96,7 @@ def test_the_form_offers_a_phone_its_camera_and_says_location_data_is_removed(cl
     assert 'enctype="multipart/form-data"' in page
     assert 'accept="image/*,application/pdf"' in page and "multiple" in page
     assert "Location data is removed from photos" in page
-    assert "Up to 5 photos" in page and "10.0 MB each" in page
+    assert "Up to 5 photos" in page and "at most 10 MB each" in page
 
 
 def test_files_sent_with_a_complaint_follow_it_into_its_case_for_the_staff_who_see_it(
