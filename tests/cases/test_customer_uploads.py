@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,9 @@ from .test_complaints import WORDS, complain, confirm, confirm_link
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00" + b"\x00" * 200
+# An iPhone-style HEIC (64x48, held upright: EXIF orientation 6) with a GPS location and the
+# camera's make in its EXIF; made once with pillow-heif, which can encode (pi-heif cannot).
+HEIC = (Path(__file__).parent / "data" / "phone-photo.heic").read_bytes()
 
 
 def jpeg_with_gps(size=(40, 30), orientation: int | None = None) -> bytes:
@@ -163,6 +167,18 @@ def test_location_and_camera_are_removed_and_the_photo_is_turned_upright(
     assert ExifTags.Base.Make not in exif and ExifTags.Base.Orientation not in exif
     assert b"PhoneMaker" not in kept.data and b"Exif" not in kept.data
     assert kept.size == len(kept.data)
+
+
+def test_a_heic_photo_is_kept_as_jpeg_without_its_location(client, sold):
+    sold()
+    assert b"PhoneMaker" in HEIC  # the fixture does carry its metadata
+    assert complain(client, photos=files(("IMG_1234.HEIC", HEIC))).status_code == 303
+    [kept] = stored_files()
+    assert (kept.filename, kept.content_type) == ("IMG_1234.jpg", "image/jpeg")
+    stored = Image.open(BytesIO(kept.data))
+    assert stored.format == "JPEG" and stored.size == (48, 64)  # upright
+    assert not stored.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert b"PhoneMaker" not in kept.data
 
 
 @pytest.mark.parametrize(
