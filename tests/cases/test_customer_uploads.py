@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -14,10 +15,11 @@ import sqlalchemy as sa
 from PIL import ExifTags, Image
 
 from portal.extensions import db
-from portal.models import Case, CaseEvent, Customer, InboundAttachment
+from portal.models import Case, CaseEvent, Customer, InboundAttachment, SurveyInvitation, utcnow
 from portal.services import status_links
 from portal.services.customer_files import sniff
 from portal.services.setup import ensure_sla_policies
+from portal.tokens import make_token
 from tests.conftest import PASSWORD, csrf_from, submit
 
 from .test_complaints import WORDS, complain, confirm, confirm_link
@@ -252,6 +254,41 @@ def test_the_form_without_files_works_as_before(client, sold):
     sold()
     assert complain(client).status_code == 303
     assert stored_files() == []
+
+
+def test_the_form_from_a_survey_link_takes_files_too(client, sold, run_jobs):
+    sale = sold()
+    now = utcnow()
+    invitation = SurveyInvitation(
+        kind="post_sale",
+        customer=sale.customer,
+        sale=sale,
+        scheduled_for=now - timedelta(days=1),
+        sent_at=now - timedelta(days=1),
+        expires_at=now + timedelta(days=27),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    url = f"/s/{make_token('survey', invitation.id)}/complaint"
+    page = client.get(url).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'name="photos"' in page
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page),
+            "category": "product_quality",
+            "description": WORDS,
+            "contact_preference": "email",
+            "photos": files(("leg.jpg", jpeg_with_gps())),
+        },
+    )
+    assert response.status_code == 303
+    run_jobs()
+    case = the_case()
+    [kept] = stored_files()
+    assert (kept.filename, kept.case_id) == ("leg.jpg", case.id)
+    status = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "leg.jpg" in status
 
 
 # --- the status page ------------------------------------------------------------------------
