@@ -136,6 +136,7 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         changes=changes,
         pause=case_waiting.current_pause(case),
         complaint_files=customer_files.files_sent_with_complaint(case),
+        preview_types=customer_files.PREVIEW_TYPES,
         stale_form=next(iter(posted)) if changes is not None and posted else None,
         now=utcnow(),
         **forms,

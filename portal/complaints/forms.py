@@ -50,7 +50,7 @@ def upload_limits() -> Limits:
 
 
 def megabytes(size: int) -> str:
-    """"10 MB", "0.2 MB": the limit as the customer reads it."""
+    """ "10 MB", "0.2 MB": the limit as the customer reads it."""
     return f"{size / 1_000_000:g} MB"
 
 

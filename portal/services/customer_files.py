@@ -47,6 +47,11 @@ SAVED_AS = {
 # file that would take gigabytes to decode). Phones take up to 200 megapixels.
 MAX_PIXELS = 210_000_000
 JPEG_QUALITY = 90
+# Photos the portal saved itself (never an emailed attachment, kept as it came): their preview
+# on the case page is drawn again from their pixels, so no byte of the upload reaches a page.
+PREVIEW_SOURCES = ("complaint_form", "status_page")
+PREVIEW_TYPES = ("image/jpeg", "image/png", "image/webp")
+PREVIEW_SIZE = (480, 480)
 
 
 @dataclass(frozen=True)
@@ -233,3 +238,19 @@ def files_sent_with_complaint(case: Case) -> list[InboundAttachment]:
             .order_by(InboundAttachment.id)
         )
     )
+
+
+def has_preview(attachment: InboundAttachment) -> bool:
+    return attachment.source in PREVIEW_SOURCES and attachment.content_type in PREVIEW_TYPES
+
+
+def preview(attachment: InboundAttachment) -> bytes | None:
+    """A small JPEG of a photo the portal saved (None for anything else): for the case page."""
+    if not has_preview(attachment):
+        return None
+    with Image.open(BytesIO(attachment.data)) as image:
+        small = image.convert("RGB")
+        small.thumbnail(PREVIEW_SIZE)
+        out = BytesIO()
+        small.save(out, "JPEG", quality=80)
+    return out.getvalue()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -15,12 +14,12 @@ import sqlalchemy as sa
 from PIL import ExifTags, Image
 
 from portal.extensions import db
-from portal.models import Case, CaseEvent, Customer, InboundAttachment, SurveyInvitation, utcnow
+from portal.models import Case, CaseEvent, Customer, InboundAttachment
 from portal.services import status_links
 from portal.services.customer_files import sniff
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
-from tests.conftest import PASSWORD, csrf_from, submit
+from tests.conftest import PASSWORD, csrf_from, sent_invitation, submit
 
 from .test_complaints import WORDS, complain, confirm, confirm_link
 
@@ -137,11 +136,24 @@ def test_files_sent_with_a_complaint_follow_it_into_its_case_for_the_staff_who_s
     assert download.headers["Content-Type"] == "application/octet-stream"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
+    # The photo, which the portal saved itself, has a small copy on the page: an image drawn
+    # again from its pixels, that cannot be anything but an image. The PDF has none.
+    photo_id = kept[0].id
+    preview_url = f"/cases/{case.id}/attachments/{photo_id}/preview"
+    assert preview_url in page
+    preview = client.get(preview_url)
+    assert preview.status_code == 200 and preview.headers["Content-Type"] == "image/jpeg"
+    assert "sandbox" in preview.headers["Content-Security-Policy"]
+    assert preview.headers["X-Content-Type-Options"] == "nosniff"
+    assert Image.open(BytesIO(preview.data)).size == (40, 30)
+    assert client.get(f"/cases/{case.id}/attachments/{pdf_id}/preview").status_code == 404
+
     # A rep of another team: neither the case nor its files exist for them.
     other = make_user("rep", name="Otto Other", email="otto@example.com")
     theirs = app.test_client()
     submit(theirs, "/login", {"email": other.email, "password": PASSWORD})
     assert theirs.get(f"/cases/{case.id}/attachments/{pdf_id}").status_code == 404
+    assert theirs.get(preview_url).status_code == 404
     # Nobody logged in: the login page, not the file.
     anonymous = app.test_client().get(f"/cases/{case.id}/attachments/{pdf_id}")
     assert anonymous.status_code in (302, 303) and anonymous.data != PDF
@@ -257,16 +269,7 @@ def test_the_form_without_files_works_as_before(client, sold):
 
 
 def test_the_form_from_a_survey_link_takes_files_too(client, sold, run_jobs):
-    sale = sold()
-    now = utcnow()
-    invitation = SurveyInvitation(
-        kind="post_sale",
-        customer=sale.customer,
-        sale=sale,
-        scheduled_for=now - timedelta(days=1),
-        sent_at=now - timedelta(days=1),
-        expires_at=now + timedelta(days=27),
-    )
+    invitation = sent_invitation(sold())
     db.session.add(invitation)
     db.session.commit()
     url = f"/s/{make_token('survey', invitation.id)}/complaint"
