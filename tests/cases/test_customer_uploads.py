@@ -221,6 +221,15 @@ def test_a_photo_that_cannot_be_opened_is_refused_by_name(client, sold):
     assert stored_files() == []
 
 
+def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(client, sold):
+    sold()
+    out = BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, "PNG")  # 100 megapixels in a few kB
+    page = complain(client, photos=files(("huge.png", out.getvalue()))).get_data(as_text=True)
+    assert "huge.png could not be opened as a photo." in page
+    assert stored_files() == []
+
+
 def test_too_many_files_and_too_big_a_file_are_refused_and_nothing_is_stored(client, app, sold):
     sold()
     photo = jpeg_with_gps()
