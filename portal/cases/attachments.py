@@ -16,7 +16,10 @@ from portal.services import customer_files
 from portal.services.inbound.attachments import attachment_of
 
 # The preview is an image and nothing else, even opened on its own.
-PREVIEW_POLICY = "default-src 'none'; img-src 'self'; sandbox"
+PREVIEW_POLICY = (
+    "default-src 'none'; img-src 'self'; frame-ancestors 'none'; object-src 'none'; "
+    "base-uri 'none'; form-action 'none'; sandbox"
+)
 
 
 @bp.get("/<int:case_id>/attachments/<int:attachment_id>")

@@ -16,7 +16,7 @@ from portal.form_helpers import strip
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
 from portal.services import customer_files
 from portal.services.cases.messages import MESSAGE_MAX
-from portal.services.inbound.attachments import Limits
+from portal.services.customer_files import Limits
 from portal.text_input import single_line
 
 DESCRIPTION_MIN = 10

@@ -25,8 +25,6 @@ from portal.complaints.forms import (
     ComplaintDetailsForm,
     ComplaintForm,
     ReplyForm,
-    megabytes,
-    upload_limits,
 )
 from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
 from portal.dead_link_page import dead_link_page
@@ -119,11 +117,7 @@ def new():
     if form.validate_on_submit():
         if not form.is_bot:  # a bot gets the very same answer, and nothing is stored
             complaints.file_complaint(
-                _complainant(form),
-                _details(form),
-                _current_language(),
-                utcnow(),
-                files=form.kept_files,
+                _complainant(form), _details(form), _current_language(), utcnow()
             )
         session[SENT_TO] = normalise_email(form.email.data)
         return redirect(url_for("complaints.sent", lang=request.args.get("lang")), code=303)
@@ -153,6 +147,7 @@ def _details(form: ComplaintDetailsForm) -> Details:
         description=form.description.data,
         contact_preference=form.contact_preference.data,
         phone=form.phone.data,
+        files=tuple(form.kept_files),
     )
 
 
@@ -262,9 +257,7 @@ def from_survey(token: str):
     _speak(invitation.customer.locale)
     form = ComplaintDetailsForm()
     if form.validate_on_submit():
-        complaint = complaints.file_from_survey(
-            invitation, _details(form), utcnow(), files=form.kept_files
-        )
+        complaint = complaints.file_from_survey(invitation, _details(form), utcnow())
         return _to_status(complaint)
     status = 422 if request.method == "POST" else 200
     return render_template(
@@ -423,20 +416,13 @@ def too_many(exc):
 
 @bp.errorhandler(413)
 def too_large(exc):
-    """More than MAX_CONTENT_LENGTH sent at once (files too big together): refused before it
-    is read, so there is nothing of it to keep; the page says what to do, in their language."""
+    """More than MAX_CONTENT_LENGTH at once (files too big together): nothing of it was read."""
     _language_picked()
     recovery = recovery_for_request()
     token = (request.view_args or {}).get("token")
     if recovery is not None and token:
         _speak(recovery.locale(token))
-    limits = upload_limits()
-    page = render_template(
-        "complaints/too_large.html",
-        max_file=megabytes(limits.size),
-        max_count=limits.count,
-        back_url=request.url,
-    )
+    page = render_template("complaints/too_large.html", back_url=request.url)
     return _private((page, 413))
 
 

@@ -42,6 +42,7 @@ class Details:
     description: str
     contact_preference: str
     phone: str | None
+    files: tuple[customer_files.CleanFile, ...] = ()  # photos and PDFs, checked and cleaned
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,7 @@ def _fields(details: Details) -> dict:
     }
 
 
-def file_complaint(
-    who: Complainant,
-    details: Details,
-    locale: str,
-    now: datetime,
-    files: list[customer_files.CleanFile] | None = None,
-) -> Complaint:
+def file_complaint(who: Complainant, details: Details, locale: str, now: datetime) -> Complaint:
     """Store a complaint from the public form, with the photos and files sent with it, and
     queue its confirmation email."""
     fields = {
@@ -84,19 +79,14 @@ def file_complaint(
     complaint = Complaint(locale=locale, created_at=now, **fields)
     db.session.add(complaint)
     db.session.flush()
-    customer_files.add_to_complaint(complaint, files or [])
+    customer_files.add_to_complaint(complaint, list(details.files))
     outbox.add("complaints.send_complaint_confirmation", complaint.id, family="mail")
     db.session.commit()
     outbox.flush()
     return complaint
 
 
-def file_from_survey(
-    invitation: SurveyInvitation,
-    details: Details,
-    now: datetime,
-    files: list[customer_files.CleanFile] | None = None,
-) -> Complaint:
+def file_from_survey(invitation: SurveyInvitation, details: Details, now: datetime) -> Complaint:
     """Store a complaint sent from a survey link, with its photos and files: the link proves
     the address, so it is confirmed at once and linked to the invitation's customer and
     sale."""
@@ -119,7 +109,7 @@ def file_from_survey(
     )
     db.session.add(complaint)
     db.session.flush()
-    customer_files.add_to_complaint(complaint, files or [])
+    customer_files.add_to_complaint(complaint, list(details.files))
     _queue_confirmed_work(complaint.id)
     db.session.commit()
     outbox.flush()

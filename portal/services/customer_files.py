@@ -18,6 +18,7 @@ Refusals carry a reason key, not a sentence: the customer's page says it in thei
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -29,9 +30,11 @@ from sqlalchemy.orm import defer
 
 from portal.extensions import db
 from portal.models import Case, Complaint, InboundAttachment
-from portal.services.inbound.attachments import Limits, safe_filename
+from portal.text_input import single_line, without_surrogates
 
 pi_heif.register_heif_opener()
+
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 PDF = "application/pdf"
 # Brands of an ISO media file ("ftyp" box) that are HEIF/HEIC still images.
@@ -53,6 +56,18 @@ DECOMPRESSION_BOMB = (Image.DecompressionBombWarning, Image.DecompressionBombErr
 PREVIEW_SOURCES = ("complaint_form", "status_page")
 PREVIEW_TYPES = ("image/jpeg", "image/png", "image/webp")
 PREVIEW_SIZE = (480, 480)
+
+
+@dataclass(frozen=True)
+class Limits:
+    count: int
+    size: int  # bytes per file
+
+
+def safe_filename(name: str | None, index: int) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]  # never a path
+    cleaned = _UNSAFE_NAME.sub("_", without_surrogates(single_line(base))).strip(" .")
+    return cleaned[-120:] or f"attachment-{index}"
 
 
 @dataclass(frozen=True)
