@@ -70,3 +70,16 @@ def test_a_photo_from_a_phone_reaches_the_case_page(app, shop, smtp_server, jour
     with rep.expect_download() as download:
         rep.get_by_role("link", name="IMG_0042.jpg").click()
     assert download.value.suggested_filename == "IMG_0042.jpg"
+
+
+def test_files_too_big_together_get_a_page_in_swedish(app, shop, journey, tmp_path):  # noqa: F811
+    app.config["MAX_CONTENT_LENGTH"] = 300_000
+    manual = tmp_path / "manual.pdf"
+    manual.write_bytes(b"%PDF-1.7\n" + b"0" * 400_000)
+    customer = journey.person("customer", phone=True, locale="sv-SE")
+    customer.goto("/complaint")
+    customer.get_by_label("Foton eller filer").set_input_files([str(manual)])
+    customer.get_by_role("button", name="Skicka mitt klagomål").click()
+    customer.get_by_role("heading", name="Dina filer är för stora").wait_for()
+    journey.step(customer, "sent too much: told what to do, in swedish")
+    journey.accessible(customer, "too large page")
