@@ -160,6 +160,12 @@ class Config:
         self.INBOUND_MAX_ATTACHMENT_BYTES = env_int(
             "INBOUND_MAX_ATTACHMENT_BYTES", 5_000_000, minimum=0
         )
+        # Photos and files customers send with a complaint or a status-page message
+        # (services/customer_files.py): how many at once, and the size of each.
+        self.COMPLAINT_MAX_FILES = env_int("COMPLAINT_MAX_FILES", 5, minimum=0, maximum=20)
+        self.COMPLAINT_MAX_FILE_BYTES = env_int(
+            "COMPLAINT_MAX_FILE_BYTES", 10_000_000, minimum=100_000, maximum=50_000_000
+        )
         # The company's logo (Admin > Organisation), beside the database in the instance folder.
         self.ORGANISATION_DIR = Path(
             env_str("ORGANISATION_DIR", str(INSTANCE_DIR / "organisation"))
@@ -200,7 +206,13 @@ class Config:
         self.SESSION_COOKIE_SECURE = secure
         self.REMEMBER_COOKIE_SECURE = secure
         self.WTF_CSRF_TIME_LIMIT = None  # tied to the session: a page left open still submits
-        self.MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+        # A request larger than this is refused with 413 before it is read (the complaint
+        # pages answer with their own page, in the customer's language): room for the most
+        # files a customer may send at their largest, and the words with them.
+        self.MAX_CONTENT_LENGTH = max(
+            16 * 1024 * 1024,
+            self.COMPLAINT_MAX_FILES * self.COMPLAINT_MAX_FILE_BYTES + 1_000_000,
+        )
         # Webhooks go to https:// only; plain http:// to a loopback address is for development
         # and tests (on by default there, off in production).
         self.WEBHOOKS_ALLOW_HTTP_LOOPBACK = env_bool("WEBHOOKS_ALLOW_HTTP_LOOPBACK", False)

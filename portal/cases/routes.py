@@ -36,6 +36,7 @@ from portal.extensions import db
 from portal.form_helpers import show_rule_error
 from portal.models import Case, utcnow
 from portal.models.case import NOT_A_COMPLAINT
+from portal.services import customer_files
 from portal.services.cases import answer_changes, assignment, labels, themes
 from portal.services.cases import contact as case_contact
 from portal.services.cases import history as case_history
@@ -134,6 +135,8 @@ def _show(case: Case, posted: dict | None = None, changes: list | None = None, s
         outcome_labels=OUTCOME_LABELS,
         changes=changes,
         pause=case_waiting.current_pause(case),
+        complaint_files=customer_files.files_sent_with_complaint(case),
+        preview_types=customer_files.PREVIEW_TYPES,
         stale_form=next(iter(posted)) if changes is not None and posted else None,
         now=utcnow(),
         **forms,

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import EmailField, RadioField, SelectChoice, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from portal.form_helpers import strip
 from portal.models.complaint import COMPLAINT_CATEGORIES, CONTACT_PREFERENCES
+from portal.services import customer_files
 from portal.services.cases.messages import MESSAGE_MAX
+from portal.services.customer_files import Limits
 from portal.text_input import single_line
 
 DESCRIPTION_MIN = 10
@@ -36,7 +40,80 @@ assert set(CATEGORY_LABELS) == set(COMPLAINT_CATEGORIES)
 assert set(CONTACT_LABELS) == set(CONTACT_PREFERENCES)
 
 
-class ComplaintDetailsForm(FlaskForm):
+# What a phone offers for the file input: the camera and the photo library, and PDF files.
+ACCEPTED_FILES = "image/*,application/pdf"
+
+
+def upload_limits() -> Limits:
+    config = current_app.config
+    return Limits(count=config["COMPLAINT_MAX_FILES"], size=config["COMPLAINT_MAX_FILE_BYTES"])
+
+
+def megabytes(size: int) -> str:
+    """ "10 MB", "0.2 MB": the limit as the customer reads it."""
+    return f"{size / 1_000_000:g} MB"
+
+
+def _refusal_text(refusal: customer_files.Refusal, limits: Limits) -> str:
+    name = refusal.filename
+    if refusal.reason == "size":
+        return _l(
+            "%(name)s is too big: each file can be at most %(max)s.",
+            name=name,
+            max=megabytes(limits.size),
+        )
+    if refusal.reason == "count":
+        return _l(
+            "%(name)s: you can send at most %(count)d files at a time.",
+            name=name,
+            count=limits.count,
+        )
+    if refusal.reason == "unreadable":
+        return _l(
+            "%(name)s could not be opened as a photo. Take the photo again, or send it as a JPEG.",
+            name=name,
+        )
+    return _l("%(name)s: only photos (JPEG, PNG, HEIC, WebP) and PDF files.", name=name)
+
+
+class PhotosMixin:
+    """The photos and files field: checked by their content (services/customer_files.py),
+    cleaned of their metadata. `kept_files` holds them once the form validates."""
+
+    photos = MultipleFileField(_l("Photos or files"))
+    kept_files: list = []
+
+    def validate_photos(self, field) -> None:
+        limits = upload_limits()
+        uploads = [
+            customer_files.Upload(f.filename, f.read(limits.size + 1))
+            for f in (field.data or [])
+            if f is not None and hasattr(f, "read")
+        ]
+        checked = customer_files.check_uploads(uploads, limits)
+        self.kept_files = checked.files
+        if checked.refused:
+            self.kept_files = []
+            raise ValidationError(" ".join(str(_refusal_text(r, limits)) for r in checked.refused))
+
+    @property
+    def photos_help(self) -> str:
+        limits = upload_limits()
+        return _l(
+            "Up to %(count)d photos (JPEG, PNG, HEIC, WebP) or PDF files, at most %(max)s each. "
+            "Location data is removed from photos before they are kept.",
+            count=limits.count,
+            max=megabytes(limits.size),
+        )
+
+    @property
+    def picked_files(self) -> bool:
+        """Whether files were sent with the form (then, if it comes back, they must be
+        picked again: a browser cannot be given them back)."""
+        return any(getattr(f, "filename", None) for f in (self.photos.data or []))
+
+
+class ComplaintDetailsForm(PhotosMixin, FlaskForm):
     """What went wrong and how to reach the customer: the part every complaint has."""
 
     category = RadioField(
@@ -133,10 +210,11 @@ PUBLIC_FIELD_ORDER = (
     "description",
     "contact_preference",
     "phone",
+    "photos",
 )
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PhotosMixin, FlaskForm):
     """The customer's answer on their case's status page."""
 
     body = TextAreaField(

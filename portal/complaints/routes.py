@@ -147,6 +147,7 @@ def _details(form: ComplaintDetailsForm) -> Details:
         description=form.description.data,
         contact_preference=form.contact_preference.data,
         phone=form.phone.data,
+        files=tuple(form.kept_files),
     )
 
 
@@ -329,7 +330,9 @@ def case_status(token: str):
     _speak(case.customer.locale)
     form = ReplyForm()
     if form.validate_on_submit():
-        customer_messages.receive_from_customer(case, form.body.data, utcnow())
+        customer_messages.receive_from_customer(
+            case, form.body.data, utcnow(), files=form.kept_files
+        )
         case_waiting.customer_answered(case, utcnow())  # stored first; then the clock runs
         return redirect(
             url_for(
@@ -409,6 +412,18 @@ def too_many(exc):
     words = request.form.get(field, "")[:5000] if request.method == "POST" else ""
     page = render_template("complaints/too_many.html", kept_words=words, reply=field == "body")
     return _private((page, 429))
+
+
+@bp.errorhandler(413)
+def too_large(exc):
+    """More than MAX_CONTENT_LENGTH at once (files too big together): nothing of it was read."""
+    _language_picked()
+    recovery = recovery_for_request()
+    token = (request.view_args or {}).get("token")
+    if recovery is not None and token:
+        _speak(recovery.locale(token))
+    page = render_template("complaints/too_large.html", back_url=request.url)
+    return _private((page, 413))
 
 
 @bp.errorhandler(CSRFError)

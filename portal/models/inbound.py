@@ -40,24 +40,48 @@ class InboundMessage(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# Where a customer's file came from: attached to an emailed reply, picked on the complaint
+# form (public or from a survey link), or sent with a message on the case's status page.
+ATTACHMENT_SOURCES = ("email", "complaint_form", "status_page")
+
+
 class InboundAttachment(Base):
-    """A file a customer attached to their emailed reply, kept within the configured limits and
-    shown to staff on the case's timeline."""
+    """A file a customer sent us, kept within the configured limits and shown to staff on the
+    case: attached to an emailed reply (`inbound_message_id`), or uploaded on the complaint
+    form (`complaint_id`; `case_id` is set once triage opens the complaint's case) or with a
+    message on the case's status page. Kept in the database: every process sees it."""
 
     __tablename__ = "inbound_attachments"
+    __table_args__ = (
+        sa.CheckConstraint(f"source IN {ATTACHMENT_SOURCES!r}", name="source_known"),
+        # A file belongs to a case, or to a complaint that has none yet.
+        sa.CheckConstraint(
+            "case_id IS NOT NULL OR complaint_id IS NOT NULL", name="case_or_complaint"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inbound_message_id: Mapped[int] = mapped_column(
+    source: Mapped[str] = mapped_column(sa.String(20), default="email", server_default="email")
+    inbound_message_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("inbound_messages.id", ondelete="CASCADE"), index=True
     )
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
+    case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(sa.String(255))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int] = mapped_column()
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    message: Mapped[InboundMessage] = relationship()
+    message: Mapped[InboundMessage | None] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class MailBounce(Base):

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CasePause, Complaint, Customer, Sale, SurveyInvitation
+from portal.services import customer_files
 from portal.services.addresses import normalise_email
 from portal.services.cases import contact
 from portal.services.sla.calendar import calendar_for_team
@@ -41,6 +42,7 @@ class Details:
     description: str
     contact_preference: str
     phone: str | None
+    files: tuple[customer_files.CleanFile, ...] = ()  # photos and PDFs, checked and cleaned
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ def _fields(details: Details) -> dict:
 
 
 def file_complaint(who: Complainant, details: Details, locale: str, now: datetime) -> Complaint:
-    """Store a complaint from the public form and queue its confirmation email."""
+    """Store a complaint from the public form, with the photos and files sent with it, and
+    queue its confirmation email."""
     fields = {
         "email": normalise_email(who.email),
         "name": who.name.strip(),
@@ -76,6 +79,7 @@ def file_complaint(who: Complainant, details: Details, locale: str, now: datetim
     complaint = Complaint(locale=locale, created_at=now, **fields)
     db.session.add(complaint)
     db.session.flush()
+    customer_files.add_to_complaint(complaint, list(details.files))
     outbox.add("complaints.send_complaint_confirmation", complaint.id, family="mail")
     db.session.commit()
     outbox.flush()
@@ -83,8 +87,9 @@ def file_complaint(who: Complainant, details: Details, locale: str, now: datetim
 
 
 def file_from_survey(invitation: SurveyInvitation, details: Details, now: datetime) -> Complaint:
-    """Store a complaint sent from a survey link: the link proves the address, so it is
-    confirmed at once and linked to the invitation's customer and sale."""
+    """Store a complaint sent from a survey link, with its photos and files: the link proves
+    the address, so it is confirmed at once and linked to the invitation's customer and
+    sale."""
     customer = invitation.customer
     sale = invitation.sale
     fields = {"invitation_id": invitation.id, **_fields(details)}
@@ -104,6 +109,7 @@ def file_from_survey(invitation: SurveyInvitation, details: Details, now: dateti
     )
     db.session.add(complaint)
     db.session.flush()
+    customer_files.add_to_complaint(complaint, list(details.files))
     _queue_confirmed_work(complaint.id)
     db.session.commit()
     outbox.flush()
@@ -271,6 +277,13 @@ class Status:
             return False
         calendar = calendar_for_team(calendar_team(self.case))
         return counts_business_hours(policy_for(self.case.severity), calendar)
+
+    @property
+    def complaint_files(self) -> list:
+        """The photos and files sent with the complaint: their names, for the customer."""
+        if self.complaint is None:
+            return []
+        return customer_files.files_of_complaint(self.complaint.id)
 
     @property
     def waiting_until(self) -> datetime | None:

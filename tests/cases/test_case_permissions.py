@@ -51,9 +51,10 @@ LIST_ROUTES = {
 # The review list of unrouted answers is scoped by the sale's rep, not by a case: its checks
 # are in tests/cases/test_review_list.py.
 REVIEW_ROUTES = {"cases.review", "cases.mark_negative", "cases.dismiss", "cases.dismiss_confident"}
-# A customer's emailed attachment: checked per persona (own, other team's, admin) in
-# tests/security/access_table.py, its download in tests/cases/test_inbound_mail.py.
-ATTACHMENT_ROUTES = {"cases.attachment"}
+# A customer's file and a photo's preview: checked per persona (own, other team's, admin) in
+# tests/security/access_table.py, the download in tests/cases/test_inbound_mail.py and
+# test_customer_uploads.py (with the preview).
+ATTACHMENT_ROUTES = {"cases.attachment", "cases.attachment_preview"}
 CHECKED = {"cases.show", *CASE_ACTIONS, *LIST_ROUTES, *REVIEW_ROUTES, *ATTACHMENT_ROUTES}
 # A case each person can open.
 VISIBLE = {

@@ -96,6 +96,7 @@ ACCESS: dict[str, tuple] = {
     "GET cases.export_csv":                  STAFF_ONLY,
     "GET cases.show":                        (L, L, 200, 404, 200, 404, 200),
     "GET cases.attachment":                  (L, L, 200, 404, 200, 404, 200),
+    "GET cases.attachment_preview":          (L, L, 200, 404, 200, 404, 200),
     "POST cases.log_contact":                OWN_CASE_POST,
     "POST cases.email_customer":             OWN_CASE_POST,
     "POST cases.add_note":                   OWN_CASE_POST,

@@ -4,11 +4,13 @@ this file) says. A route without a line in that table fails here, naming the rou
 from __future__ import annotations
 
 from datetime import date, timedelta
+from io import BytesIO
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
+from PIL import Image
 
 from portal.extensions import db, limiter
 from portal.metrics.definitions import GOAL_METRICS
@@ -20,7 +22,6 @@ from portal.models import (
     Goal,
     Holiday,
     InboundAttachment,
-    InboundMessage,
     PlanItem,
     SurveyInvitation,
     SurveyResponse,
@@ -159,16 +160,16 @@ def _world(make_team, make_user, make_sale) -> dict:
     db.session.add_all([case, complaint, holiday, goal])
     key, _ = api_keys.create_key("Shop", admin)
     db.session.flush()
-    inbound = InboundMessage(envelope_from="ann@example.org", envelope_to=[], raw=b"", size=0)
-    db.session.add(inbound)
-    db.session.flush()
+    png = BytesIO()
+    Image.new("RGB", (4, 4)).save(png, "PNG")
+    # A photo sent from the status page: it has a preview (cases.attachment_preview) too.
     attachment = InboundAttachment(
-        inbound_message_id=inbound.id,
+        source="status_page",
         case_id=case.id,
         filename="photo.png",
         content_type="image/png",
-        size=3,
-        data=b"png",
+        size=len(png.getvalue()),
+        data=png.getvalue(),
     )
     db.session.add(attachment)
     ensure_themes()

@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, User
+from portal.services import customer_files
 from portal.services.cases.cover import settle_cover
 from portal.services.rules import RuleError
 
@@ -67,14 +68,22 @@ def send_to_customer(case: Case, actor: User, body: str, now: datetime) -> CaseE
 
 
 def receive_from_customer(
-    case: Case, body: str, now: datetime, data: dict | None = None
+    case: Case,
+    body: str,
+    now: datetime,
+    data: dict | None = None,
+    files: list[customer_files.CleanFile] | None = None,
 ) -> CaseEvent:
-    """Store the customer's answer on the case (committed first), then email the rep.
+    """Store the customer's answer on the case (committed first, with the photos and files
+    sent with it from the status page), then email the rep.
     `data`: how it came, for an emailed reply (services/inbound/processing.py)."""
     text = clean_body(body)
     again = _sent_just_now(case, text, now)
     if again is not None:  # a double click, or a reload that posts again: one message
         return again
+    if files:
+        kept = customer_files.add_to_case(case, files)
+        data = {**(data or {}), "via": "status_page", "attachments": customer_files.described(kept)}
     event = CaseEvent(
         case_id=case.id,
         actor_kind="customer",

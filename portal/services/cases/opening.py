@@ -10,6 +10,7 @@ from datetime import datetime
 from portal.extensions import db
 from portal.jobs import outbox
 from portal.models import Case, CaseEvent, Complaint, Customer, Sale, SurveyResponse
+from portal.services import customer_files
 from portal.services.cases.routing import choose_assignee
 from portal.services.cases.severity import is_key_customer, severity_for
 from portal.services.cases.themes import assign_auto as assign_themes
@@ -98,6 +99,8 @@ def open_case(
         ]
     )
     assign_themes(case, description, category, now)  # delivery, billing... (themes.py)
+    if complaint is not None:
+        customer_files.move_to_case(complaint, case)  # the photos sent with the complaint
     if route.rep is not None:
         outbox.add("triage.notify_case_assigned", case.id, family="mail")
     webhook_events.case_event("opened", case, now)

@@ -4,9 +4,10 @@ while every figure stays as it was.
 What goes (replaced by MARKER): the words of their survey answers, complaints, cases (subject,
 description, resolution summary), every message and note on their cases' timelines, the
 analysis' reasons (quoted words), the text of label corrections; their email address, name,
-phone number and time zone. What stays: scores (satisfaction, recommendation), sentiment
-labels, dates, deadlines, statuses, outcomes, assignments and amounts, so the performance
-records and every figure of the dashboard are the same before and after (tested).
+phone number and time zone. The photos and files they sent are deleted. What stays: scores
+(satisfaction, recommendation), sentiment labels, dates, deadlines, statuses, outcomes,
+assignments and amounts, so the performance records and every figure of the dashboard are the
+same before and after (tested).
 
 An anonymised customer gets no more surveys or emails (unsubscribed and marked bounced; their
 address is gone anyway), and a later sale to their old address makes a new customer.
@@ -24,6 +25,7 @@ from portal.models import (
     CaseEvent,
     Complaint,
     Customer,
+    InboundAttachment,
     SentimentCorrection,
     SurveyInvitation,
     SurveyResponse,
@@ -33,6 +35,7 @@ from portal.services import audit
 from portal.services.customer_data.export import (
     customer_cases_query,
     customer_complaints_query,
+    customer_files_query,
 )
 from portal.services.rules import RuleError
 
@@ -75,6 +78,9 @@ def anonymise_customer(customer: Customer, now: datetime, actor: User | None = N
             sa.select(CaseEvent.id).where(CaseEvent.case_id.in_(case_ids))
         ),
         "corrections": blank_corrections(case_ids),
+        "files": delete_files(
+            customer_files_query(customer).with_only_columns(InboundAttachment.id)
+        ),
     }
     customer.email = anonymous_email(customer.id)
     customer.name = MARKER
@@ -164,7 +170,22 @@ def blank_events(ids: sa.Select, messages: bool = True) -> int:
     for event in quoted:
         if isinstance(event.data, dict) and event.data.get("reasons"):
             event.data = {**event.data, "reasons": []}
+        if messages and isinstance(event.data, dict) and event.data.get("attachments"):
+            # File names are the customer's words too ("anna-svensson-receipt.pdf").
+            named = [{**f, "filename": MARKER} for f in event.data["attachments"]]
+            event.data = {**event.data, "attachments": named}
     return changed
+
+
+def delete_files(ids: sa.Select) -> int:
+    """Photos and files are the customer's own, like their words: they are deleted (their
+    names on the timeline are replaced with the messages' words, blank_events)."""
+    result = db.session.execute(
+        sa.delete(InboundAttachment)
+        .where(InboundAttachment.id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
 
 
 def blank_corrections(case_ids: list[int] | sa.Select) -> int:

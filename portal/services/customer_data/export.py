@@ -3,13 +3,15 @@ readable page an admin can print or save as PDF from the browser).
 
 What it holds: the customer's record; their sales; survey invitations and answers; complaints
 (filed under their customer record, or with their address); cases with their whole timeline
-(messages both ways, notes, contacts, who handled it); staff label corrections of those cases;
+(messages both ways, notes, contacts, who handled it); the photos and files they sent (with a
+complaint, on a status page, attached to an emailed reply); staff label corrections of those cases;
 and the audit trail's entries about the customer. Status-link visits are not stored anywhere,
 so there is nothing of them to export.
 """
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ from portal.models import (
     CaseEvent,
     Complaint,
     Customer,
+    InboundAttachment,
     Sale,
     SentimentCorrection,
     SurveyInvitation,
@@ -128,6 +131,8 @@ CORRECTION_FIELDS = (
     "created_at",
 )
 AUDIT_FIELDS = ("at", "action", "actor_kind", "actor_email", "before", "after")
+FILE_FIELDS = ("id", "source", "case_id", "complaint_id", "filename", "content_type", "size")
+FILE_FIELDS += ("created_at",)
 
 
 def customer_complaints_query(customer: Customer) -> sa.Select:
@@ -140,6 +145,19 @@ def customer_complaints_query(customer: Customer) -> sa.Select:
 
 def customer_cases_query(customer: Customer) -> sa.Select:
     return sa.select(Case).where(Case.customer_id == customer.id)
+
+
+def customer_files_query(customer: Customer) -> sa.Select:
+    """The photos and files they sent: with their complaints (also before a case opened), on
+    their cases' status pages, and attached to their emailed replies."""
+    complaint_ids = customer_complaints_query(customer).with_only_columns(Complaint.id)
+    case_ids = customer_cases_query(customer).with_only_columns(Case.id)
+    return sa.select(InboundAttachment).where(
+        sa.or_(
+            InboundAttachment.case_id.in_(case_ids),
+            InboundAttachment.complaint_id.in_(complaint_ids),
+        )
+    )
 
 
 def customer_export(customer: Customer, now: datetime) -> dict[str, Any]:
@@ -176,6 +194,7 @@ def customer_export(customer: Customer, now: datetime) -> dict[str, Any]:
         .where(SentimentCorrection.case_id.in_(case_ids))
         .order_by(SentimentCorrection.id)
     ).all()
+    files = db.session.scalars(customer_files_query(customer).order_by(InboundAttachment.id)).all()
     trail = db.session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.target_type == "customer", AuditEvent.target_id == str(customer.id))
@@ -212,6 +231,11 @@ def customer_export(customer: Customer, now: datetime) -> dict[str, Any]:
             for case in cases
         ],
         "label_corrections": [audit.snapshot(c, CORRECTION_FIELDS) for c in corrections],
+        # The files themselves too, base64-encoded (the readable page names them).
+        "files": [
+            {**audit.snapshot(f, FILE_FIELDS), "data_base64": base64.b64encode(f.data).decode()}
+            for f in files
+        ],
         "status_link_visits": [],  # not recorded by the portal
         "audit_trail": [audit.snapshot(e, AUDIT_FIELDS) for e in trail],
     }

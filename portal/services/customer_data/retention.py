@@ -2,7 +2,8 @@
 marker (erasure.py), by a daily job (jobs/privacy.py), setting CUSTOMER_WORDS_RETENTION_MONTHS.
 
 Only words: survey comments, complaint descriptions, the subject and description of a case,
-the customer's messages, the analysis' quoted reasons and the text of label corrections. Scores,
+the customer's messages, the analysis' quoted reasons and the text of label corrections; the
+photos and files customers sent are deleted (their names on the timeline replaced). Scores,
 labels, dates and contact data stay (contact data goes only on request: erasure.py). Words
 that belong to a case still open stay until it is resolved. Running it twice changes nothing
 the second time, and records only a run that changed something (as a system action).
@@ -15,7 +16,14 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Case, CaseEvent, Complaint, SentimentCorrection, SurveyResponse
+from portal.models import (
+    Case,
+    CaseEvent,
+    Complaint,
+    InboundAttachment,
+    SentimentCorrection,
+    SurveyResponse,
+)
 from portal.models.case import OPEN_STATUSES
 from portal.services import audit
 from portal.services.cases.messages import FROM_CUSTOMER
@@ -73,6 +81,15 @@ def anonymise_old_words(months: int, now: datetime) -> dict[str, int]:
             sa.select(SentimentCorrection.case_id).where(
                 SentimentCorrection.created_at < cutoff,
                 SentimentCorrection.case_id.not_in(open_cases),
+            )
+        ),
+        "files": erasure.delete_files(
+            sa.select(InboundAttachment.id).where(
+                InboundAttachment.created_at < cutoff,
+                sa.or_(
+                    InboundAttachment.case_id.is_(None),
+                    InboundAttachment.case_id.not_in(open_cases),
+                ),
             )
         ),
     }

@@ -5,33 +5,18 @@ the rep can ask for them another way. The raw message keeps them all."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from portal.extensions import db
 from portal.models import Case, InboundAttachment, InboundMessage
-from portal.text_input import single_line, without_surrogates
-
-_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-@dataclass(frozen=True)
-class Limits:
-    count: int
-    size: int  # bytes per file
+from portal.services.customer_files import Limits, safe_filename
 
 
 @dataclass
 class Kept:
     attachments: list[InboundAttachment]
     refused: list[dict]  # {"filename", "reason"}
-
-
-def safe_filename(name: str | None, index: int) -> str:
-    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]  # never a path
-    cleaned = _UNSAFE_NAME.sub("_", without_surrogates(single_line(base))).strip(" .")
-    return cleaned[-120:] or f"attachment-{index}"
 
 
 def megabytes(size: int) -> str:

@@ -22,8 +22,9 @@ from portal import mail_addresses
 from portal.extensions import db
 from portal.models import InboundMessage
 from portal.services.cases.messages import MESSAGE_MAX, receive_from_customer
+from portal.services.customer_files import Limits
 from portal.services.inbound import classify
-from portal.services.inbound.attachments import Limits, keep_attachments
+from portal.services.inbound.attachments import keep_attachments
 from portal.services.inbound.bounces import record_reports
 from portal.services.inbound.recipients import case_for_reply_address
 from portal.services.inbound.text import reply_text
