@@ -338,3 +338,26 @@ def test_two_complaints_about_one_order_analysed_at_once_open_one_case_on_postgr
     joined = [c for c in complaints if c.added_to_case_id == case.id]
     assert len(joined) == 1 and case.complaint_id in ids
     assert len(wrote_again(case)) == 1
+
+
+def test_an_added_answer_changed_by_the_customer_shows_the_new_words_once(
+    client, rita, make_sale, run_jobs, outbox
+):
+    sale = make_sale(rep=rita, customer=Customer(email="gun@example.org", name="Gun Kund"))
+    complain_about(client, run_jobs, outbox, sale)
+    invitation, _thanks = answer_about(client, sale)
+    run_jobs()
+    path = f"/s/{make_token('survey', invitation.id)}"
+    page = client.get(path).get_data(as_text=True)
+    changed = "Now they called me, but the part is still missing."
+    data = {"csrf_token": csrf_from(page), "satisfaction": "2", "comment": changed}
+    assert client.post(path, data={**data, "may_contact": "y"}).status_code == 303
+    run_jobs()
+
+    [case] = all_cases()
+    first, second = wrote_again(case)
+    assert (first.message, second.message) == (STILL, changed)
+    assert second.data["changed"] is True
+    assert "changed the survey answer they had added" in events(case, "wrote_again")[-1].message
+    told = [m for m in mails_to(outbox, "rita@example.com") if "wrote again" in m["Subject"]]
+    assert len(told) == 2

@@ -199,12 +199,13 @@ def _system_note(case: Case, data: dict, now: datetime) -> CaseEvent:
         parts = [f"The customer changed the {source} they had added to this case."]
     else:
         parts = [f"The customer wrote again ({source}): added to this case, not a new one."]
-    parts.append("Deadlines unchanged.")
     if "severity_raised_from" in data:
         parts.append(
             f"Severity raised from {data['severity_raised_from']} to {case.severity}"
-            " (the new words alone would have opened a case that severe); deadlines kept."
+            " (the new words alone would have opened a case that severe); deadlines unchanged."
         )
+    else:
+        parts.append("Deadlines unchanged.")
     if data.get("contact_now_wanted"):
         due = case.first_contact_due
         parts.append(
