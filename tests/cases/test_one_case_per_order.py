@@ -188,7 +188,7 @@ def confirm_link_last(outbox) -> str:
 
 
 def test_a_complaint_joining_a_no_contact_case_makes_it_want_contact(
-    client, rita, answer_survey, run_jobs, outbox, carl
+    client, login, rita, answer_survey, run_jobs, outbox, carl
 ):
     invitation = answer_survey(rita, carl, may_contact=False)
     run_jobs()
@@ -203,6 +203,11 @@ def test_a_complaint_joining_a_no_contact_case_makes_it_want_contact(
     assert case.first_contact_due is not None and case.first_contact_due > before
     [note] = events(case, "wrote_again")
     assert "They ask to be contacted now" in note.message
+    # The rep's page says how they want to be reached now: as the complaint asked.
+    login(rita)
+    page = client.get(f"/cases/{case.id}").text
+    assert "badge-no-contact" not in page  # the badge is gone (the timeline keeps the past)
+    assert 'They chose "By email" on the complaint form' in page
 
 
 def test_a_more_urgent_message_raises_the_severity_but_keeps_the_deadlines(
