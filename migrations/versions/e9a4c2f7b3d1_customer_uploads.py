@@ -9,7 +9,7 @@ references inbound_attachments, so dropping the old copy deletes nothing else, a
 migrations run with foreign keys off on SQLite (migrations/env.py).
 
 Revision ID: e9a4c2f7b3d1
-Revises: d7e3b1c9a4f6
+Revises: a5c8e2f4b6d1
 Create Date: 2026-12-06 18:20:00
 
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "e9a4c2f7b3d1"
-down_revision = "d7e3b1c9a4f6"
+down_revision = "a5c8e2f4b6d1"
 branch_labels = None
 depends_on = None
 

@@ -60,7 +60,13 @@ def mark_negative(response_id: int):
     except RuleError as exc:
         flash(exc.message, "error")
         return _back_to_list()
-    if opened:
+    if opened and response.added_to_case_id is not None:
+        flash(
+            f"Marked negative: added to case #{case.id}, already open for the same order"
+            " (one case per order).",
+            "success",
+        )
+    elif opened:
         who = case.assigned_rep.name if case.assigned_rep else "the triage queue"
         flash(f"Marked negative: case #{case.id} is open and goes to {who}.", "success")
     else:

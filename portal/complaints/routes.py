@@ -288,7 +288,11 @@ def status(token: str):
     _speak(found.complaint.locale)
     case = complaints.case_of(found.complaint)
     if case is not None:
-        return _case_page(case, case_links.status_token(case), ReplyForm(formdata=None))
+        # A complaint added to the open case of its order: the page says so (joining.py).
+        added = found.complaint.added_to_case_id == case.id
+        return _case_page(
+            case, case_links.status_token(case), ReplyForm(formdata=None), added_complaint=added
+        )
     return render_template("complaints/status.html", status=complaints.status_of(found.complaint))
 
 

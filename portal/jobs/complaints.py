@@ -16,6 +16,7 @@ from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Complaint
 from portal.services import complaints
+from portal.services.cases import joining
 from portal.services.complaints import CONFIRM_MAX_AGE
 from portal.urls import external_url
 
@@ -67,6 +68,7 @@ def send_complaint_received(complaint_id: int) -> bool:
             "complaint_received",
             locale=complaint.locale or "en",
             complaint=complaint,
+            added_to=joining.added_to_for_email(complaint),
             link=link,
         )
     mail.send(message)

@@ -3,6 +3,9 @@
 - `send_case_opened_to_customer`: when the analysis opens a case from a negative survey answer,
   the customer is told, in their language: sorry to hear it, who will contact them and by when
   (in their time zone), and the case's status link to follow it and write back.
+- `send_added_to_case_to_customer`: a negative survey answer about an order whose case is
+  still open was added to that case (services/cases/joining.py): the customer is told so, with
+  the case number and its status link, instead of "we have opened a case".
 - `send_message_to_customer`: the rep's message, to the customer, in their language, with the
   case's status link.
 - `notify_rep_of_customer_message`: the customer's answer, to the assigned rep (or, for a case
@@ -35,7 +38,7 @@ from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, SurveyResponse, User, utcnow
 from portal.services import scope
 from portal.services import status_links as case_links
-from portal.services.cases import contact
+from portal.services.cases import contact, joining
 from portal.services.cases.messages import FROM_CUSTOMER, TO_CUSTOMER
 from portal.services.surveys.schedule import zone
 from portal.urls import external_url
@@ -89,6 +92,47 @@ def send_case_opened_to_customer(case_id: int) -> bool:
     return True
 
 
+@job("customer_mail.send_added_to_case_to_customer")
+def send_added_to_case_to_customer(response_id: int) -> bool:
+    """Tell the customer their negative survey answer was added to the open case of the same
+    order (services/cases/joining.py), not made into a new case: "we added this to your open
+    case #N", with that case's status link. Once; never to an address that bounces."""
+    if not claims.claim("customer_mail.send_added_to_case_to_customer", response_id):
+        db.session.rollback()
+        return False
+    response = db.session.get(SurveyResponse, response_id)
+    case = db.session.get(Case, response.added_to_case_id) if response else None
+    if case is None or not case.is_open or case.customer.bounced_at is not None:
+        outbox.finish("customer_mail.send_added_to_case_to_customer", response_id)
+        return False
+    customer = case.customer
+    locale = customer.locale or "en"
+    with force_locale(locale):
+        message = mail.build_message(
+            customer.email,
+            gettext("We have added your answer to your open case %(ref)s", ref=f"#{case.id}"),
+            "added_to_case_for_customer",
+            headers=mail_addresses.reply_headers(case.id),
+            locale=locale,
+            customer=customer,
+            case=case,
+            link=case_links.status_url(case),
+        )
+    mail.send(message)
+    db.session.add(
+        CaseEvent(
+            case_id=case.id,
+            actor_kind="system",
+            kind="customer_told_added",
+            message="The customer was emailed that their survey answer was added to this"
+            " case, with its status link.",
+            created_at=utcnow(),
+        )
+    )
+    outbox.finish("customer_mail.send_added_to_case_to_customer", response_id)
+    return True
+
+
 @job("customer_mail.send_message_to_customer")
 def send_message_to_customer(event_id: int) -> bool:
     """Email the rep's message to the customer. Returns False when there was nothing to send."""
@@ -139,7 +183,10 @@ def notify_rep_of_customer_message(event_id: int) -> bool:
         outbox.finish("customer_mail.notify_rep_of_customer_message", event_id)
         return False
     unassigned = case.assigned_rep is None
-    subject = f"Case #{case.id}: {case.customer.name} wrote back"
+    source = joining.was_added(event)  # a survey answer or complaint added to the case
+    subject = f"Case #{case.id}: {case.customer.name} " + (
+        f"wrote again ({source})" if source else "wrote back"
+    )
     messages = [
         mail.build_message(
             reader.email,
@@ -149,6 +196,7 @@ def notify_rep_of_customer_message(event_id: int) -> bool:
             rep=reader,
             unassigned=unassigned,
             body=event.message,
+            source=source,
             files=len((event.data or {}).get("attachments") or ()),
             link=external_url("cases.show", case_id=case.id),
         )

@@ -17,10 +17,11 @@ from portal.extensions import db
 from portal.jobs import claims, outbox
 from portal.jobs.registry import job
 from portal.models import Case, CaseEvent, Complaint, Customer, SurveyResponse, utcnow
-from portal.services.cases import contact
+from portal.services.cases import contact, joining
 from portal.services.cases import work as case_work
 from portal.services.cases.answer_changes import apply_changed_answer
 from portal.services.cases.opening import case_subject, open_case
+from portal.services.cases.severity import is_key_customer, severity_for
 from portal.services.staff.time_zones import zone_of
 from portal.services.surveys.answers import sounds_unhappy
 from portal.services.surveys.doubt import review_doubt
@@ -58,7 +59,8 @@ def _analyze(*args):
 
 @job(ANALYSE_RESPONSE)
 def analyse_response(response_id: int) -> str:
-    """Analyse a survey answer; a negative one opens exactly one case."""
+    """Analyse a survey answer; a negative one opens exactly one case, or is added to the
+    open case of the same order (services/cases/joining.py)."""
     now = utcnow()
     response = db.session.get(SurveyResponse, response_id)
     if response is None:
@@ -66,15 +68,22 @@ def analyse_response(response_id: int) -> str:
         db.session.commit()
         return "gone"
     invitation = response.invitation
+    if invitation.kind == "post_sale":
+        # One analysis of this order at a time; then read the answer as the last one left it.
+        joining.lock_order(invitation.sale_id)
+        db.session.refresh(response)
     result = _analyze(response.comment, response.satisfaction, response.recommend)
     response.store_analysis(result, now)
     response.complaint_probability = result.probability
     response.review_doubt = review_doubt(response)  # its place on the managers' review list
     opened = "not negative"
     wants_case = result.label == "negative" or "mixed" in result.flags
-    case = db.session.scalar(sa.select(Case).where(Case.response_id == response.id))
+    case = joining.case_of_response(response)
     changed = case is not None and response.updated_at is not None  # edited by the customer
-    if changed and apply_changed_answer(case, response, now) is not None:
+    if changed and response.added_to_case_id is not None:
+        if joining.add_changed_response(case, response, _severity(result, response), now):
+            opened = "case shows the changed added answer"
+    elif changed and apply_changed_answer(case, response, now) is not None:
         opened = "case shows the changed answer"  # and its rep is emailed (outbox)
         if case.status in ("resolved", "closed") and sounds_unhappy(response):
             # Closed (as resolved by the customer, say), and now the customer says it is not
@@ -89,7 +98,17 @@ def analyse_response(response_id: int) -> str:
             )
             opened = "case reopened by the changed answer"
     elif wants_case and invitation.kind == "post_sale":
-        if case is None:
+        joined = (
+            None
+            if case is not None
+            else joining.open_case_of_order(invitation.customer_id, invitation.sale_id)
+        )
+        if joined is not None:
+            joining.add_response(joined, response, _severity(result, response), now)
+            # The customer hears where their words went, in the same transaction.
+            outbox.add("customer_mail.send_added_to_case_to_customer", response.id, family="mail")
+            opened = "added to the open case"
+        elif case is None:
             sale = invitation.sale
             case = open_case(
                 source="survey",
@@ -124,10 +143,21 @@ def analyse_complaint(complaint_id: int) -> str:
         outbox.mark_done(ANALYSE_COMPLAINT, complaint_id)
         db.session.commit()
         return "not confirmed"
+    # One analysis of this order at a time; then read the complaint as the last one left it.
+    joining.lock_order(complaint.sale_id)
+    db.session.refresh(complaint)
     result = _analyze(complaint.description)
     complaint.store_analysis(result, now)
     outcome = "case already open"
-    if db.session.scalar(sa.select(Case.id).where(Case.complaint_id == complaint.id)) is None:
+    already = joining.case_of_complaint(complaint) is not None  # a second run of this job
+    joined = None if already else _open_case_for(complaint)
+    if joined is not None:
+        severity = severity_for(
+            min(result.polarity, -0.2), None, is_key_customer(joined.customer_id)
+        )
+        joining.add_complaint(joined, complaint, severity, now)
+        outcome = "added to the open case"
+    elif not already:
         customer = complaint.customer or _customer_for(complaint)
         complaint.customer_id = customer.id
         open_case(
@@ -150,6 +180,20 @@ def analyse_complaint(complaint_id: int) -> str:
     _commit_or_lose_race(ANALYSE_COMPLAINT, complaint_id)
     outbox.flush()
     return outcome
+
+
+def _severity(result, response: SurveyResponse) -> str:
+    """The severity these words alone would give a new case (services/cases/severity.py)."""
+    customer_id = response.invitation.customer_id
+    return severity_for(result.polarity, response.satisfaction, is_key_customer(customer_id))
+
+
+def _open_case_for(complaint: Complaint) -> Case | None:
+    """The open case of the complaint's order it goes into (a complaint with no matched sale
+    opens its own case)."""
+    if complaint.sale is None:
+        return None
+    return joining.open_case_of_order(complaint.sale.customer_id, complaint.sale_id)
 
 
 def _customer_for(complaint: Complaint) -> Customer:

@@ -60,6 +60,11 @@ class Complaint(AnalysedText, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The open case of the same order this complaint was added to instead of opening a second
+    # one (services/cases/joining.py); NULL when it opened its own case (Case.complaint_id).
+    added_to_case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
     customer: Mapped[Customer | None] = relationship()
     sale: Mapped[Sale | None] = relationship()

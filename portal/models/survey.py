@@ -96,5 +96,11 @@ class SurveyResponse(AnalysedText, Base):
     # How much a manager's look is worth, 0 (confidently positive) to 3 (needs a person);
     # None: no comment or not analysed. Set with the analysis (services/surveys/doubt.py).
     review_doubt: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # The open case of the same order this answer was added to ("the customer wrote again",
+    # services/cases/joining.py) instead of opening a second one. An answer that opened its
+    # own case has it in Case.response_id; this one is NULL then.
+    added_to_case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="SET NULL", use_alter=True), index=True
+    )
 
     invitation: Mapped[SurveyInvitation] = relationship(back_populates="response")

@@ -21,7 +21,7 @@ from portal.jobs import outbox
 from portal.models import Case, CasePause, Complaint, Customer, Sale, SurveyInvitation
 from portal.services import customer_files
 from portal.services.addresses import normalise_email
-from portal.services.cases import contact
+from portal.services.cases import contact, joining
 from portal.services.sla.calendar import calendar_for_team
 from portal.services.sla.deadlines import calendar_team, counts_business_hours, policy_for
 from portal.services.surveys.schedule import zone
@@ -298,7 +298,7 @@ class Status:
 
 
 def status_of(complaint: Complaint) -> Status:
-    case = db.session.scalar(sa.select(Case).where(Case.complaint_id == complaint.id))
+    case = joining.case_of_complaint(complaint)  # the one it opened or was added to
     if complaint.confirmed_at is None:
         stage = "awaiting_confirmation"
     elif case is None:
@@ -320,7 +320,7 @@ def status_of_case(case: Case) -> Status:
 
 
 def case_of(complaint: Complaint) -> Case | None:
-    return db.session.scalar(sa.select(Case).where(Case.complaint_id == complaint.id))
+    return joining.case_of_complaint(complaint)
 
 
 def customer_zone(complaint: Complaint) -> ZoneInfo:

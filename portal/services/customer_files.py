@@ -239,14 +239,17 @@ def files_of_complaint(complaint_id: int) -> list[InboundAttachment]:
 
 
 def files_sent_with_complaint(case: Case) -> list[InboundAttachment]:
-    """The files the customer sent with the complaint that opened `case` (those sent later
-    are on the timeline with their message)."""
+    """The files the customer sent with the complaint that opened `case` (those sent later,
+    with a status-page message or a complaint added to the case, are on the timeline with
+    their words)."""
+    if case.complaint_id is None:
+        return []
     return list(
         db.session.scalars(
             sa.select(InboundAttachment)
             .where(
                 InboundAttachment.case_id == case.id,
-                InboundAttachment.source == "complaint_form",
+                InboundAttachment.complaint_id == case.complaint_id,
             )
             .options(defer(InboundAttachment.data))
             .order_by(InboundAttachment.id)

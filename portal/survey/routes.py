@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -20,6 +19,7 @@ from portal.i18n import speak
 from portal.models import Case, utcnow
 from portal.security import token_page
 from portal.services import status_links as case_links
+from portal.services.cases import joining
 from portal.services.cases.followup import wants_reopen
 from portal.services.surveys import answers
 from portal.services.surveys.answers import Answer, LinkState
@@ -113,7 +113,7 @@ def _case_link(link) -> str | None:
     if link.invitation.case_id:
         case = db.session.get(Case, link.invitation.case_id)
     elif link.response is not None:
-        case = db.session.scalar(sa.select(Case).where(Case.response_id == link.response.id))
+        case = joining.case_of_response(link.response)  # the one it opened or was added to
     if case is None:
         return None
     return url_for("complaints.case_status", token=case_links.status_token(case))

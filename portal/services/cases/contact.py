@@ -51,6 +51,22 @@ def of_response(response: SurveyResponse) -> ContactWishes:
 
 
 def of_case(case: Case) -> ContactWishes:
+    wishes = _of_opening(case)
+    if wishes.consent is False and case.contact_wanted:
+        # A complaint added to this no-contact case asked to be contacted (cases/joining.py).
+        added = db.session.scalar(
+            sa.select(Complaint)
+            .where(Complaint.added_to_case_id == case.id)
+            .order_by(Complaint.id.desc())
+            .limit(1)
+        )
+        if added is not None:
+            return of_complaint(added)
+    return wishes
+
+
+def _of_opening(case: Case) -> ContactWishes:
+    """What the words that opened the case said."""
     if case.complaint_id is not None:
         complaint = db.session.get(Complaint, case.complaint_id)
         if complaint is not None:
@@ -94,6 +110,13 @@ def channel_column():
     return sa.case(
         (Complaint.id.is_not(None), Complaint.contact_preference),
         (SurveyResponse.id.is_not(None) & SurveyResponse.may_contact.is_(True), "email"),
+        # A complaint added to the case later asked for contact (`of_case`; cases/joining.py).
+        (
+            SurveyResponse.id.is_not(None)
+            & Case.contact_wanted.is_(True)
+            & Case.contact_preference.is_not(None),
+            Case.contact_preference,
+        ),
         (SurveyResponse.id.is_not(None), "none"),
         else_=sa.func.coalesce(Case.contact_preference, "none"),
     )

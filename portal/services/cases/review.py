@@ -30,7 +30,9 @@ from portal.models import (
     SurveyResponse,
     User,
 )
+from portal.services.cases import joining
 from portal.services.cases.opening import case_subject, open_case
+from portal.services.cases.severity import is_key_customer, severity_for
 from portal.services.rules import RuleError
 from portal.services.scope import visible_reps_query
 from portal.services.surveys.doubt import CONFIDENT, WORTH_A_LOOK
@@ -42,7 +44,7 @@ MAX_BULK = 100  # answers one "dismiss the confidently positive" click may take 
 
 
 def _unrouted(user: User) -> sa.Select:
-    routed = sa.select(Case.id).where(Case.response_id == SurveyResponse.id).exists()
+    routed = joining.response_in_a_case()
     query = (
         sa.select(SurveyResponse)
         .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)
@@ -182,7 +184,7 @@ def _dismissal(response: SurveyResponse, actor: User, now: datetime) -> Sentimen
 
 
 def case_of(response: SurveyResponse) -> Case | None:
-    return db.session.scalar(sa.select(Case).where(Case.response_id == response.id))
+    return joining.case_of_response(response)
 
 
 def mark_negative(response: SurveyResponse, actor: User, now: datetime) -> tuple[Case, bool]:
@@ -197,6 +199,9 @@ def mark_negative(response: SurveyResponse, actor: User, now: datetime) -> tuple
         raise RuleError("This answer has not been analysed yet: try again in a minute.")
     try:
         case = _open_marked(response, actor, now)
+        if case is None:  # routed meanwhile (seen once the order was locked): that case stands
+            db.session.rollback()
+            return case_of(response), False
         db.session.commit()
     except IntegrityError:  # another click or the job opened it first: that case stands
         db.session.rollback()
@@ -205,25 +210,25 @@ def mark_negative(response: SurveyResponse, actor: User, now: datetime) -> tuple
     return case, True
 
 
-def _open_marked(response: SurveyResponse, actor: User, now: datetime) -> Case:
-    """The case, the correction and the timeline entry (flushed; the unique answer of a
-    case raises IntegrityError if another run opened it first)."""
+def _open_marked(response: SurveyResponse, actor: User, now: datetime) -> Case | None:
+    """The case (opened, or the open case of the order it joins), the correction and the
+    timeline entry (flushed). None when the answer was routed meanwhile, seen once the order
+    is locked (PostgreSQL); on SQLite the unique answer of a case raises IntegrityError if
+    another run opened it first."""
     invitation = response.invitation
     original = response.sentiment_label
     reasons = list(response.sentiment_reasons or [])
-    case = open_case(
-        source="survey",
-        customer=invitation.customer,
-        sale=invitation.sale,
-        now=now,
-        polarity=min(response.sentiment_polarity or 0.0, MARKED_POLARITY),
-        satisfaction=response.satisfaction,
-        reasons=[f"marked negative on the review list by {actor.name}", *reasons],
-        needs_review=False,
-        response=response,
-        subject=case_subject(response.comment),
-        description=response.comment,
-    )
+    polarity = min(response.sentiment_polarity or 0.0, MARKED_POLARITY)
+    joining.lock_order(invitation.sale_id)
+    db.session.refresh(response)
+    if joining.case_of_response(response) is not None:
+        return None
+    case = joining.open_case_of_order(invitation.customer_id, invitation.sale_id)
+    if case is not None:  # the order's case is open: the answer goes into it
+        severity = severity_for(polarity, response.satisfaction, is_key_customer(case.customer_id))
+        joining.add_response(case, response, severity, now)
+    else:
+        case = _open_from(response, actor, polarity, reasons, now)
     response.sentiment_label = "negative"
     response.needs_review = False
     message = f"Label corrected from {original or 'none'} to negative by {actor.name}"
@@ -251,5 +256,27 @@ def _open_marked(response: SurveyResponse, actor: User, now: datetime) -> Case:
             ),
         ]
     )
-    outbox.add("customer_mail.send_case_opened_to_customer", case.id, family="mail")
+    if response.added_to_case_id is not None:
+        outbox.add("customer_mail.send_added_to_case_to_customer", response.id, family="mail")
+    else:
+        outbox.add("customer_mail.send_case_opened_to_customer", case.id, family="mail")
     return case
+
+
+def _open_from(
+    response: SurveyResponse, actor: User, polarity: float, reasons: list, now: datetime
+) -> Case:
+    invitation = response.invitation
+    return open_case(
+        source="survey",
+        customer=invitation.customer,
+        sale=invitation.sale,
+        now=now,
+        polarity=polarity,
+        satisfaction=response.satisfaction,
+        reasons=[f"marked negative on the review list by {actor.name}", *reasons],
+        needs_review=False,
+        response=response,
+        subject=case_subject(response.comment),
+        description=response.comment,
+    )

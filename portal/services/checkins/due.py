@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.models import Case, Checkin, Customer, Sale, SurveyInvitation, SurveyResponse, User
 from portal.models.case import NOT_A_COMPLAINT
 from portal.money import format_money
+from portal.services.cases import joining
 from portal.services.checkins.cover import holder_of
 from portal.services.checkins.customers import visible_rep_ids_query
 from portal.services.checkins.rules import LABELS, active_rules
@@ -170,7 +171,7 @@ def _resolutions(rule, now, rep_ids):
 
 
 def _detractors(rule, now, rep_ids):
-    has_case = sa.exists().where(Case.response_id == SurveyResponse.id)
+    has_case = joining.response_in_a_case()  # opened a case or was added to one
     rows = db.session.execute(
         sa.select(Sale.customer_id, Sale.rep_id, SurveyResponse.submitted_at)
         .add_columns(SurveyResponse.recommend)

@@ -77,6 +77,7 @@ RESPONSE_FIELDS = (
     "sentiment_polarity",
     "sentiment_reasons",
     "sentiment_flags",
+    "added_to_case_id",  # the open case it was added to (one case per order), else NULL
 )
 COMPLAINT_FIELDS = (
     "id",
@@ -94,6 +95,7 @@ COMPLAINT_FIELDS = (
     "confirmed_at",
     "sentiment_label",
     "sentiment_reasons",
+    "added_to_case_id",
 )
 CASE_FIELDS = (
     "id",

@@ -26,6 +26,7 @@ from portal.models import (
 )
 from portal.models.case import OPEN_STATUSES
 from portal.services import audit
+from portal.services.cases import joining
 from portal.services.cases.messages import FROM_CUSTOMER
 from portal.services.customer_data import erasure
 
@@ -48,12 +49,9 @@ def anonymise_old_words(months: int, now: datetime) -> dict[str, int]:
     """Replace the words older than `months` months (see the module docstring)."""
     cutoff = months_before(now, months)
     open_cases = sa.select(Case.id).where(Case.status.in_(OPEN_STATUSES))
-    in_open_case = sa.select(Case.response_id).where(
-        Case.status.in_(OPEN_STATUSES), Case.response_id.is_not(None)
-    )
-    complaint_in_open_case = sa.select(Case.complaint_id).where(
-        Case.status.in_(OPEN_STATUSES), Case.complaint_id.is_not(None)
-    )
+    # The words of an open case are kept: those that opened it and those added to it.
+    in_open_case = joining.responses_in_cases(open_cases)
+    complaint_in_open_case = joining.complaints_in_cases(open_cases)
     old_closed_cases = sa.select(Case.id).where(
         Case.created_at < cutoff, Case.status.not_in(OPEN_STATUSES)
     )

@@ -41,6 +41,7 @@ from portal.services.demo.content import (
     ZONES_DACH,
     ZONES_NORDIC,
 )
+from portal.services.demo.joined_scene import add_wrote_again
 from portal.services.demo.plans import BuyerPlan, DemoSummary, RepPlan, SaleRow, TeamPlan, slug
 from portal.services.demo.survey_scenes import SurveyScenes
 from portal.services.demo.waiting_scene import put_waiting
@@ -108,6 +109,7 @@ class Demo(SurveyScenes, CaseScenes, Bookkeeping, CoachingScenes):
         for case, complaint in self.form_complaints:
             case.complaint_id = complaint.id
         put_waiting(self.cases, self.now)
+        add_wrote_again(self.cases, self.now)  # one case the customer wrote again about
         for invitation, case in self.follow_ups:
             invitation.case_id = case.id
         db.session.add_all([inv for inv, _case in self.follow_ups])

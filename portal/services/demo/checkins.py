@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.models import Case, Checkin, Sale, SurveyInvitation, SurveyResponse
 from portal.models.case import NOT_A_COMPLAINT
 from portal.models.checkin import RULES_WITH_AMOUNT
+from portal.services.cases import joining
 from portal.services.checkins.rules import ensure_rules
 from portal.services.demo.content import TEAMS
 
@@ -78,7 +79,7 @@ def add_demo_checkins(rng: random.Random, now: datetime) -> int:
             (customer_id, rep_id, resolved_at + timedelta(days=after.days), "after_resolution")
         )
     detractor = rules["detractor"]
-    has_case = sa.exists().where(Case.response_id == SurveyResponse.id)
+    has_case = joining.response_in_a_case()
     for customer_id, rep_id, submitted_at in db.session.execute(
         sa.select(Sale.customer_id, Sale.rep_id, SurveyResponse.submitted_at)
         .join(SurveyInvitation, SurveyResponse.invitation_id == SurveyInvitation.id)

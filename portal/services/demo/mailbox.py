@@ -18,7 +18,8 @@ from flask import current_app
 
 from portal import mail
 from portal.extensions import db
-from portal.models import Customer, Sale, SurveyInvitation, User
+from portal.models import Case, Customer, Sale, SurveyInvitation, User
+from portal.models.case import OPEN_STATUSES
 from portal.services import complaints
 from portal.services.demo.content import LOGIN_REPS
 from portal.services.surveys.followup import FOLLOWUP_KIND
@@ -45,7 +46,9 @@ def _open_invitations(
     kind: str, locale: str, now: datetime, limit: int, sold_by: User | None = None
 ) -> list[SurveyInvitation]:
     """Sent, unanswered invitations whose link still works, newest first; `sold_by`: only
-    those about a sale of that rep."""
+    those about a sale of that rep. Those about a sale with no open case first: an unhappy
+    answer then opens a case, where one about an order whose case is open is added to it
+    (services/cases/joining.py)."""
     query = sa.select(SurveyInvitation)
     if sold_by is not None:
         query = query.join(Sale, Sale.id == SurveyInvitation.sale_id).where(
@@ -62,7 +65,11 @@ def _open_invitations(
                 Customer.locale == locale,
                 Customer.unsubscribed_at.is_(None),
             )
-            .order_by(SurveyInvitation.sent_at.desc(), SurveyInvitation.id)
+            .order_by(
+                _has_open_case(SurveyInvitation.sale_id),
+                SurveyInvitation.sent_at.desc(),
+                SurveyInvitation.id,
+            )
             .limit(limit)
         )
     )
@@ -92,7 +99,10 @@ def leave_demo_mail(now: datetime) -> list[DemoMail]:
 def _complaint_to_confirm(now: datetime) -> DemoMail:
     """A complaint from the public form about a real demo order, waiting to be confirmed."""
     sale = db.session.scalar(
-        sa.select(Sale).join(Customer).where(Customer.locale == "en").order_by(Sale.sold_at.desc())
+        sa.select(Sale)
+        .join(Customer)
+        .where(Customer.locale == "en")
+        .order_by(_has_open_case(Sale.id), Sale.sold_at.desc())
     )
     customer = sale.customer
     before = _mail_files()
@@ -109,6 +119,10 @@ def _complaint_to_confirm(now: datetime) -> DemoMail:
     )
     new = sorted(_mail_files() - before)  # written now when jobs run inline
     return DemoMail("Complaint to confirm", customer.email, new[-1] if new else None)
+
+
+def _has_open_case(sale_id) -> sa.ColumnElement[bool]:
+    return sa.exists().where(Case.sale_id == sale_id, Case.status.in_(OPEN_STATUSES))
 
 
 def _mail_files() -> set[Path]:
