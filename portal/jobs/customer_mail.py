@@ -44,6 +44,26 @@ from portal.services.surveys.schedule import zone
 from portal.urls import external_url
 
 
+def _email_customer(case: Case, subject, template: str, **context) -> None:
+    """Send the case's customer `template` in their language: `subject()` is translated in
+    it; replies go to the case's reply address, and the case's status link is in it."""
+    customer = case.customer
+    locale = customer.locale or "en"
+    with force_locale(locale):
+        message = mail.build_message(
+            customer.email,
+            subject(),
+            template,
+            headers=mail_addresses.reply_headers(case.id),
+            locale=locale,
+            customer=customer,
+            case=case,
+            link=case_links.status_url(case),
+            **context,
+        )
+    mail.send(message)
+
+
 @job("customer_mail.send_case_opened_to_customer")
 def send_case_opened_to_customer(case_id: int) -> bool:
     """Tell the customer we opened a case from their survey answer (once). Returns False when
@@ -60,25 +80,16 @@ def send_case_opened_to_customer(case_id: int) -> bool:
     ):
         outbox.finish("customer_mail.send_case_opened_to_customer", case_id)
         return False
-    customer = case.customer
-    locale = customer.locale or "en"
     rep = case.assigned_rep
-    with force_locale(locale):
-        message = mail.build_message(
-            customer.email,
-            gettext("We have opened a case about your feedback (%(ref)s)", ref=f"#{case.id}"),
-            "case_opened_for_customer",
-            headers=mail_addresses.reply_headers(case.id),
-            locale=locale,
-            customer=customer,
-            case=case,
-            rep_name=rep.first_name if rep else None,
-            due=case.first_contact_due,
-            may_contact=contact.of_case(case).may_contact,
-            tz=zone(customer.timezone, locale),
-            link=case_links.status_url(case),
-        )
-    mail.send(message)
+    _email_customer(
+        case,
+        lambda: gettext("We have opened a case about your feedback (%(ref)s)", ref=f"#{case.id}"),
+        "case_opened_for_customer",
+        rep_name=rep.first_name if rep else None,
+        due=case.first_contact_due,
+        may_contact=contact.of_case(case).may_contact,
+        tz=zone(case.customer.timezone, case.customer.locale or "en"),
+    )
     db.session.add(
         CaseEvent(
             case_id=case.id,
@@ -105,20 +116,11 @@ def send_added_to_case_to_customer(response_id: int) -> bool:
     if case is None or not case.is_open or case.customer.bounced_at is not None:
         outbox.finish("customer_mail.send_added_to_case_to_customer", response_id)
         return False
-    customer = case.customer
-    locale = customer.locale or "en"
-    with force_locale(locale):
-        message = mail.build_message(
-            customer.email,
-            gettext("We have added your answer to your open case %(ref)s", ref=f"#{case.id}"),
-            "added_to_case_for_customer",
-            headers=mail_addresses.reply_headers(case.id),
-            locale=locale,
-            customer=customer,
-            case=case,
-            link=case_links.status_url(case),
-        )
-    mail.send(message)
+    _email_customer(
+        case,
+        lambda: gettext("We have added your answer to your open case %(ref)s", ref=f"#{case.id}"),
+        "added_to_case_for_customer",
+    )
     db.session.add(
         CaseEvent(
             case_id=case.id,
@@ -144,22 +146,13 @@ def send_message_to_customer(event_id: int) -> bool:
         outbox.finish("customer_mail.send_message_to_customer", event_id)
         return False
     case = event.case
-    customer = case.customer
-    locale = customer.locale or "en"
-    with force_locale(locale):
-        message = mail.build_message(
-            customer.email,
-            gettext("A message about your case %(ref)s", ref=f"#{case.id}"),
-            "complaint_case_message",
-            headers=mail_addresses.reply_headers(case.id),
-            locale=locale,
-            customer=customer,
-            case=case,
-            rep_name=event.actor.name if event.actor else None,
-            body=event.message,
-            link=case_links.status_url(case),
-        )
-    mail.send(message)
+    _email_customer(
+        case,
+        lambda: gettext("A message about your case %(ref)s", ref=f"#{case.id}"),
+        "complaint_case_message",
+        rep_name=event.actor.name if event.actor else None,
+        body=event.message,
+    )
     event.data = {**(event.data or {}), "emailed_at": utcnow().isoformat()}
     outbox.finish("customer_mail.send_message_to_customer", event_id)
     return True

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.models import Case, Customer, SurveyInvitation, Team, User, utcnow
+from portal.models import Case, Customer, Sale, SurveyInvitation, Team, User, utcnow
 from portal.services.setup import ensure_sla_policies
 from portal.tokens import make_token
 
@@ -52,19 +52,28 @@ def answer_survey(app, client, make_sale):
     ) -> SurveyInvitation:
         now = utcnow()
         sale = make_sale(rep=rep, customer=customer, sold_at=sold_at or now - timedelta(days=4))
-        invitation = sent_invitation(sale)
-        db.session.add(invitation)
-        db.session.commit()
-        path = f"/s/{make_token('survey', invitation.id)}"
-        page = client.get(path).get_data(as_text=True)
-        data = {"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment}
-        if may_contact:
-            data["may_contact"] = "y"  # "You may contact me" ticked
-        response = client.post(path, data=data)
-        assert response.status_code == 303  # the customer's thank-you page
+        invitation, _thanks = answer_about(client, sale, comment, satisfaction, may_contact)
         return invitation
 
     return answer
+
+
+def answer_about(
+    client, sale: Sale, comment: str, satisfaction: str = "1", may_contact: bool = True
+) -> tuple[SurveyInvitation, str]:
+    """The customer answers the post-sale survey of `sale` on the survey page: the
+    invitation and the address of the thank-you page it redirects to."""
+    invitation = sent_invitation(sale)
+    db.session.add(invitation)
+    db.session.commit()
+    path = f"/s/{make_token('survey', invitation.id)}"
+    page = client.get(path).get_data(as_text=True)
+    data = {"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment}
+    if may_contact:
+        data["may_contact"] = "y"  # "You may contact me" ticked
+    response = client.post(path, data=data)
+    assert response.status_code == 303  # the customer's thank-you page
+    return invitation, response.headers["Location"]
 
 
 @pytest.fixture

@@ -25,8 +25,9 @@ from portal.services.cases.themes import ensure_themes
 from portal.services.customer_data.retention import anonymise_old_words
 from portal.tokens import make_token
 
-from ..conftest import TEST_DATABASE_URL, body_text, csrf_from, sent_invitation
+from ..conftest import TEST_DATABASE_URL, body_text, csrf_from
 from .case_helpers import events
+from .conftest import answer_about as answer_sale_survey
 from .test_complaints import complain, confirm, link_in, mails_to, path_of
 from .test_customer_uploads import PDF, files, jpeg_with_gps, stored_files
 
@@ -50,19 +51,8 @@ def wrote_again(case: Case) -> list[CaseEvent]:
 
 
 def answer_about(client, sale: Sale, comment: str = STILL, satisfaction="1", may_contact=True):
-    """The customer answers the post-sale survey of `sale` on the survey page: the
-    redirect to the thank-you page."""
-    invitation = sent_invitation(sale)
-    db.session.add(invitation)
-    db.session.commit()
-    path = f"/s/{make_token('survey', invitation.id)}"
-    page = client.get(path).get_data(as_text=True)
-    data = {"csrf_token": csrf_from(page), "satisfaction": satisfaction, "comment": comment}
-    if may_contact:
-        data["may_contact"] = "y"
-    response = client.post(path, data=data)
-    assert response.status_code == 303
-    return invitation, response.headers["Location"]
+    """The customer answers `sale`'s survey (conftest.answer_about), by default with STILL."""
+    return answer_sale_survey(client, sale, comment, satisfaction, may_contact)
 
 
 def complain_about(client, run_jobs, outbox, sale: Sale, words: str = LATE, **fields):
