@@ -35,3 +35,10 @@ def recovers_with(recovery: Recovery) -> Callable:
 def recovery_for_request() -> Recovery | None:
     """The recovery of the view this request was routed to, if it registered one."""
     return _RECOVERIES.get(current_app.view_functions.get(request.endpoint))
+
+
+def revalidated(form):
+    """The posted form, checked again so its own errors show, minus the CSRF complaint."""
+    form.validate()
+    form.csrf_token.errors = []
+    return form

@@ -26,7 +26,12 @@ from portal.complaints.forms import (
     ComplaintForm,
     ReplyForm,
 )
-from portal.complaints.recovery import Recovery, recovers_with, recovery_for_request
+from portal.complaints.recovery import (
+    Recovery,
+    recovers_with,
+    recovery_for_request,
+    revalidated,
+)
 from portal.dead_link_page import dead_link_page
 from portal.extensions import limiter
 from portal.i18n import LANGUAGES, pick_public_language, speak
@@ -92,7 +97,7 @@ def _page_context() -> dict:
 
 
 def _new_again(token: str | None):
-    form = _revalidated(ComplaintForm())
+    form = revalidated(ComplaintForm())
     return render_template("complaints/new.html", form=form, **_form_page(session_lost=True)), 400
 
 
@@ -228,7 +233,7 @@ def _from_survey_again(token: str):
     invitation = _invitation_for(token)
     if invitation is None:
         return None
-    form = _revalidated(ComplaintDetailsForm())
+    form = revalidated(ComplaintDetailsForm())
     page = render_template(
         "complaints/from_survey.html",
         form=form,
@@ -310,7 +315,7 @@ def _case_again(token: str):
     found = case_links.case_for_token(token, utcnow())
     if found.case is None:
         return None
-    return _case_page(found.case, token, _revalidated(ReplyForm()), session_lost=True), 400
+    return _case_page(found.case, token, revalidated(ReplyForm()), session_lost=True), 400
 
 
 @bp.route("/status/<token>", methods=["GET", "POST"])
@@ -403,14 +408,21 @@ def _private(result):
     return response
 
 
-@bp.errorhandler(429)
-def too_many(exc):
-    """Friendly, translated, and it names no limit, address or order."""
-    _language_picked()  # the limit is checked before this blueprint's own hooks run
+def _in_their_language() -> tuple[Recovery | None, str | None]:
+    """For an error page: speak the language of the customer's link (or their pick), and
+    return how this form recovers and the link's token."""
+    _language_picked()
     recovery = recovery_for_request()
     token = (request.view_args or {}).get("token")
     if recovery is not None and token:
         _speak(recovery.locale(token))
+    return recovery, token
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    """Friendly, translated, and it names no limit, address or order."""
+    recovery, _token = _in_their_language()  # checked before this blueprint's own hooks
     # Their own words, back to them to copy: the customer's words are never simply lost.
     field = recovery.words_field if recovery is not None else "description"
     words = request.form.get(field, "")[:5000] if request.method == "POST" else ""
@@ -421,11 +433,7 @@ def too_many(exc):
 @bp.errorhandler(413)
 def too_large(exc):
     """More than MAX_CONTENT_LENGTH at once (files too big together): nothing of it was read."""
-    _language_picked()
-    recovery = recovery_for_request()
-    token = (request.view_args or {}).get("token")
-    if recovery is not None and token:
-        _speak(recovery.locale(token))
+    _in_their_language()
     page = render_template("complaints/too_large.html", back_url=request.url)
     return _private((page, 413))
 
@@ -434,20 +442,9 @@ def too_large(exc):
 def lost_session(exc):
     """The session cookie is gone (page open for hours, browser restarted): keep what the
     customer typed, give them a fresh token and ask them to send it again."""
-    _language_picked()  # CSRF is checked before this blueprint's own hooks run
-    recovery = recovery_for_request()
-    token = (request.view_args or {}).get("token")
+    recovery, token = _in_their_language()  # CSRF is checked before this blueprint's hooks
     if recovery is not None:
-        if token:
-            _speak(recovery.locale(token))
         result = recovery.page(token)
         if result is not None:
             return _private(result)
     return _private(_link_invalid("invalid", token, kind=KIND_OF_ENDPOINT.get(request.endpoint)))
-
-
-def _revalidated(form):
-    """The posted form, checked again so its own errors show, minus the CSRF complaint."""
-    form.validate()
-    form.csrf_token.errors = []
-    return form

@@ -30,6 +30,7 @@ from .case_helpers import events
 from .conftest import answer_about as answer_sale_survey
 from .test_complaints import complain, confirm, link_in, mails_to, path_of
 from .test_customer_uploads import PDF, files, jpeg_with_gps, stored_files
+from .test_followup import followups, resolve
 
 CARL = "carl@example.org"
 LATE = "The sofa came two weeks late and one cushion is torn. I want a refund."
@@ -129,7 +130,9 @@ def test_photos_sent_with_a_complaint_that_joins_a_case_are_in_that_case(
     # Under what they wrote again, not as files of a complaint that opened the case.
     assert "Files sent with the complaint" not in page
     assert "torn-cushion.jpg" in page and "receipt.pdf" in page
-    assert f"/cases/{case.id}/attachments/{kept[0].id}/preview" in page
+    # Shown once with a preview, under the words (the timeline names them, the note does not).
+    assert page.count(f"/cases/{case.id}/attachments/{kept[0].id}/preview") == 1
+    assert page.count("torn-cushion.jpg") == 2
     download = client.get(f"/cases/{case.id}/attachments/{kept[1].id}")
     assert download.status_code == 200 and download.data == PDF
 
@@ -164,6 +167,50 @@ def test_a_survey_answer_about_an_order_whose_complaint_case_is_open_joins_it_in
     assert not [s for s in subjects if "öppnat ett ärende" in s.lower()]
     status = client.get(f"/status/{case_links.status_token(case)}").text
     assert "Fortfarande trasig, ingen svarar." in status and "tillagt från ditt enkätsvar" in status
+
+
+def test_a_survey_answer_added_to_a_complaint_case_does_not_use_up_its_follow_up(
+    client, rita, make_sale, run_jobs, outbox, carl
+):
+    """The survey that joined the case is part of its conversation (as the one that opens a
+    case is): the customer still gets "did this fix it?" when the case is resolved."""
+    sale = make_sale(rep=rita, customer=carl)
+    complain_about(client, run_jobs, outbox, sale)
+    answer_about(client, sale)
+    run_jobs()
+    [case] = all_cases()
+    assert len(wrote_again(case)) == 1
+
+    resolve(case, rita)
+    db.session.commit()
+
+    assert [f.case_id for f in followups(case)] == [case.id]
+    assert not events(case, "followup_skipped")
+
+
+def test_a_complaint_added_to_a_case_says_how_they_want_to_be_contacted_now(
+    client, login, rita, make_sale, run_jobs, outbox, carl
+):
+    sale = make_sale(rep=rita, customer=carl)
+    complain_about(client, run_jobs, outbox, sale)  # by email
+    phone = "+46 70 123 45 67"
+    status_path = complain_about(
+        client, run_jobs, outbox, sale, words=STILL, contact_preference="phone", phone=phone
+    )
+    [case] = all_cases()
+    assert case.contact_preference == "phone"
+    # The customer is told they will be called, and their page says the same.
+    [received, _first] = [
+        m for m in reversed(mails_to(outbox, CARL)) if m["Subject"].startswith("We have rec")
+    ]
+    assert "We will call you, as you asked" in body_text(received)
+    page = client.get(status_path).text
+    assert "By phone" in page and phone in page
+    # The rep sees the number to call, and why the way changed.
+    login(rita)
+    case_page = client.get(f"/cases/{case.id}").text
+    assert phone in case_page
+    assert "They now ask to be contacted by phone" in case_page
 
 
 def test_a_resolved_case_is_not_joined_the_new_words_open_a_new_case(

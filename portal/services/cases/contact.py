@@ -51,18 +51,15 @@ def of_response(response: SurveyResponse) -> ContactWishes:
 
 
 def of_case(case: Case) -> ContactWishes:
-    wishes = _of_opening(case)
-    if wishes.consent is False and case.contact_wanted:
-        # A complaint added to this no-contact case asked to be contacted (cases/joining.py).
-        added = db.session.scalar(
-            sa.select(Complaint)
-            .where(Complaint.added_to_case_id == case.id)
-            .order_by(Complaint.id.desc())
-            .limit(1)
-        )
-        if added is not None:
-            return of_complaint(added)
-    return wishes
+    # A complaint added to the case later (cases/joining.py) states how they want to be
+    # contacted now: by phone (with the number) or email, and that they want to be at all.
+    added = db.session.scalar(
+        sa.select(Complaint)
+        .where(Complaint.added_to_case_id == case.id)
+        .order_by(Complaint.id.desc())
+        .limit(1)
+    )
+    return of_complaint(added) if added is not None else _of_opening(case)
 
 
 def _of_opening(case: Case) -> ContactWishes:

@@ -167,9 +167,11 @@ def add_complaint(case: Case, complaint: Complaint, severity: str, now: datetime
     customer_files.move_to_case(complaint, case)  # its photos follow it, as into a new case
     if files := customer_files.files_of_complaint(complaint.id):
         data["attachments"] = customer_files.described(files)
+    if case.contact_wanted and case.contact_preference != complaint.contact_preference:
+        data["contact_changed_from"] = case.contact_preference
+    case.contact_preference = complaint.contact_preference  # their latest wish (contact.py)
     if not case.contact_wanted:
         case.contact_wanted = True
-        case.contact_preference = complaint.contact_preference
         if case.first_contact_at is None:
             case.first_contact_due = deadlines_for_case(case, now).first_contact_due
         data["contact_now_wanted"] = True
@@ -210,6 +212,9 @@ def _system_note(case: Case, data: dict, now: datetime) -> CaseEvent:
         )
     else:
         parts.append("Deadlines unchanged.")
+    if data.get("contact_changed_from"):
+        how = "by phone" if case.contact_preference == "phone" else "by email"
+        parts.append(f"They now ask to be contacted {how} (the complaint's contact details).")
     if data.get("contact_now_wanted"):
         due = case.first_contact_due
         parts.append(
@@ -221,6 +226,7 @@ def _system_note(case: Case, data: dict, now: datetime) -> CaseEvent:
         actor_kind="system",
         kind="wrote_again",
         message=" ".join(parts),
-        data={k: v for k, v in data.items() if k != "satisfaction"},
+        # The words and their files are the customer's own entry; this note says what changed.
+        data={k: v for k, v in data.items() if k not in ("satisfaction", "attachments")},
         created_at=now,
     )

@@ -144,21 +144,16 @@ def over_budget(case: Case, customer: Customer, now: datetime) -> bool:
 
 
 def opening_invitation_ids(case: Case) -> list[int]:
-    """The survey whose answer (or whose complaint link) opened the case."""
-    ids = []
-    if case.response_id is not None:
-        ids.append(
-            db.session.scalar(
-                sa.select(SurveyResponse.invitation_id).where(SurveyResponse.id == case.response_id)
-            )
-        )
-    if case.complaint_id is not None:
-        ids.append(
-            db.session.scalar(
-                sa.select(Complaint.invitation_id).where(Complaint.id == case.complaint_id)
-            )
-        )
-    return [i for i in ids if i is not None]
+    """The surveys whose answers (or whose complaint links) are this case's words: the one
+    that opened it and those added to it since (services/cases/joining.py)."""
+    answers = sa.select(SurveyResponse.invitation_id).where(
+        sa.or_(SurveyResponse.id == case.response_id, SurveyResponse.added_to_case_id == case.id)
+    )
+    complaints = sa.select(Complaint.invitation_id).where(
+        sa.or_(Complaint.id == case.complaint_id, Complaint.added_to_case_id == case.id),
+        Complaint.invitation_id.is_not(None),
+    )
+    return sorted(set(db.session.scalars(answers.union(complaints))))
 
 
 def record_skip(case: Case, reason: str, now: datetime, round_: int | None = None) -> None:
