@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from portal import timefmt
 from portal.money import format_money
 from portal.services.cases.assignment import triage_count as count
+from portal.services.cases.joining import was_added
 from portal.services.cases.rules import can_manage
 from portal.services.organisation import OrganisationView, organisation
 from portal.services.staff.time_zones import zone_of
@@ -154,6 +155,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["reason_parts"] = reason_parts
     app.jinja_env.filters["age"] = timefmt.age
+    # "survey answer" / "complaint form" for words added to an open case, else None.
+    app.jinja_env.filters["added_from"] = was_added
     # Customer pages and emails: their zone and language (the view or job passes `tz`).
     app.jinja_env.filters["local_time"] = timefmt.customer_time
     app.jinja_env.filters["zone_city"] = lambda tz: timefmt.zone_city(tz, str(get_locale()))

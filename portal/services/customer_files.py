@@ -242,19 +242,7 @@ def files_sent_with_complaint(case: Case) -> list[InboundAttachment]:
     """The files the customer sent with the complaint that opened `case` (those sent later,
     with a status-page message or a complaint added to the case, are on the timeline with
     their words)."""
-    if case.complaint_id is None:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(InboundAttachment)
-            .where(
-                InboundAttachment.case_id == case.id,
-                InboundAttachment.complaint_id == case.complaint_id,
-            )
-            .options(defer(InboundAttachment.data))
-            .order_by(InboundAttachment.id)
-        )
-    )
+    return files_of_complaint(case.complaint_id) if case.complaint_id is not None else []
 
 
 def has_preview(attachment: InboundAttachment) -> bool:

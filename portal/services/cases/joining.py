@@ -128,12 +128,17 @@ def add_response(
 ) -> CaseEvent:
     """Add a negative survey answer to the open case of its order (flushed, not committed)."""
     response.added_to_case_id = case.id
-    words = response.comment.strip() if response.comment and response.comment.strip() else None
     data = {"wrote_again": "survey", "response_id": response.id}
     data["satisfaction"] = response.satisfaction
     if changed:
         data["changed"] = True
-    return _add(case, words or f"{response.satisfaction or '-'}/5", data, severity, now)
+    return _add(case, _words_of(response), data, severity, now)
+
+
+def _words_of(response: SurveyResponse) -> str:
+    """The answer's comment, or its rating ("2/5") when it has none."""
+    comment = (response.comment or "").strip()
+    return comment or f"{response.satisfaction or '-'}/5"
 
 
 def add_changed_response(
@@ -141,8 +146,7 @@ def add_changed_response(
 ) -> CaseEvent | None:
     """The customer changed an answer that had been added to a case (inside the change
     window): the case gets the new words too, once (None when it already shows them)."""
-    words = response.comment.strip() if response.comment and response.comment.strip() else None
-    words = words or f"{response.satisfaction or '-'}/5"
+    words = _words_of(response)
     last = db.session.scalars(
         sa.select(CaseEvent)
         .where(CaseEvent.case_id == case.id, CaseEvent.kind == WROTE_AGAIN)
